@@ -1,0 +1,47 @@
+/* Framework hook programs attached to netdevs. One program per mode is
+ * attached to every netdev the runtime manages; it looks up what the netdev
+ * feeds (a cube port or a transparent chain) and dispatches there. */
+#include <polycube/pcn.bpf.h>
+
+/* ifindex -> first target of packets arriving on that netdev. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PCN_MAX_GPORTS);
+  __type(key, __u32);
+  __type(value, struct pcn_target);
+  __uint(pinning, LIBBPF_PIN_BY_NAME);
+} PCN_GLOBAL(pcn_netdev_in) SEC(".maps");
+
+static __always_inline int dispatch(pcn_ctx_t *ctx, void *table, __u32 ifindex) {
+  struct pcn_target *t = bpf_map_lookup_elem(table, &ifindex);
+  if (!t)
+    return PCN_PASS;
+  struct pcn_md *md = pcn_md_get();
+  if (!md)
+    return PCN_DROP;
+  md->reason = 0;
+  return pcn_forward(ctx, md, t);
+}
+
+#ifdef PCN_XDP
+SEC("xdp") int pcn_netdev_ingress(struct xdp_md *ctx) {
+  return dispatch(ctx, &PCN_GLOBAL(pcn_netdev_in), ctx->ingress_ifindex);
+}
+#else
+/* ifindex -> first target of packets leaving that netdev (TC egress only). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PCN_MAX_GPORTS);
+  __type(key, __u32);
+  __type(value, struct pcn_target);
+  __uint(pinning, LIBBPF_PIN_BY_NAME);
+} pcn_netdev_eg_tc SEC(".maps");
+
+SEC("tc") int pcn_netdev_ingress(struct __sk_buff *ctx) {
+  return dispatch(ctx, &PCN_GLOBAL(pcn_netdev_in), ctx->ifindex);
+}
+
+SEC("tc") int pcn_netdev_egress(struct __sk_buff *ctx) {
+  return dispatch(ctx, &pcn_netdev_eg_tc, ctx->ifindex);
+}
+#endif

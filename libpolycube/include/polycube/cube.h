@@ -1,0 +1,143 @@
+// A cube: a named instance of a service with ports and a pipeline of
+// micro-blocks. Service control planes derive from Cube; the runtime owns the
+// instances. All methods are safe to call from any thread (they take the
+// runtime's lock).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "polycube/bpf_loader.h"
+#include "polycube/embedded_object.h"
+#include "polycube/map.h"
+#include "polycube/types.h"
+
+namespace polycube {
+
+class Runtime;
+
+// A block the service loads when the cube is created.
+struct BlockSpec {
+  std::string program;  // BPF program (function) name
+  uint32_t slot;        // slot in the cube's program array
+};
+
+// What a service declares about its data plane.
+struct ServiceInfo {
+  std::string service;            // service name, e.g. "simplebridge"
+  BpfSource bpf;                  // its BPF object, both modes
+  std::vector<BlockSpec> blocks;  // blocks loaded at creation
+  bool transparent = false;       // no ports; attaches to a port or netdev
+};
+
+struct CubeOptions {
+  Mode mode = Mode::kTc;
+  uint32_t max_ports = PCN_DEFAULT_MAX_PORTS;
+};
+
+// The other end of a port.
+struct Peer {
+  enum Kind { kNone, kNetdev, kCubePort } kind = kNone;
+  std::string netdev;  // kNetdev
+  uint32_t ifindex = 0;
+  std::string cube, port;  // kCubePort
+  std::string to_string() const;
+};
+
+struct Port {
+  std::string name;
+  uint32_t index = 0;  // index in this cube's port map (md.in_port)
+  uint32_t gport = 0;  // global id (counters)
+  Peer peer;
+  std::vector<std::string> transparent;  // attached transparent cubes, outermost first
+};
+
+struct BlockInfo {
+  uint32_t slot;
+  std::string program;
+  uint32_t prog_id;  // kernel program id
+};
+
+class Cube {
+ public:
+  Cube(Runtime &rt, const std::string &name, ServiceInfo info, CubeOptions opts);
+  virtual ~Cube();
+  Cube(const Cube &) = delete;
+  Cube &operator=(const Cube &) = delete;
+
+  const std::string &name() const { return name_; }
+  const std::string &service() const { return info_.service; }
+  Mode mode() const { return opts_.mode; }
+  bool transparent() const { return info_.transparent; }
+  uint32_t slot(uint32_t which = PCN_SLOT_INGRESS) const { return slots_.at(which); }
+  const std::string &attached_to() const { return attached_to_; }
+
+  // Ports (not for transparent cubes). `peer` is "", a netdev name, or
+  // "cube:port".
+  Port add_port(const std::string &name, const std::string &peer = "");
+  void del_port(const std::string &name);
+  void set_peer(const std::string &port, const std::string &peer);
+  Port port(const std::string &name) const;
+  std::vector<Port> ports() const;
+  PortStats port_stats(const std::string &port) const;
+
+  // Micro-blocks: load or replace the program in `slot` (atomic; the
+  // replacement shares the cube's maps). `src` defaults to the service's own
+  // object. On any failure the previous block keeps running.
+  void load_block(uint32_t slot, const std::string &program, const EmbeddedObject *src = nullptr);
+  void remove_block(uint32_t slot);
+  std::vector<BlockInfo> blocks() const;
+
+  int map_fd(const std::string &map_name) const;
+  template <class K, class V>
+  Map<K, V> map(const std::string &map_name) const {
+    return Map<K, V>(map_fd(map_name));
+  }
+
+  // Slow path: send a frame out of a port as if the data plane had sent it.
+  void packet_out(const std::string &port, const std::string &frame);
+
+  std::string pin_dir() const;
+
+ protected:
+  // Service hooks, called with the runtime lock held.
+  virtual void on_port_added(const Port &) {}
+  virtual void on_port_removed(const Port &) {}
+  // Called on the slow-path thread without the lock.
+  virtual void on_packet_in(const PacketIn &) {}
+
+  Runtime &rt_;
+
+ private:
+  friend class Runtime;
+  struct Block {
+    std::string program;
+    std::shared_ptr<LoadedObject> obj;
+    int fd;
+    uint32_t prog_id;
+  };
+
+  const EmbeddedObject &object_for_mode() const;
+  LoadSpec base_spec() const;
+  void install_block(uint32_t slot, const std::string &program, std::shared_ptr<LoadedObject> obj);
+  void write_port(const Port &p, const pcn_target &egress);
+  Port &port_ref(const std::string &name);
+  void teardown() noexcept;
+  void dispatch_packet_in(const pcn_pkt_event &ev, size_t size);
+
+  std::string name_;
+  ServiceInfo info_;
+  CubeOptions opts_;
+  std::vector<uint32_t> slots_;        // global slots (1, or 2 if transparent)
+  std::map<std::string, int> map_fds_;  // per-cube maps (owned, dup'd)
+  std::map<uint32_t, Block> blocks_;
+  std::map<std::string, Port> ports_;
+  std::vector<bool> port_index_used_;
+  bool torn_down_ = false;
+  std::string attached_to_;  // transparent: "cube:port" or netdev, "" if detached
+};
+
+}  // namespace polycube

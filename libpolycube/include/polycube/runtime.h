@@ -1,0 +1,117 @@
+// The datapath runtime: global maps and hook programs, id allocation, the
+// registry of cubes, the topology (peers and transparent stacks) and the slow
+// path. One instance per process.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "polycube/bpf_loader.h"
+#include "polycube/cube.h"
+#include "polycube/error.h"
+#include "polycube/types.h"
+
+struct ring_buffer;
+
+namespace polycube {
+
+struct RuntimeOptions {
+  std::string pin_root = "/sys/fs/bpf/polycube";
+  bool slowpath = true;  // run the slow-path thread
+};
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions opts = {});
+  ~Runtime();
+  Runtime(const Runtime &) = delete;
+  Runtime &operator=(const Runtime &) = delete;
+
+  // Creates a cube of type T (a Cube subclass constructed as
+  // T(Runtime&, name, args...)). Names are unique across services.
+  template <class T, class... Args>
+  std::shared_ptr<T> create(const std::string &name, Args &&...args) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    check_new_name(name);
+    auto cube = std::make_shared<T>(*this, name, std::forward<Args>(args)...);
+    register_cube(cube);
+    return cube;
+  }
+  // Deletes a cube: detaches what is attached to it and unlinks its peers.
+  // A transparent cube that is attached somewhere is in use (detach first).
+  void delete_cube(const std::string &name);
+  std::shared_ptr<Cube> get(const std::string &name) const;  // throws kNotFound
+  std::vector<std::shared_ptr<Cube>> cubes() const;
+
+  // Links two cube ports ("cube:port"); both must be free and of one mode family.
+  void connect(const std::string &a, const std::string &b);
+  void disconnect(const std::string &a, const std::string &b);
+  // Attaches a transparent cube to "cube:port" or a netdev name.
+  void attach(const std::string &tcube, const std::string &where, const std::string &position = "last");
+  void detach(const std::string &tcube, const std::string &where);
+
+  PortStats stats(uint32_t gport, Mode mode) const;
+  const std::string &pin_root() const { return opts_.pin_root; }
+  std::string globals_dir() const { return opts_.pin_root + "/globals"; }
+  std::recursive_mutex &mutex() const { return mu_; }
+
+ private:
+  friend class Cube;
+  struct NetdevUse {
+    Mode mode = Mode::kTc;
+    std::string owner;                     // "cube:port" or "" for transparent-only
+    std::vector<std::string> transparent;  // stack on a bare netdev, outermost first
+    bool tc_in = false, tc_eg = false, xdp = false, created_qdisc = false;
+  };
+  struct Hooks {
+    std::shared_ptr<LoadedObject> obj;
+    int ingress_fd = -1, egress_fd = -1;
+    uint32_t ingress_id = 0;
+    int netdev_in = -1, netdev_eg = -1, progs = -1, stats = -1, ring = -1;
+  };
+
+  void check_new_name(const std::string &name) const;
+  void register_cube(const std::shared_ptr<Cube> &cube);
+  uint32_t alloc_slot();
+  void free_slot(uint32_t slot);
+  uint32_t alloc_gport();
+  void free_gport(uint32_t gport);
+  const Hooks &hooks(Mode mode) const { return is_xdp(mode) ? xdp_ : tc_; }
+  void set_prog_slot(Mode mode, uint32_t slot, int prog_fd);
+  void clear_prog_slot(Mode mode, uint32_t slot);
+
+  // Topology reconciliation: recompute and write every target of one port
+  // (and its peer), innermost first so no packet sees a dangling target.
+  std::pair<Cube *, Port *> resolve_port(const std::string &ref) const;
+  void sync_port(Cube &cube, Port &port);
+  void sync_bare_netdev(uint32_t ifindex);
+  pcn_target write_ingress_chain(const std::vector<std::string> &chain, const pcn_target &final);
+  pcn_target write_egress_chain(const std::vector<std::string> &chain, const pcn_target &final);
+  void netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner);
+  void netdev_hook_in(uint32_t ifindex, const pcn_target &t);
+  void netdev_release(uint32_t ifindex);
+  void apply_peer(Cube &cube, Port &port, const std::string &peer);
+  void unlink_peer(Cube &cube, Port &port);
+
+  void slowpath_loop();
+  static int on_ring_event(void *ctx, void *data, size_t size);
+
+  RuntimeOptions opts_;
+  mutable std::recursive_mutex mu_;
+  Hooks tc_, xdp_;
+  std::map<std::string, std::shared_ptr<Cube>> cubes_;
+  std::map<uint32_t, std::weak_ptr<Cube>> by_slot_;
+  std::vector<bool> slot_used_, gport_used_;
+  std::map<uint32_t, NetdevUse> netdevs_;
+  ring_buffer *ring_ = nullptr;
+  std::atomic<bool> stop_{false};
+  std::thread slowpath_thread_;
+};
+
+}  // namespace polycube

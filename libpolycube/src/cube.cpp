@@ -1,0 +1,305 @@
+#include "polycube/cube.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "names.h"
+#include "polycube/runtime.h"
+
+namespace polycube {
+
+namespace fs = std::filesystem;
+
+std::string Peer::to_string() const {
+  switch (kind) {
+    case kNone: return "";
+    case kNetdev: return netdev;
+    case kCubePort: return cube + ":" + port;
+  }
+  return "";
+}
+
+Cube::Cube(Runtime &rt, const std::string &name, ServiceInfo info, CubeOptions opts)
+    : rt_(rt), name_(name), info_(std::move(info)), opts_(opts) {
+  if (opts_.max_ports == 0 || opts_.max_ports > 65535)
+    throw Error(ErrorCode::kInvalid, "max ports must be in 1..65535");
+  port_index_used_.resize(opts_.max_ports);
+  try {
+    slots_.push_back(rt_.alloc_slot());
+    if (info_.transparent)
+      slots_.push_back(rt_.alloc_slot());
+
+    LoadSpec spec = base_spec();
+    for (const auto &b : info_.blocks)
+      spec.programs.insert(b.program);
+    auto obj = load_object(object_for_mode(), spec);
+
+    fs::create_directories(pin_dir() + "/maps");
+    fs::create_directories(pin_dir() + "/progs");
+    bpf_map *m;
+    bpf_object__for_each_map(m, obj->get()) {
+      // Global maps are pinned by name and shared; internal maps (.rodata)
+      // belong to each loaded object.
+      if (bpf_map__is_internal(m) || bpf_map__is_pinned(m))
+        continue;
+      int fd = dup(bpf_map__fd(m));
+      check_kernel(fd < 0 ? -errno : 0, "dup map fd");
+      map_fds_[bpf_map__name(m)] = fd;
+      std::string path = pin_dir() + "/maps/" + bpf_map__name(m);
+      check_kernel(bpf_obj_pin(fd, path.c_str()) ? -errno : 0, "pin " + path);
+    }
+    for (const auto &b : info_.blocks)
+      install_block(b.slot, b.program, obj);
+  } catch (...) {
+    teardown();
+    throw;
+  }
+  spdlog::info("cube {} ({}, {}) created, slot {}", name_, info_.service, to_string(opts_.mode),
+               slots_[0]);
+}
+
+Cube::~Cube() { teardown(); }
+
+void Cube::teardown() noexcept {
+  if (torn_down_)
+    return;
+  torn_down_ = true;
+  for (size_t i = 0; i < slots_.size(); i++) {
+    rt_.clear_prog_slot(opts_.mode, slots_[i]);
+    rt_.free_slot(slots_[i]);
+  }
+  slots_.clear();
+  for (auto &[_, p] : ports_)
+    rt_.free_gport(p.gport);
+  ports_.clear();
+  blocks_.clear();
+  for (auto &[_, fd] : map_fds_)
+    close(fd);
+  map_fds_.clear();
+  std::error_code ec;
+  fs::remove_all(pin_dir(), ec);
+}
+
+const EmbeddedObject &Cube::object_for_mode() const {
+  return is_xdp(opts_.mode) ? info_.bpf.xdp : info_.bpf.tc;
+}
+
+std::string Cube::pin_dir() const { return rt_.pin_root() + "/cubes/" + name_; }
+
+LoadSpec Cube::base_spec() const {
+  LoadSpec spec;
+  spec.pin_root = rt_.globals_dir();
+  spec.rodata_u32["pcn_cube_slot"] = slots_.at(0);
+  spec.max_entries["pcn_ports"] = opts_.max_ports;
+  spec.reuse_maps = map_fds_;
+  return spec;
+}
+
+void Cube::install_block(uint32_t slot, const std::string &program, std::shared_ptr<LoadedObject> obj) {
+  if (slot >= PCN_MAX_BLOCKS)
+    throw Error(ErrorCode::kInvalid, "block slot " + std::to_string(slot) + " out of range 0.." +
+                                         std::to_string(PCN_MAX_BLOCKS - 1));
+  int fd = obj->prog_fd(program);
+  bpf_prog_info info{};
+  uint32_t len = sizeof(info);
+  check_kernel(bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0, "program info");
+  // One atomic update per array: packets see the old block or the new one.
+  check_kernel(bpf_map_update_elem(map_fd("pcn_blocks"), &slot, &fd, BPF_ANY) ? -errno : 0,
+               "install block " + program);
+  if (slot < slots_.size())
+    rt_.set_prog_slot(opts_.mode, slots_[slot], fd);
+  std::string path = pin_dir() + "/progs/slot" + std::to_string(slot);
+  unlink(path.c_str());
+  if (bpf_obj_pin(fd, path.c_str()))
+    spdlog::warn("cube {}: cannot pin {}: {}", name_, path, std::strerror(errno));
+  blocks_[slot] = Block{program, std::move(obj), fd, info.id};
+}
+
+void Cube::load_block(uint32_t slot, const std::string &program, const EmbeddedObject *src) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  if (slot >= PCN_MAX_BLOCKS)
+    throw Error(ErrorCode::kInvalid, "block slot " + std::to_string(slot) + " out of range");
+  LoadSpec spec = base_spec();
+  spec.programs = {program};
+  install_block(slot, program, load_object(src ? *src : object_for_mode(), spec));
+}
+
+void Cube::remove_block(uint32_t slot) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  if (slot < slots_.size())
+    throw Error(ErrorCode::kInvalid, "block " + std::to_string(slot) + " is an entry block: replace it instead");
+  auto it = blocks_.find(slot);
+  if (it == blocks_.end())
+    throw Error(ErrorCode::kNotFound, "no block in slot " + std::to_string(slot));
+  bpf_map_delete_elem(map_fd("pcn_blocks"), &slot);
+  std::string path = pin_dir() + "/progs/slot" + std::to_string(slot);
+  unlink(path.c_str());
+  blocks_.erase(it);
+}
+
+std::vector<BlockInfo> Cube::blocks() const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  std::vector<BlockInfo> out;
+  for (const auto &[slot, b] : blocks_)
+    out.push_back({slot, b.program, b.prog_id});
+  return out;
+}
+
+int Cube::map_fd(const std::string &map_name) const {
+  auto it = map_fds_.find(map_name);
+  if (it == map_fds_.end())
+    throw Error(ErrorCode::kNotFound, "cube " + name_ + " has no map '" + map_name + "'");
+  return it->second;
+}
+
+void Cube::write_port(const Port &p, const pcn_target &egress) {
+  pcn_port_cfg cfg{};
+  cfg.egress = egress;
+  cfg.gport = p.gport;
+  cfg.flags = PCN_PORT_F_UP;
+  check_kernel(bpf_map_update_elem(map_fd("pcn_ports"), &p.index, &cfg, BPF_ANY) ? -errno : 0,
+               "write port " + p.name);
+}
+
+Port &Cube::port_ref(const std::string &name) {
+  auto it = ports_.find(name);
+  if (it == ports_.end())
+    throw Error(ErrorCode::kNotFound, "cube " + name_ + " has no port '" + name + "'");
+  return it->second;
+}
+
+Port Cube::add_port(const std::string &name, const std::string &peer) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  if (info_.transparent)
+    throw Error(ErrorCode::kUnsupported, "transparent cube " + name_ + " has no ports");
+  check_name("port", name);
+  if (ports_.count(name))
+    throw Error(ErrorCode::kExists, "cube " + name_ + " already has a port '" + name + "'");
+  uint32_t index = 0;
+  while (index < port_index_used_.size() && port_index_used_[index]) index++;
+  if (index == port_index_used_.size())
+    throw Error(ErrorCode::kInvalid, "cube " + name_ + " has no free port (limit " +
+                                         std::to_string(opts_.max_ports) + ")");
+  Port p;
+  p.name = name;
+  p.index = index;
+  p.gport = rt_.alloc_gport();
+  try {
+    write_port(p, pcn_target{PCN_T_DROP, 0, 0, 0});
+    ports_[name] = p;
+    port_index_used_[index] = true;
+    on_port_added(p);
+    if (!peer.empty())
+      rt_.apply_peer(*this, ports_[name], peer);
+  } catch (...) {
+    if (ports_.count(name)) {
+      on_port_removed(p);
+      ports_.erase(name);
+    }
+    port_index_used_[index] = false;
+    pcn_port_cfg zero{};
+    bpf_map_update_elem(map_fd("pcn_ports"), &index, &zero, BPF_ANY);
+    rt_.free_gport(p.gport);
+    throw;
+  }
+  return ports_[name];
+}
+
+void Cube::del_port(const std::string &name) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  Port &p = port_ref(name);
+  if (p.peer.kind != Peer::kNone)
+    throw Error(ErrorCode::kInUse, "port " + name_ + ":" + name + " is connected to " +
+                                       p.peer.to_string() + "; clear its peer first");
+  if (!p.transparent.empty())
+    throw Error(ErrorCode::kInUse, "port " + name_ + ":" + name + " has transparent cube " +
+                                       p.transparent.front() + " attached; detach it first");
+  on_port_removed(p);
+  pcn_port_cfg zero{};
+  bpf_map_update_elem(map_fd("pcn_ports"), &p.index, &zero, BPF_ANY);
+  port_index_used_[p.index] = false;
+  rt_.free_gport(p.gport);
+  ports_.erase(name);
+}
+
+void Cube::set_peer(const std::string &port, const std::string &peer) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  rt_.apply_peer(*this, port_ref(port), peer);
+}
+
+Port Cube::port(const std::string &name) const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  return const_cast<Cube *>(this)->port_ref(name);
+}
+
+std::vector<Port> Cube::ports() const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  std::vector<Port> out;
+  for (const auto &[_, p] : ports_) out.push_back(p);
+  return out;
+}
+
+PortStats Cube::port_stats(const std::string &port) const {
+  return rt_.stats(this->port(port).gport, opts_.mode);
+}
+
+void Cube::packet_out(const std::string &port, const std::string &frame) {
+  pcn_port_cfg cfg{};
+  {
+    std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+    Port &p = port_ref(port);
+    check_kernel(bpf_map_lookup_elem(map_fd("pcn_ports"), &p.index, &cfg) ? -errno : 0, "read port");
+  }
+  if (frame.size() < ETH_HLEN)
+    throw Error(ErrorCode::kInvalid, "frame shorter than an Ethernet header");
+  if (cfg.egress.kind == PCN_T_DROP)
+    throw Error(ErrorCode::kInvalid, "port " + name_ + ":" + port + " has no peer");
+  if (cfg.egress.kind != PCN_T_NETDEV)
+    throw Error(ErrorCode::kUnsupported,
+                "packet-out towards a cube or a transparent stack is not supported yet (port " + name_ +
+                    ":" + port + ")");
+  int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  check_kernel(s < 0 ? -errno : 0, "packet socket");
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_ifindex = static_cast<int>(cfg.egress.id);
+  sll.sll_halen = ETH_ALEN;
+  std::memcpy(sll.sll_addr, frame.data(), ETH_ALEN);
+  ssize_t n = sendto(s, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr *>(&sll), sizeof(sll));
+  int err = n < 0 ? -errno : 0;
+  close(s);
+  check_kernel(err, "packet-out on " + name_ + ":" + port);
+}
+
+void Cube::dispatch_packet_in(const pcn_pkt_event &ev, size_t size) {
+  if (size < offsetof(pcn_pkt_event, data))
+    return;
+  PacketIn pkt{};
+  pkt.port_index = ev.in_port;
+  pkt.reason = ev.reason;
+  pkt.len = ev.len;
+  std::memcpy(pkt.user, ev.user, sizeof(pkt.user));
+  uint32_t cap = std::min<uint32_t>(ev.cap_len, PCN_SLOWPATH_CAPTURE);
+  pkt.data.assign(reinterpret_cast<const char *>(ev.data), cap);
+  {
+    std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+    for (const auto &[name, p] : ports_)
+      if (p.index == ev.in_port) pkt.port_name = name;
+  }
+  try {
+    on_packet_in(pkt);
+  } catch (const std::exception &e) {
+    spdlog::warn("cube {}: packet-in handler failed: {}", name_, e.what());
+  }
+}
+
+}  // namespace polycube

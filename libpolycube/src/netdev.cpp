@@ -1,0 +1,79 @@
+#include "polycube/netdev.h"
+
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+
+#include <cerrno>
+
+#include "polycube/error.h"
+
+namespace polycube {
+
+namespace {
+// Our filter's identity on a clsact hook; distinct from tc(8) defaults so we
+// never replace someone else's filter.
+constexpr uint32_t kTcHandle = 0x9c;
+constexpr uint32_t kTcPriority = 0x9c;
+
+bpf_tc_attach_point point(bool egress) { return egress ? BPF_TC_EGRESS : BPF_TC_INGRESS; }
+}  // namespace
+
+uint32_t netdev_ifindex(const std::string &name) {
+  if (name.empty() || name.size() >= IF_NAMESIZE)
+    throw Error(ErrorCode::kInvalid, "bad netdev name '" + name + "'");
+  unsigned idx = if_nametoindex(name.c_str());
+  if (idx == 0)
+    throw Error(ErrorCode::kNotFound, "unknown netdev '" + name + "'");
+  return idx;
+}
+
+std::string netdev_name(uint32_t ifindex) {
+  char buf[IF_NAMESIZE] = {};
+  return if_indextoname(ifindex, buf) ? std::string(buf) : std::string();
+}
+
+bool tc_attach(uint32_t ifindex, bool egress, int prog_fd) {
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(ifindex), .attach_point = point(egress));
+  int err = bpf_tc_hook_create(&hook);
+  bool created = err == 0;
+  if (err && err != -EEXIST)
+    check_kernel(err, "create clsact qdisc on " + netdev_name(ifindex));
+  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .handle = kTcHandle, .priority = kTcPriority);
+  err = bpf_tc_attach(&hook, &opts);
+  if (err) {
+    if (created) tc_destroy_qdisc(ifindex);
+    check_kernel(err, "attach TC program to " + netdev_name(ifindex));
+  }
+  return created;
+}
+
+void tc_detach(uint32_t ifindex, bool egress) {
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(ifindex), .attach_point = point(egress));
+  LIBBPF_OPTS(bpf_tc_opts, opts, .handle = kTcHandle, .priority = kTcPriority);
+  bpf_tc_detach(&hook, &opts);  // absent (netdev gone) is fine
+}
+
+void tc_destroy_qdisc(uint32_t ifindex) {
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(ifindex),
+              .attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
+  bpf_tc_hook_destroy(&hook);
+}
+
+void xdp_attach(uint32_t ifindex, int prog_fd, bool native) {
+  uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST | (native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
+  int err = bpf_xdp_attach(static_cast<int>(ifindex), prog_fd, flags, nullptr);
+  if (err == -EBUSY || err == -EEXIST)
+    throw Error(ErrorCode::kInUse, "netdev " + netdev_name(ifindex) + " already runs an XDP program");
+  check_kernel(err, std::string("attach XDP (") + (native ? "native" : "generic") + ") to " +
+                        netdev_name(ifindex));
+}
+
+void xdp_detach(uint32_t ifindex, bool native, uint32_t expected_prog_id) {
+  uint32_t mode = native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+  uint32_t id = 0;
+  if (bpf_xdp_query_id(static_cast<int>(ifindex), mode, &id) == 0 && id == expected_prog_id)
+    bpf_xdp_detach(static_cast<int>(ifindex), mode, nullptr);
+}
+
+}  // namespace polycube

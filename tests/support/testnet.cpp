@@ -1,0 +1,76 @@
+#include "testnet.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <stdexcept>
+
+namespace pcntest {
+
+int sh(const std::string &cmd) {
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::string sh_out(const std::string &cmd) {
+  std::string out;
+  FILE *f = popen(cmd.c_str(), "r");
+  if (!f) return out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) out.append(buf.data(), n);
+  pclose(f);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TestNet::TestNet() {
+  // "pt" + 5 digits keeps host-side names within IFNAMSIZ with short suffixes.
+  prefix_ = "pt" + std::to_string(getpid() % 100000) + "-";
+}
+
+TestNet::~TestNet() {
+  for (const auto &l : links_) sh("ip link del " + l + " 2>/dev/null");
+  for (const auto &n : namespaces_) sh("ip netns del " + n + " 2>/dev/null");
+}
+
+std::string TestNet::add_ns(const std::string &name) {
+  std::string full = ns(name);
+  sh("ip netns del " + full + " 2>/dev/null");
+  if (sh("ip netns add " + full) != 0) throw std::runtime_error("cannot create netns " + full);
+  namespaces_.push_back(full);
+  sh("ip -n " + full + " link set lo up");
+  return full;
+}
+
+std::string TestNet::add_host(const std::string &nsname, const std::string &host_if, const std::string &cidr,
+                              const std::string &mac, const std::string &ns_if) {
+  std::string host = ifname(host_if);
+  std::string tmp = ifname(host_if + "p");
+  if (host.size() > 15 || tmp.size() > 15) throw std::runtime_error("interface name too long: " + tmp);
+  sh("ip link del " + host + " 2>/dev/null");
+  if (sh("ip link add " + host + " type veth peer name " + tmp) != 0)
+    throw std::runtime_error("cannot create veth " + host);
+  links_.push_back(host);
+  std::string n = ns(nsname);
+  if (sh("ip link set " + tmp + " netns " + n) != 0 || sh("ip -n " + n + " link set " + tmp + " name " + ns_if) != 0)
+    throw std::runtime_error("cannot move veth into " + n);
+  if (!mac.empty()) sh("ip -n " + n + " link set " + ns_if + " address " + mac);
+  if (!cidr.empty()) sh("ip -n " + n + " addr add " + cidr + " dev " + ns_if);
+  sh("ip -n " + n + " link set " + ns_if + " up");
+  sh("ip link set " + host + " up");
+  // Offloads off: checksums stay valid on frames we forward or punt.
+  sh("ip netns exec " + n + " ethtool -K " + ns_if + " tx off >/dev/null 2>&1");
+  return host;
+}
+
+int TestNet::in(const std::string &nsname, const std::string &cmd) const {
+  return sh("ip netns exec " + ns(nsname) + " " + cmd);
+}
+
+std::string TestNet::in_out(const std::string &nsname, const std::string &cmd) const {
+  return sh_out("ip netns exec " + ns(nsname) + " " + cmd);
+}
+
+}  // namespace pcntest
