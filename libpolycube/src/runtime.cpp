@@ -8,6 +8,7 @@
 #include <sys/vfs.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -41,6 +42,11 @@ pcn_target handler_target(const Cube &t, uint32_t dir) {
 bool same_family(Mode a, Mode b) { return is_xdp(a) == is_xdp(b); }
 
 }  // namespace
+
+std::string default_pin_root() {
+  const char *env = std::getenv("PCN_PIN_ROOT");
+  return env && *env ? env : "/sys/fs/bpf/polycube";
+}
 
 Runtime::Runtime(RuntimeOptions opts) : opts_(std::move(opts)) {
   init_libbpf_logging();

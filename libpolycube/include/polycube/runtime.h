@@ -21,8 +21,12 @@ struct ring_buffer;
 
 namespace polycube {
 
+// Default bpffs root: /sys/fs/bpf/polycube, or $PCN_PIN_ROOT when set (lets
+// several test runs share one machine without touching each other).
+std::string default_pin_root();
+
 struct RuntimeOptions {
-  std::string pin_root = "/sys/fs/bpf/polycube";
+  std::string pin_root = default_pin_root();
   bool slowpath = true;  // run the slow-path thread
 };
 
