@@ -20,11 +20,15 @@ namespace {
 thread_local std::string *g_capture = nullptr;
 
 int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args) {
-  char buf[4096];
-  vsnprintf(buf, sizeof(buf), fmt, args);
+  va_list copy;
+  va_copy(copy, args);
+  int n = vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
+  std::string line(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0)
+    vsnprintf(line.data(), line.size() + 1, fmt, args);
   if (g_capture && level != LIBBPF_DEBUG)
-    g_capture->append(buf);
-  std::string line(buf);
+    g_capture->append(line);
   while (!line.empty() && line.back() == '\n') line.pop_back();
   if (level == LIBBPF_DEBUG) spdlog::trace("libbpf: {}", line);
   else if (level == LIBBPF_INFO) spdlog::debug("libbpf: {}", line);

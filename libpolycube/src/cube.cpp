@@ -168,6 +168,7 @@ void Cube::write_port(const Port &p, const pcn_target &egress) {
   cfg.flags = PCN_PORT_F_UP;
   check_kernel(bpf_map_update_elem(map_fd("pcn_ports"), &p.index, &cfg, BPF_ANY) ? -errno : 0,
                "write port " + p.name);
+  on_port_egress(p, egress);
 }
 
 Port &Cube::port_ref(const std::string &name) {

@@ -106,6 +106,8 @@ class Cube {
   // Service hooks, called with the runtime lock held.
   virtual void on_port_added(const Port &) {}
   virtual void on_port_removed(const Port &) {}
+  // The port's next hop changed (peer set/cleared, transparent stack edited).
+  virtual void on_port_egress(const Port &, const pcn_target &) {}
   // Called on the slow-path thread without the lock.
   virtual void on_packet_in(const PacketIn &) {}
 

@@ -1,0 +1,123 @@
+/* simplebridge: a learning L2 switch. Learns source MACs, forwards known
+ * unicast to its port and floods the rest in the kernel. */
+#include <polycube/pcn.bpf.h>
+#include "simplebridge_shared.h"
+
+/* Filtering database: MAC (low 48 bits) -> port and last-seen time. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, SB_FDB_SIZE);
+  __type(key, __u64);
+  __type(value, struct sb_fdb_entry);
+} sb_fdb SEC(".maps");
+
+/* Aging time and number of ports (one entry). */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct sb_config);
+} sb_config SEC(".maps");
+
+/* Port indices to flood to, dense in [0, nports). */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, SB_MAX_PORTS);
+  __type(key, __u32);
+  __type(value, __u32);
+} sb_flood_ports SEC(".maps");
+
+/* XDP flooding: port index -> ifindex of ports whose peer is a netdev. */
+struct {
+  __uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+  __uint(max_entries, SB_MAX_PORTS);
+  __type(key, __u32);
+  __type(value, __u32);
+} sb_devmap SEC(".maps");
+
+static __always_inline __u64 mac_key(const unsigned char *m) {
+  return ((__u64)m[0] << 40) | ((__u64)m[1] << 32) | ((__u64)m[2] << 24) | ((__u64)m[3] << 16) |
+         ((__u64)m[4] << 8) | (__u64)m[5];
+}
+
+/* State of one flood, walked with bpf_loop so the verifier checks the body
+ * once whatever the number of ports. */
+struct flood_state {
+  pcn_ctx_t *ctx;
+  __u32 in_port;
+  __u32 cube_port; /* first port that needs a tail call, or -1 */
+  __u32 netdevs;   /* XDP: netdev ports that get a devmap copy */
+};
+
+static long flood_one(__u32 i, void *data) {
+  struct flood_state *st = data;
+  __u32 *p = bpf_map_lookup_elem(&sb_flood_ports, &i);
+  if (!p)
+    return 1;
+  __u32 port = *p;
+  if (port == st->in_port)
+    return 0;
+#ifdef PCN_XDP
+  if (bpf_map_lookup_elem(&sb_devmap, &port))
+    st->netdevs++;
+  else if (st->cube_port == (__u32)-1)
+    st->cube_port = port;
+#else
+  if (pcn_clone_to_port(st->ctx, port) < 0 && st->cube_port == (__u32)-1)
+    st->cube_port = port;
+#endif
+  return 0;
+}
+
+/* TC: a clone to every netdev port, the original to the first port that
+ * leads into a cube or transparent stack (a tail call cannot be cloned).
+ * XDP: netdev ports get a copy through the devmap broadcast; a cube peer is
+ * reached only when no netdev port is (XDP cannot both broadcast and tail
+ * call). */
+static __always_inline int flood(pcn_ctx_t *ctx, struct pcn_md *md, __u32 nports) {
+  struct flood_state st = {.ctx = ctx, .in_port = md->in_port, .cube_port = (__u32)-1};
+  if (nports > SB_MAX_PORTS)
+    nports = SB_MAX_PORTS;
+  bpf_loop(nports, flood_one, &st, 0);
+#ifdef PCN_XDP
+  if (st.netdevs)
+    return bpf_redirect_map(&sb_devmap, 0, BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
+#endif
+  if (st.cube_port != (__u32)-1)
+    return pcn_redirect_port(ctx, md, st.cube_port);
+  return PCN_DROP;
+}
+
+PCN_BLOCK(sb_main) {
+  void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
+  struct ethhdr *eth = data;
+  struct pcn_md *md = pcn_md_get();
+  __u32 zero = 0;
+  struct sb_config *cfg = bpf_map_lookup_elem(&sb_config, &zero);
+  if (!md || !cfg)
+    return PCN_DROP;
+  if ((void *)(eth + 1) > end)
+    return pcn_drop_counted(md->gport_in);
+
+  __u64 now = bpf_ktime_get_ns() / 1000000000ull;
+  __u32 in_port = md->in_port;
+  if (!(eth->h_source[0] & 1)) {
+    __u64 src = mac_key(eth->h_source);
+    struct sb_fdb_entry *e = bpf_map_lookup_elem(&sb_fdb, &src);
+    /* Write only on change: one write per MAC per second at most. */
+    if (!e || e->port != in_port || e->timestamp != now) {
+      struct sb_fdb_entry fresh = {.port = in_port, .timestamp = now};
+      bpf_map_update_elem(&sb_fdb, &src, &fresh, BPF_ANY);
+    }
+  }
+  if (!(eth->h_dest[0] & 1)) {
+    __u64 dst = mac_key(eth->h_dest);
+    struct sb_fdb_entry *e = bpf_map_lookup_elem(&sb_fdb, &dst);
+    if (e && now - e->timestamp <= cfg->aging_time) {
+      if (e->port == in_port)
+        return PCN_DROP; /* already on the right segment */
+      return pcn_redirect_port(ctx, md, e->port);
+    }
+  }
+  return flood(ctx, md, cfg->nports);
+}

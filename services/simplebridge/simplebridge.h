@@ -1,0 +1,45 @@
+// simplebridge: a learning L2 switch. The filtering database lives in a BPF
+// map written by the data plane; flooding of unknown and broadcast frames is
+// done in the kernel (clones in TC, devmap broadcast in XDP).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "polycube/cube.h"
+#include "simplebridge_shared.h"
+
+namespace polycube::services {
+
+class SimpleBridge : public Cube {
+ public:
+  struct FdbEntry {
+    std::string mac;   // "aa:bb:cc:dd:ee:ff"
+    std::string port;  // port name
+    uint32_t age;      // seconds since last seen
+  };
+
+  SimpleBridge(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
+  static ServiceInfo info();
+
+  // Live entries (expired ones are removed while reading).
+  std::vector<FdbEntry> fdb();
+  void flush_fdb();
+  void set_aging_time(uint32_t seconds);  // 1..1000000
+  uint32_t aging_time() const;
+
+ protected:
+  void on_port_added(const Port &p) override;
+  void on_port_removed(const Port &p) override;
+  void on_port_egress(const Port &p, const pcn_target &egress) override;
+
+ private:
+  void write_config();
+  void write_flood_list();
+  sb_config cfg_{SB_DEFAULT_AGING, 0};
+  std::vector<uint32_t> flood_ports_;
+};
+
+std::string mac_to_string(uint64_t mac);
+
+}  // namespace polycube::services
