@@ -12,6 +12,16 @@ struct {
   __uint(pinning, LIBBPF_PIN_BY_NAME);
 } PCN_GLOBAL(pcn_netdev_in) SEC(".maps");
 
+/* Packet-out from the control plane into a cube or transparent stack:
+ * global port id of the sending port -> that port's egress target. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PCN_MAX_GPORTS);
+  __type(key, __u32);
+  __type(value, struct pcn_target);
+  __uint(pinning, LIBBPF_PIN_BY_NAME);
+} PCN_GLOBAL(pcn_inject) SEC(".maps");
+
 static __always_inline int dispatch(pcn_ctx_t *ctx, void *table, __u32 ifindex) {
   struct pcn_target *t = bpf_map_lookup_elem(table, &ifindex);
   if (!t)
@@ -26,6 +36,22 @@ static __always_inline int dispatch(pcn_ctx_t *ctx, void *table, __u32 ifindex) 
 #ifdef PCN_XDP
 SEC("xdp") int pcn_netdev_ingress(struct xdp_md *ctx) {
   return dispatch(ctx, &PCN_GLOBAL(pcn_netdev_in), ctx->ingress_ifindex);
+}
+
+/* XDP (generic) on the runtime's injection veth: frames arrive as
+ * [global port id][frame]. */
+SEC("xdp") int pcn_inject(struct xdp_md *ctx) {
+  void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+  if (data + sizeof(__u32) > end)
+    return XDP_DROP;
+  __u32 gport = *(__u32 *)data;
+  if (bpf_xdp_adjust_head(ctx, sizeof(__u32)))
+    return XDP_DROP;
+  struct pcn_target *t = bpf_map_lookup_elem(&PCN_GLOBAL(pcn_inject), &gport);
+  struct pcn_md *md = pcn_md_get();
+  if (!t || !md)
+    return XDP_DROP;
+  return pcn_forward(ctx, md, t);
 }
 #else
 /* ifindex -> first target of packets leaving that netdev (TC egress only). */
@@ -43,5 +69,18 @@ SEC("tc") int pcn_netdev_ingress(struct __sk_buff *ctx) {
 
 SEC("tc") int pcn_netdev_egress(struct __sk_buff *ctx) {
   return dispatch(ctx, &pcn_netdev_eg_tc, ctx->ifindex);
+}
+
+/* Ingress of the runtime's own injection veth: the sender put the global
+ * port id in skb->mark (a BPF_PROG_TEST_RUN of a TC program cannot
+ * redirect, so packet-out in TC mode crosses a veth pair instead). */
+SEC("tc") int pcn_inject(struct __sk_buff *ctx) {
+  __u32 gport = ctx->mark;
+  ctx->mark = 0;
+  struct pcn_target *t = bpf_map_lookup_elem(&PCN_GLOBAL(pcn_inject), &gport);
+  struct pcn_md *md = pcn_md_get();
+  if (!t || !md)
+    return TC_ACT_SHOT;
+  return pcn_forward(ctx, md, t);
 }
 #endif

@@ -264,10 +264,12 @@ void Cube::packet_out(const std::string &port, const std::string &frame) {
     throw Error(ErrorCode::kInvalid, "frame shorter than an Ethernet header");
   if (cfg.egress.kind == PCN_T_DROP)
     throw Error(ErrorCode::kInvalid, "port " + name_ + ":" + port + " has no peer");
-  if (cfg.egress.kind != PCN_T_NETDEV)
-    throw Error(ErrorCode::kUnsupported,
-                "packet-out towards a cube or a transparent stack is not supported yet (port " + name_ +
-                    ":" + port + ")");
+  if (cfg.egress.kind != PCN_T_NETDEV) {
+    // Into a cube or a transparent stack: through the runtime's injection
+    // program, which continues exactly where this port's data plane would.
+    rt_.inject(cfg.gport, opts_.mode, cfg.egress, frame);
+    return;
+  }
   int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   check_kernel(s < 0 ? -errno : 0, "packet socket");
   sockaddr_ll sll{};

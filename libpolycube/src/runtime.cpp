@@ -4,7 +4,11 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 #include <spdlog/spdlog.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/vfs.h>
 
 #include <algorithm>
@@ -79,6 +83,8 @@ Runtime::Runtime(RuntimeOptions opts) : opts_(std::move(opts)) {
     h.progs = h.obj->map_fd(std::string("pcn_progs") + sfx);
     h.stats = h.obj->map_fd(std::string("pcn_stats") + sfx);
     h.ring = h.obj->map_fd(std::string("pcn_slowpath") + sfx);
+    h.inject_fd = h.obj->prog_fd("pcn_inject");
+    h.inject_map = h.obj->map_fd(std::string("pcn_inject") + sfx);
     std::string pin = opts_.pin_root + "/hooks/" + (xdp ? "xdp_ingress" : "tc_ingress");
     bpf_obj_pin(h.ingress_fd, pin.c_str());
     if (!xdp) {
@@ -115,6 +121,10 @@ Runtime::~Runtime() {
   }
   for (auto &[ifindex, _] : std::map<uint32_t, NetdevUse>(netdevs_))
     netdev_release(ifindex);
+  if (inject_sock_ >= 0)
+    close(inject_sock_);
+  if (!inject_if_.empty())
+    std::system(("ip link del " + inject_if_ + " 2>/dev/null").c_str());
   tc_.obj.reset();
   xdp_.obj.reset();
   std::error_code ec;
@@ -486,6 +496,57 @@ void Runtime::detach(const std::string &tcube, const std::string &where) {
 }
 
 // ---- slow path ----
+
+void Runtime::ensure_inject_veth() {
+  if (inject_a_)
+    return;
+  // Our own veth pair, named after this process so concurrent runtimes never
+  // share it; deleted in the destructor. TC packet-out is sent on A and runs
+  // the TC inject program at B's ingress; XDP packet-out is sent on B and
+  // runs the XDP inject program (generic mode: its redirects take the skb
+  // path, so they reach any netdev) at A.
+  std::string a = "pcni" + std::to_string(getpid()), b = a + "b";
+  std::system(("ip link del " + a + " 2>/dev/null").c_str());
+  std::string cmd = "ip link add " + a + " type veth peer name " + b + " && sysctl -qw net.ipv6.conf." + a +
+                    ".disable_ipv6=1 net.ipv6.conf." + b + ".disable_ipv6=1 && ip link set " + a +
+                    " up && ip link set " + b + " up";
+  if (std::system(cmd.c_str()) != 0)
+    throw Error(ErrorCode::kKernel, "cannot create the packet-out veth " + a);
+  inject_if_ = a;
+  inject_a_ = netdev_ifindex(a);
+  inject_b_ = netdev_ifindex(b);
+  tc_attach(inject_b_, false, tc_.inject_fd);
+  xdp_attach(inject_a_, xdp_.inject_fd, false);
+  inject_sock_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  check_kernel(inject_sock_ < 0 ? -errno : 0, "packet-out socket");
+}
+
+void Runtime::inject(uint32_t gport, Mode mode, const pcn_target &egress, const std::string &frame) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const Hooks &h = hooks(mode);
+  check_kernel(bpf_map_update_elem(h.inject_map, &gport, &egress, BPF_ANY) ? -errno : 0, "packet-out map");
+  ensure_inject_veth();
+  std::string buf;
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_halen = ETH_ALEN;
+  int mark = 0;
+  if (is_xdp(mode)) {  // XDP has no mark: the global port id travels as a 4-byte prefix
+    buf.assign(reinterpret_cast<const char *>(&gport), sizeof(gport));
+    buf += frame;
+    sll.sll_ifindex = static_cast<int>(inject_b_);
+  } else {
+    buf = frame;
+    mark = static_cast<int>(gport);
+    sll.sll_ifindex = static_cast<int>(inject_a_);
+  }
+  std::memcpy(sll.sll_addr, buf.data(), ETH_ALEN);
+  check_kernel(setsockopt(inject_sock_, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ? -errno : 0, "SO_MARK");
+  check_kernel(sendto(inject_sock_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr *>(&sll), sizeof(sll)) < 0
+                   ? -errno
+                   : 0,
+               "packet-out send");
+}
 
 void Runtime::slowpath_loop() {
   while (!stop_) {

@@ -45,8 +45,9 @@ static __always_inline __u64 mac_key(const unsigned char *m) {
 struct flood_state {
   pcn_ctx_t *ctx;
   __u32 in_port;
-  __u32 cube_port; /* first port that needs a tail call, or -1 */
-  __u32 netdevs;   /* XDP: netdev ports that get a devmap copy */
+  __u32 cube_port; /* first port whose peer is a cube/transparent stack */
+  __u32 cubes;     /* how many such ports */
+  __u32 netdevs;   /* ports whose peer is a netdev */
 };
 
 static long flood_one(__u32 i, void *data) {
@@ -58,33 +59,44 @@ static long flood_one(__u32 i, void *data) {
   if (port == st->in_port)
     return 0;
 #ifdef PCN_XDP
-  if (bpf_map_lookup_elem(&sb_devmap, &port))
-    st->netdevs++;
-  else if (st->cube_port == (__u32)-1)
-    st->cube_port = port;
+  int is_netdev = bpf_map_lookup_elem(&sb_devmap, &port) != 0;
 #else
-  if (pcn_clone_to_port(st->ctx, port) < 0 && st->cube_port == (__u32)-1)
-    st->cube_port = port;
+  int is_netdev = pcn_clone_to_port(st->ctx, port) == 0; /* clones as it goes */
 #endif
+  if (is_netdev) {
+    st->netdevs++;
+  } else {
+    if (!st->cubes)
+      st->cube_port = port;
+    st->cubes++;
+  }
   return 0;
 }
 
-/* TC: a clone to every netdev port, the original to the first port that
- * leads into a cube or transparent stack (a tail call cannot be cloned).
- * XDP: netdev ports get a copy through the devmap broadcast; a cube peer is
- * reached only when no netdev port is (XDP cannot both broadcast and tail
- * call). */
+/* Flooding. Netdev ports get their copy in the kernel: a clone each in TC,
+ * the devmap broadcast in XDP. A port leading into a cube (or a transparent
+ * stack) needs a tail call, which consumes the packet and cannot be cloned:
+ * when it is the only one (and, in XDP, no netdev port needs the broadcast)
+ * it gets the packet itself; otherwise one copy goes to the control plane,
+ * which sends it out of each such port. */
 static __always_inline int flood(pcn_ctx_t *ctx, struct pcn_md *md, __u32 nports) {
-  struct flood_state st = {.ctx = ctx, .in_port = md->in_port, .cube_port = (__u32)-1};
+  struct flood_state st = {.ctx = ctx, .in_port = md->in_port};
   if (nports > SB_MAX_PORTS)
     nports = SB_MAX_PORTS;
   bpf_loop(nports, flood_one, &st, 0);
 #ifdef PCN_XDP
+  int tail_call_ok = st.cubes == 1 && st.netdevs == 0;
+#else
+  int tail_call_ok = st.cubes == 1;
+#endif
+  if (tail_call_ok)
+    return pcn_redirect_port(ctx, md, st.cube_port);
+  if (st.cubes)
+    pcn_punt_copy(ctx, md, SB_REASON_FLOOD);
+#ifdef PCN_XDP
   if (st.netdevs)
     return bpf_redirect_map(&sb_devmap, 0, BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
 #endif
-  if (st.cube_port != (__u32)-1)
-    return pcn_redirect_port(ctx, md, st.cube_port);
   return PCN_DROP;
 }
 

@@ -55,6 +55,7 @@ void SimpleBridge::on_port_removed(const Port &p) {
   flood_ports_.erase(std::remove(flood_ports_.begin(), flood_ports_.end(), p.index), flood_ports_.end());
   write_flood_list();
   map<uint32_t, uint32_t>("sb_devmap").erase(p.index);
+  cube_peered_.erase(p.index);
   auto fdb = map<uint64_t, sb_fdb_entry>("sb_fdb");
   for (uint64_t mac : fdb.keys()) {
     auto e = fdb.get(mac);
@@ -68,6 +69,22 @@ void SimpleBridge::on_port_egress(const Port &p, const pcn_target &egress) {
     devmap.set(p.index, egress.id);
   else
     devmap.erase(p.index);
+  if (egress.kind == PCN_T_PROG)
+    cube_peered_[p.index] = p.name;
+  else
+    cube_peered_.erase(p.index);
+}
+
+void SimpleBridge::on_packet_in(const PacketIn &pkt) {
+  if (pkt.reason != SB_REASON_FLOOD || pkt.data.size() != pkt.len)
+    return;
+  std::vector<std::string> targets;
+  {
+    std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+    for (const auto &[index, name] : cube_peered_)
+      if (index != pkt.port_index) targets.push_back(name);
+  }
+  for (const auto &port : targets) packet_out(port, pkt.data);
 }
 
 std::vector<SimpleBridge::FdbEntry> SimpleBridge::fdb() {

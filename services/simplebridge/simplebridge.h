@@ -3,6 +3,7 @@
 // done in the kernel (clones in TC, devmap broadcast in XDP).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,14 @@ class SimpleBridge : public Cube {
   void on_port_added(const Port &p) override;
   void on_port_removed(const Port &p) override;
   void on_port_egress(const Port &p, const pcn_target &egress) override;
+  void on_packet_in(const PacketIn &pkt) override;
 
  private:
   void write_config();
   void write_flood_list();
   sb_config cfg_{SB_DEFAULT_AGING, 0};
   std::vector<uint32_t> flood_ports_;
+  std::map<uint32_t, std::string> cube_peered_;  // port index -> name, peer is not a netdev
 };
 
 std::string mac_to_string(uint64_t mac);

@@ -20,3 +20,7 @@ struct sb_config {
   __u32 aging_time; /* seconds after which an entry is ignored */
   __u32 nports;     /* valid entries in sb_flood_ports */
 };
+
+/* Slow-path reason: deliver this flooded frame to every port whose peer is
+ * a cube or a transparent stack (the data plane reached the netdev ports). */
+#define SB_REASON_FLOOD 1

@@ -7,7 +7,8 @@
  *   pcn_md_get()                       per-packet metadata (in_port, ...)
  *   pcn_redirect_port(ctx, md, port)   send out of a port of this cube
  *   pcn_next_block(ctx, slot)          tail call the next micro-block
- *   pcn_punt(ctx, md, reason)          copy to the control plane (slow path)
+ *   pcn_punt(ctx, md, reason)          hand to the control plane (slow path)
+ *   pcn_punt_copy(ctx, md, reason)     send a copy there, keep the packet
  *   pcn_transparent_next(ctx, md, dir) continue after a transparent cube
  *   PCN_DROP / PCN_PASS                verdicts
  */
@@ -205,11 +206,12 @@ static __always_inline int pcn_clone_to_port(pcn_ctx_t *ctx, __u32 port) {
 }
 #endif
 
-/* Copy the packet to the control plane and consume it. */
-static __always_inline int pcn_punt(pcn_ctx_t *ctx, struct pcn_md *md, __u32 reason) {
+/* Copy the packet to the control plane without consuming it: the caller
+ * still owns the packet. Returns 0 on success, -1 if the ring is full. */
+static __always_inline int pcn_punt_copy(pcn_ctx_t *ctx, struct pcn_md *md, __u32 reason) {
   struct pcn_pkt_event *ev = bpf_ringbuf_reserve(&PCN_GLOBAL(pcn_slowpath), sizeof(*ev), 0);
   if (!ev)
-    return pcn_drop_counted(md->gport_in);
+    return -1;
   __u32 len = pcn_pkt_len(ctx);
   /* Masking first gives the verifier an unsigned bound it can follow. */
   __u32 cap = len & 0xffff;
@@ -232,6 +234,13 @@ static __always_inline int pcn_punt(pcn_ctx_t *ctx, struct pcn_md *md, __u32 rea
   }
   ev->cap_len = err ? 0 : cap;
   bpf_ringbuf_submit(ev, 0);
+  return 0;
+}
+
+/* Copy the packet to the control plane and consume it. */
+static __always_inline int pcn_punt(pcn_ctx_t *ctx, struct pcn_md *md, __u32 reason) {
+  if (pcn_punt_copy(ctx, md, reason))
+    return pcn_drop_counted(md->gport_in);
   return PCN_DROP;
 }
 

@@ -61,6 +61,9 @@ class Runtime {
   void detach(const std::string &tcube, const std::string &where);
 
   PortStats stats(uint32_t gport, Mode mode) const;
+  // Sends `frame` along `egress` (a port's next hop) as if the data plane of
+  // port `gport` had sent it. Used by Cube::packet_out.
+  void inject(uint32_t gport, Mode mode, const pcn_target &egress, const std::string &frame);
   const std::string &pin_root() const { return opts_.pin_root; }
   std::string globals_dir() const { return opts_.pin_root + "/globals"; }
   std::recursive_mutex &mutex() const { return mu_; }
@@ -75,7 +78,7 @@ class Runtime {
   };
   struct Hooks {
     std::shared_ptr<LoadedObject> obj;
-    int ingress_fd = -1, egress_fd = -1;
+    int ingress_fd = -1, egress_fd = -1, inject_fd = -1, inject_map = -1;
     uint32_t ingress_id = 0;
     int netdev_in = -1, netdev_eg = -1, progs = -1, stats = -1, ring = -1;
   };
@@ -103,6 +106,7 @@ class Runtime {
   void apply_peer(Cube &cube, Port &port, const std::string &peer);
   void unlink_peer(Cube &cube, Port &port);
 
+  void ensure_inject_veth();
   void slowpath_loop();
   static int on_ring_event(void *ctx, void *data, size_t size);
 
@@ -113,6 +117,9 @@ class Runtime {
   std::map<uint32_t, std::weak_ptr<Cube>> by_slot_;
   std::vector<bool> slot_used_, gport_used_;
   std::map<uint32_t, NetdevUse> netdevs_;
+  std::string inject_if_;      // TC injection veth (ours), created on first use
+  uint32_t inject_a_ = 0, inject_b_ = 0;
+  int inject_sock_ = -1;
   ring_buffer *ring_ = nullptr;
   std::atomic<bool> stop_{false};
   std::thread slowpath_thread_;

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Removes what a crashed test or demo run may have left: namespaces and
+# host-side veths named with the test prefix (pt<pid>-...) or the demo
+# prefix (pcn-demo-...), and packet-out veths of dead runtimes. Touches
+# nothing else.
+set -u
+for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^(pt[0-9]+-|pcn-demo-)'); do
+  ip netns del "$ns" 2>/dev/null
+done
+for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(pt[0-9]+-|pcn-demo-)'); do
+  ip link del "$l" 2>/dev/null
+done
+# The runtime's packet-out veth is named pcni<pid>; remove it if that
+# process is gone.
+for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^pcni[0-9]+$'); do
+  pid=${l#pcni}
+  [ -d "/proc/$pid" ] || ip link del "$l" 2>/dev/null
+done
+exit 0

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every build, test and run-time dependency from Debian packages and
+# makes sure bpffs is mounted. Idempotent: installs only what is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain and build
+  build-essential cmake pkg-config clang llvm
+  # BPF loading and inspection
+  libbpf-dev libelf-dev zlib1g-dev bpftool
+  # C++ libraries
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libnl-3-dev libnl-route-3-dev
+  libpistache-dev libyang2-dev libyang2-tools
+  # tests
+  libgtest-dev googletest
+  # namespaces, traffic and tools used by tests, demo and benchmarks
+  iproute2 iputils-ping netcat-openbsd iperf3 ethtool procps kmod util-linux
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The runtime pins everything under /sys/fs/bpf/polycube.
+if ! mountpoint -q /sys/fs/bpf; then
+  mount -t bpf bpf /sys/fs/bpf
+fi
+echo "setup: dependencies ready"
