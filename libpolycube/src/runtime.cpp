@@ -373,11 +373,28 @@ void Runtime::apply_peer(Cube &cube, Port &port, const std::string &peer) {
     // hook finds no entry and leaves packets to the kernel.
     netdev_claim(np.ifindex, cube.mode(), cube.name() + ":" + port.name);
   }
-  unlink_peer(cube, port);
-  port.peer = np;
-  if (q)
-    q->peer = Peer{Peer::kCubePort, "", 0, cube.name(), port.name};
-  sync_port(cube, port);
+  Peer old = port.peer;
+  try {
+    unlink_peer(cube, port);
+    port.peer = np;
+    if (q)
+      q->peer = Peer{Peer::kCubePort, "", 0, cube.name(), port.name};
+    sync_port(cube, port);
+  } catch (...) {
+    // Only map writes can fail here; put the port back unconnected rather
+    // than half-linked, and release what we claimed.
+    if (q) q->peer = Peer{};
+    port.peer = Peer{};
+    if (np.kind == Peer::kNetdev) netdev_release(np.ifindex);
+    try {
+      sync_port(cube, port);
+      if (q) sync_port(*d, *q);
+    } catch (...) {
+    }
+    spdlog::error("setting peer of {}:{} to '{}' failed; was '{}', now unconnected", cube.name(), port.name, peer,
+                  old.to_string());
+    throw;
+  }
 }
 
 void Runtime::connect(const std::string &a, const std::string &b) {
