@@ -4,10 +4,11 @@
 # ctest. Must run as root (BPF, namespaces). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 [ "$(id -u)" -eq 0 ] || { echo "scripts/test.sh must run as root" >&2; exit 1; }
 scripts/setup.sh
 scripts/build.sh
 scripts/cleanup.sh
-trap scripts/cleanup.sh EXIT
+trap "$root/scripts/cleanup.sh" EXIT
 cd build
 ctest --output-on-failure --timeout 300
