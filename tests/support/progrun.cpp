@@ -1,0 +1,46 @@
+#include "progrun.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace pcntest {
+
+RunResult run_pinned(const std::string &pin_path, polycube::Mode mode, uint32_t ifindex, const std::string &frame,
+                     uint32_t repeat, uint32_t *duration_ns) {
+  int fd = bpf_obj_get(pin_path.c_str());
+  if (fd < 0) throw std::runtime_error("bpf_obj_get " + pin_path + ": " + std::strerror(errno));
+  RunResult r;
+  std::string out(frame.size() + 256, '\0');
+  __sk_buff skb{};
+  xdp_md xdp{};
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
+              .data_size_in = static_cast<uint32_t>(frame.size()), .data_size_out = static_cast<uint32_t>(out.size()),
+              .repeat = static_cast<int>(repeat));
+  if (polycube::is_xdp(mode)) {
+    xdp.ingress_ifindex = ifindex;
+    xdp.data_end = static_cast<uint32_t>(frame.size());
+    opts.ctx_in = &xdp;
+    opts.ctx_size_in = sizeof(xdp);
+  } else {
+    skb.ifindex = ifindex;
+    opts.ctx_in = &skb;
+    opts.ctx_size_in = sizeof(skb);
+  }
+  int err = bpf_prog_test_run_opts(fd, &opts);
+  int saved = errno;
+  close(fd);
+  if (err) throw std::runtime_error("BPF_PROG_TEST_RUN: " + std::string(std::strerror(saved)));
+  r.verdict = opts.retval;
+  out.resize(opts.data_size_out);
+  r.out = out;
+  if (duration_ns) *duration_ns = opts.duration;
+  return r;
+}
+
+}  // namespace pcntest

@@ -1,0 +1,20 @@
+// Runs a pinned BPF program once with BPF_PROG_TEST_RUN, as if `frame` had
+// arrived on netdev `ifindex` (TC: __sk_buff.ifindex; XDP: ingress_ifindex).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "polycube/types.h"
+
+namespace pcntest {
+
+struct RunResult {
+  uint32_t verdict = 0;
+  std::string out;  // the frame after the program
+};
+
+RunResult run_pinned(const std::string &pin_path, polycube::Mode mode, uint32_t ifindex, const std::string &frame,
+                     uint32_t repeat = 1, uint32_t *duration_ns = nullptr);
+
+}  // namespace pcntest
