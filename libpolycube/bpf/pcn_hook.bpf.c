@@ -12,8 +12,8 @@ struct {
   __uint(pinning, LIBBPF_PIN_BY_NAME);
 } PCN_GLOBAL(pcn_netdev_in) SEC(".maps");
 
-/* Packet-out from the control plane into a cube or transparent stack:
- * global port id of the sending port -> that port's egress target. */
+/* Packet-out from the control plane: global port id of the sending port ->
+ * that port's egress target. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, PCN_MAX_GPORTS);
@@ -51,6 +51,7 @@ SEC("xdp") int pcn_inject(struct xdp_md *ctx) {
   struct pcn_md *md = pcn_md_get();
   if (!t || !md)
     return XDP_DROP;
+  pcn_count_tx(ctx, gport);
   return pcn_forward(ctx, md, t);
 }
 #else
@@ -81,6 +82,7 @@ SEC("tc") int pcn_inject(struct __sk_buff *ctx) {
   struct pcn_md *md = pcn_md_get();
   if (!t || !md)
     return TC_ACT_SHOT;
+  pcn_count_tx(ctx, gport);
   return pcn_forward(ctx, md, t);
 }
 #endif

@@ -264,23 +264,10 @@ void Cube::packet_out(const std::string &port, const std::string &frame) {
     throw Error(ErrorCode::kInvalid, "frame shorter than an Ethernet header");
   if (cfg.egress.kind == PCN_T_DROP)
     throw Error(ErrorCode::kInvalid, "port " + name_ + ":" + port + " has no peer");
-  if (cfg.egress.kind != PCN_T_NETDEV) {
-    // Into a cube or a transparent stack: through the runtime's injection
-    // program, which continues exactly where this port's data plane would.
-    rt_.inject(cfg.gport, opts_.mode, cfg.egress, frame);
-    return;
-  }
-  int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-  check_kernel(s < 0 ? -errno : 0, "packet socket");
-  sockaddr_ll sll{};
-  sll.sll_family = AF_PACKET;
-  sll.sll_ifindex = static_cast<int>(cfg.egress.id);
-  sll.sll_halen = ETH_ALEN;
-  std::memcpy(sll.sll_addr, frame.data(), ETH_ALEN);
-  ssize_t n = sendto(s, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr *>(&sll), sizeof(sll));
-  int err = n < 0 ? -errno : 0;
-  close(s);
-  check_kernel(err, "packet-out on " + name_ + ":" + port);
+  // Through the runtime's inject program, which continues exactly where this
+  // port's data plane would (transparent stack, peer cube or netdev) and
+  // counts the frame in the port's tx counters.
+  rt_.inject(cfg.gport, opts_.mode, cfg.egress, frame);
 }
 
 void Cube::dispatch_packet_in(const pcn_pkt_event &ev, size_t size) {
