@@ -1,0 +1,188 @@
+// The cube/port/topology model of the runtime, without traffic: ports and
+// their indices, peers, links, transparent stacks, blocks and pins.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "helloworld.h"
+#include "polycube/runtime.h"
+#include "simplebridge.h"
+#include "testnet.h"
+#include "transparenthelloworld.h"
+
+using namespace polycube;
+using namespace polycube::services;
+using namespace pcntest;
+namespace fs = std::filesystem;
+
+namespace {
+
+ErrorCode code_of(const std::function<void()> &fn) {
+  try {
+    fn();
+  } catch (const Error &e) {
+    return e.code();
+  }
+  ADD_FAILURE() << "no error raised";
+  return ErrorCode::kKernel;
+}
+
+class RuntimeModel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    net.add_ns("a");
+    va = net.add_host("a", "va", "");
+    vb = net.add_host("a", "vb", "", "", "eth1");
+    rt = std::make_unique<Runtime>();
+  }
+  void TearDown() override { rt.reset(); }
+  TestNet net;
+  std::string va, vb;
+  std::unique_ptr<Runtime> rt;
+};
+
+TEST_F(RuntimeModel, PortIndicesAreDenseAndReused) {
+  auto sb = rt->create<SimpleBridge>("sb1");
+  EXPECT_EQ(sb->add_port("a").index, 0u);
+  EXPECT_EQ(sb->add_port("b").index, 1u);
+  EXPECT_EQ(sb->add_port("c").index, 2u);
+  uint32_t gport_b = sb->port("b").gport;
+  EXPECT_NE(gport_b, 0u);  // 0 is the "no port" sink
+  sb->del_port("b");
+  EXPECT_EQ(code_of([&] { sb->port("b"); }), ErrorCode::kNotFound);
+  Port d = sb->add_port("d");
+  EXPECT_EQ(d.index, 1u);  // the freed index
+  EXPECT_EQ(sb->ports().size(), 3u);
+  EXPECT_EQ(sb->port_stats("d").rx_pkts, 0u);
+}
+
+TEST_F(RuntimeModel, PortLimitIsEnforced) {
+  auto sb = rt->create<SimpleBridge>("sb1");
+  for (int i = 0; i < SB_MAX_PORTS; i++) sb->add_port("p" + std::to_string(i));
+  EXPECT_EQ(code_of([&] { sb->add_port("one-too-many"); }), ErrorCode::kInvalid);
+  EXPECT_EQ(sb->ports().size(), static_cast<size_t>(SB_MAX_PORTS));
+}
+
+TEST_F(RuntimeModel, NetdevPeerIsExclusiveAndMovable) {
+  auto hw = rt->create<HelloWorld>("hw1");
+  hw->add_port("p0", va);
+  hw->add_port("p1");
+  EXPECT_EQ(hw->port("p0").peer.kind, Peer::kNetdev);
+  EXPECT_EQ(hw->port("p0").peer.to_string(), va);
+  EXPECT_EQ(code_of([&] { hw->set_peer("p1", va); }), ErrorCode::kInUse);
+  EXPECT_EQ(hw->port("p1").peer.kind, Peer::kNone);
+  hw->set_peer("p0", vb);  // move: va is released
+  hw->set_peer("p1", va);
+  EXPECT_EQ(hw->port("p1").peer.to_string(), va);
+  hw->set_peer("p1", "");
+  EXPECT_EQ(hw->port("p1").peer.kind, Peer::kNone);
+  EXPECT_EQ(sh_out("tc qdisc show dev " + va + " | grep -c clsact"), "0");
+}
+
+TEST_F(RuntimeModel, ConnectIsSymmetricAndModeChecked) {
+  auto a = rt->create<HelloWorld>("a");
+  auto b = rt->create<HelloWorld>("b");
+  auto x = rt->create<HelloWorld>("x", Mode::kXdpSkb);
+  a->add_port("p");
+  b->add_port("p");
+  x->add_port("p");
+  rt->connect("a:p", "b:p");
+  EXPECT_EQ(a->port("p").peer.to_string(), "b:p");
+  EXPECT_EQ(b->port("p").peer.to_string(), "a:p");
+  EXPECT_EQ(code_of([&] { rt->connect("a:p", "x:p"); }), ErrorCode::kInUse);
+  EXPECT_EQ(code_of([&] { rt->disconnect("a:p", "x:p"); }), ErrorCode::kInvalid);
+  rt->disconnect("b:p", "a:p");
+  EXPECT_EQ(a->port("p").peer.kind, Peer::kNone);
+  EXPECT_EQ(b->port("p").peer.kind, Peer::kNone);
+  EXPECT_EQ(code_of([&] { rt->connect("a:p", "x:p"); }), ErrorCode::kInvalid);  // TC with XDP
+  EXPECT_EQ(code_of([&] { rt->connect("a:p", "a:p"); }), ErrorCode::kInvalid);
+  EXPECT_EQ(code_of([&] { rt->connect("a", "b:p"); }), ErrorCode::kInvalid);
+  // Deleting a linked cube unlinks its peer.
+  rt->connect("a:p", "b:p");
+  rt->delete_cube("b");
+  EXPECT_EQ(a->port("p").peer.kind, Peer::kNone);
+}
+
+TEST_F(RuntimeModel, TransparentStackPositions) {
+  auto sb = rt->create<SimpleBridge>("sb1");
+  sb->add_port("p1");
+  for (const char *n : {"t1", "t2", "t3", "t4"}) rt->create<TransparentHelloWorld>(n);
+  rt->attach("t1", "sb1:p1");
+  rt->attach("t2", "sb1:p1", "first");
+  rt->attach("t3", "sb1:p1", "after:t2");
+  rt->attach("t4", "sb1:p1", "before:t2");
+  EXPECT_EQ(sb->port("p1").transparent, (std::vector<std::string>{"t4", "t2", "t3", "t1"}));
+  EXPECT_EQ(rt->get("t3")->attached_to(), "sb1:p1");
+  EXPECT_EQ(code_of([&] { rt->attach("t1", "sb1:p1"); }), ErrorCode::kInUse);
+  EXPECT_EQ(code_of([&] { rt->delete_cube("t2"); }), ErrorCode::kInUse);
+  EXPECT_EQ(code_of([&] { sb->del_port("p1"); }), ErrorCode::kInUse);
+  EXPECT_EQ(code_of([&] { rt->attach("sb1", "sb1:p1"); }), ErrorCode::kInvalid);  // not transparent
+  EXPECT_EQ(code_of([&] { rt->detach("t1", "sb1:p2"); }), ErrorCode::kInvalid);
+  rt->detach("t2", "sb1:p1");
+  EXPECT_EQ(sb->port("p1").transparent, (std::vector<std::string>{"t4", "t3", "t1"}));
+  rt->create<TransparentHelloWorld>("t5");
+  EXPECT_EQ(code_of([&] { rt->attach("t5", "sb1:p1", "after:t2"); }), ErrorCode::kNotFound);
+  EXPECT_EQ(code_of([&] { rt->attach("t5", "sb1:p1", "sideways"); }), ErrorCode::kInvalid);
+  EXPECT_EQ(rt->get("t5")->attached_to(), "");
+  // Deleting the cube detaches what sits on its ports.
+  rt->delete_cube("sb1");
+  EXPECT_EQ(rt->get("t1")->attached_to(), "");
+  rt->delete_cube("t1");
+}
+
+TEST_F(RuntimeModel, TransparentOnANetdevThatAPortOwnsIsRefused) {
+  auto hw = rt->create<HelloWorld>("hw1");
+  hw->add_port("p0", va);
+  rt->create<TransparentHelloWorld>("t1");
+  EXPECT_EQ(code_of([&] { rt->attach("t1", va); }), ErrorCode::kInUse);
+  rt->attach("t1", vb);
+  EXPECT_EQ(code_of([&] { hw->set_peer("p0", vb); }), ErrorCode::kInUse);
+  EXPECT_EQ(code_of([&] { rt->attach("t1", "no-such-dev9"); }), ErrorCode::kInUse);  // already attached
+  rt->detach("t1", vb);
+  EXPECT_EQ(code_of([&] { rt->attach("t1", "no-such-dev9"); }), ErrorCode::kNotFound);
+}
+
+TEST_F(RuntimeModel, BlocksArePinnedAndSwappable) {
+  auto hw = rt->create<HelloWorld>("hw1");
+  auto blocks = hw->blocks();
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].slot, 0u);
+  EXPECT_EQ(blocks[0].program, "hw_main");
+  EXPECT_GT(blocks[0].prog_id, 0u);
+  EXPECT_TRUE(fs::exists(hw->pin_dir() + "/progs/slot0"));
+  EXPECT_TRUE(fs::exists(hw->pin_dir() + "/maps/hw_config"));
+  EXPECT_TRUE(fs::exists(hw->pin_dir() + "/maps/pcn_ports"));
+  hw->load_block(0, "hw_main_alt");
+  EXPECT_EQ(hw->blocks()[0].program, "hw_main_alt");
+  EXPECT_NE(hw->blocks()[0].prog_id, blocks[0].prog_id);
+  // An extra block in another slot, then removed.
+  hw->load_block(5, "hw_main");
+  EXPECT_EQ(hw->blocks().size(), 2u);
+  EXPECT_TRUE(fs::exists(hw->pin_dir() + "/progs/slot5"));
+  hw->remove_block(5);
+  EXPECT_FALSE(fs::exists(hw->pin_dir() + "/progs/slot5"));
+  EXPECT_EQ(code_of([&] { hw->remove_block(5); }), ErrorCode::kNotFound);
+  // A swap shares the maps: the action survives it.
+  hw->set_action(HelloWorld::Action::kSlowpath);
+  hw->load_block(0, "hw_main");
+  EXPECT_EQ(hw->action(), HelloWorld::Action::kSlowpath);
+  auto cfg = hw->map<uint32_t, hw_config>("hw_config").get(0);
+  ASSERT_TRUE(cfg.has_value());
+  EXPECT_EQ(cfg->action, uint32_t(HW_SLOWPATH));
+}
+
+TEST_F(RuntimeModel, ManyCubes) {
+  // Slots and global port ids are not a small fixed pool.
+  for (int i = 0; i < 300; i++) {
+    auto hw = rt->create<HelloWorld>("hw" + std::to_string(i));
+    hw->add_port("p0");
+    hw->add_port("p1");
+  }
+  EXPECT_EQ(rt->cubes().size(), 300u);
+  EXPECT_EQ(rt->get("hw299")->slot(), 299u);
+  for (int i = 0; i < 300; i += 2) rt->delete_cube("hw" + std::to_string(i));
+  EXPECT_EQ(rt->cubes().size(), 150u);
+  EXPECT_EQ(rt->create<HelloWorld>("again")->slot(), 0u);  // freed slots are reused
+}
+
+}  // namespace
