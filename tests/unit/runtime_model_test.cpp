@@ -171,6 +171,30 @@ TEST_F(RuntimeModel, BlocksArePinnedAndSwappable) {
   EXPECT_EQ(cfg->action, uint32_t(HW_SLOWPATH));
 }
 
+TEST_F(RuntimeModel, TopologyEditsNeverReloadPrograms) {
+  // Peers, ports, links and stacks are map writes: the loaded programs stay.
+  auto sb = rt->create<SimpleBridge>("sb1");
+  auto hw = rt->create<HelloWorld>("hw1");
+  auto t = rt->create<TransparentHelloWorld>("t1");
+  auto ids = [&] {
+    std::vector<uint32_t> out;
+    for (Cube *c : {static_cast<Cube *>(sb.get()), static_cast<Cube *>(hw.get()), static_cast<Cube *>(t.get())})
+      for (const auto &b : c->blocks()) out.push_back(b.prog_id);
+    return out;
+  };
+  const auto before = ids();
+  sb->add_port("p1", va);
+  sb->add_port("p2");
+  hw->add_port("p0");
+  rt->connect("sb1:p2", "hw1:p0");
+  sb->set_peer("p1", vb);
+  rt->attach("t1", "sb1:p1");
+  rt->detach("t1", "sb1:p1");
+  rt->disconnect("sb1:p2", "hw1:p0");
+  sb->del_port("p2");
+  EXPECT_EQ(ids(), before);
+}
+
 TEST_F(RuntimeModel, ManyCubes) {
   // Slots and global port ids are not a small fixed pool.
   for (int i = 0; i < 300; i++) {
