@@ -33,6 +33,17 @@ static __always_inline int dispatch(pcn_ctx_t *ctx, void *table, __u32 ifindex) 
   return pcn_forward(ctx, md, t);
 }
 
+/* Continue a control plane's packet-out where port `gport`'s data plane
+ * would, counting it as sent by that port. */
+static __always_inline int inject(pcn_ctx_t *ctx, __u32 gport) {
+  struct pcn_target *t = bpf_map_lookup_elem(&PCN_GLOBAL(pcn_inject), &gport);
+  struct pcn_md *md = pcn_md_get();
+  if (!t || !md)
+    return PCN_DROP;
+  pcn_count_tx(ctx, gport);
+  return pcn_forward(ctx, md, t);
+}
+
 #ifdef PCN_XDP
 SEC("xdp") int pcn_netdev_ingress(struct xdp_md *ctx) {
   return dispatch(ctx, &PCN_GLOBAL(pcn_netdev_in), ctx->ingress_ifindex);
@@ -47,12 +58,7 @@ SEC("xdp") int pcn_inject(struct xdp_md *ctx) {
   __u32 gport = *(__u32 *)data;
   if (bpf_xdp_adjust_head(ctx, sizeof(__u32)))
     return XDP_DROP;
-  struct pcn_target *t = bpf_map_lookup_elem(&PCN_GLOBAL(pcn_inject), &gport);
-  struct pcn_md *md = pcn_md_get();
-  if (!t || !md)
-    return XDP_DROP;
-  pcn_count_tx(ctx, gport);
-  return pcn_forward(ctx, md, t);
+  return inject(ctx, gport);
 }
 #else
 /* ifindex -> first target of packets leaving that netdev (TC egress only). */
@@ -78,11 +84,6 @@ SEC("tc") int pcn_netdev_egress(struct __sk_buff *ctx) {
 SEC("tc") int pcn_inject(struct __sk_buff *ctx) {
   __u32 gport = ctx->mark;
   ctx->mark = 0;
-  struct pcn_target *t = bpf_map_lookup_elem(&PCN_GLOBAL(pcn_inject), &gport);
-  struct pcn_md *md = pcn_md_get();
-  if (!t || !md)
-    return TC_ACT_SHOT;
-  pcn_count_tx(ctx, gport);
-  return pcn_forward(ctx, md, t);
+  return inject(ctx, gport);
 }
 #endif

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "errors.h"
 #include "helloworld.h"
 #include "polycube/runtime.h"
 #include "simplebridge.h"
@@ -34,15 +35,6 @@ bool prog_gone_soon(uint32_t id) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
-}
-
-std::string code_of(const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const Error &e) {
-    return to_string(e.code());
-  }
-  return "no error";
 }
 
 class Lifecycle : public ::testing::TestWithParam<Mode> {
@@ -118,25 +110,25 @@ TEST_P(Lifecycle, BadInputIsRejectedAndChangesNothing) {
   };
   const std::string before = snapshot();
 
-  EXPECT_EQ(code_of([&] { hw->set_peer("p1", "no-such-dev0"); }), "not-found");
-  EXPECT_EQ(code_of([&] { rt->create<HelloWorld>("hw1", GetParam()); }), "exists");
-  EXPECT_EQ(code_of([&] { rt->create<SimpleBridge>("hw1", GetParam()); }), "exists");  // names are global
-  EXPECT_EQ(code_of([&] { rt->create<HelloWorld>("bad name", GetParam()); }), "invalid-value");
-  EXPECT_EQ(code_of([&] { rt->create<HelloWorld>("a:b", GetParam()); }), "invalid-value");
-  EXPECT_EQ(code_of([&] { hw->add_port("p0"); }), "exists");
-  EXPECT_EQ(code_of([&] { hw->add_port("p2"); }), "invalid-value");  // helloworld has two ports
-  EXPECT_EQ(code_of([&] { hw->del_port("p0"); }), "in-use");         // carries traffic
-  EXPECT_EQ(code_of([&] { hw->del_port("nope"); }), "not-found");
-  EXPECT_EQ(code_of([&] { rt->delete_cube("nope"); }), "not-found");
-  EXPECT_EQ(code_of([&] { rt->connect("hw1:p0", "hw1:p1"); }), "in-use");
-  EXPECT_EQ(code_of([&] { rt->connect("nope:p0", "hw1:p1"); }), "not-found");
-  EXPECT_EQ(code_of([&] { hw->remove_block(0); }), "invalid-value");
-  EXPECT_EQ(code_of([&] { hw->load_block(0, "no_such_program"); }), "not-found");
-  EXPECT_EQ(code_of([&] { hw->load_block(PCN_MAX_BLOCKS, "hw_main"); }), "invalid-value");
+  EXPECT_EQ(error_of([&] { hw->set_peer("p1", "no-such-dev0"); }), "not-found");
+  EXPECT_EQ(error_of([&] { rt->create<HelloWorld>("hw1", GetParam()); }), "exists");
+  EXPECT_EQ(error_of([&] { rt->create<SimpleBridge>("hw1", GetParam()); }), "exists");  // names are global
+  EXPECT_EQ(error_of([&] { rt->create<HelloWorld>("bad name", GetParam()); }), "invalid-value");
+  EXPECT_EQ(error_of([&] { rt->create<HelloWorld>("a:b", GetParam()); }), "invalid-value");
+  EXPECT_EQ(error_of([&] { hw->add_port("p0"); }), "exists");
+  EXPECT_EQ(error_of([&] { hw->add_port("p2"); }), "invalid-value");  // helloworld has two ports
+  EXPECT_EQ(error_of([&] { hw->del_port("p0"); }), "in-use");         // carries traffic
+  EXPECT_EQ(error_of([&] { hw->del_port("nope"); }), "not-found");
+  EXPECT_EQ(error_of([&] { rt->delete_cube("nope"); }), "not-found");
+  EXPECT_EQ(error_of([&] { rt->connect("hw1:p0", "hw1:p1"); }), "in-use");
+  EXPECT_EQ(error_of([&] { rt->connect("nope:p0", "hw1:p1"); }), "not-found");
+  EXPECT_EQ(error_of([&] { hw->remove_block(0); }), "invalid-value");
+  EXPECT_EQ(error_of([&] { hw->load_block(0, "no_such_program"); }), "not-found");
+  EXPECT_EQ(error_of([&] { hw->load_block(PCN_MAX_BLOCKS, "hw_main"); }), "invalid-value");
   {
     // Peer already in use by another cube's port.
     auto hw2 = rt->create<HelloWorld>("hw2", GetParam());
-    EXPECT_EQ(code_of([&] { hw2->add_port("q0", va); }), "in-use");
+    EXPECT_EQ(error_of([&] { hw2->add_port("q0", va); }), "in-use");
     EXPECT_TRUE(hw2->ports().empty());  // the failed add left no port
     hw2.reset();
     rt->delete_cube("hw2");

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "errors.h"
 #include "helloworld.h"
 #include "polycube/runtime.h"
 #include "simplebridge.h"
@@ -16,16 +17,6 @@ using namespace pcntest;
 namespace fs = std::filesystem;
 
 namespace {
-
-ErrorCode code_of(const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const Error &e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no error raised";
-  return ErrorCode::kKernel;
-}
 
 class RuntimeModel : public ::testing::Test {
  protected:
@@ -49,7 +40,7 @@ TEST_F(RuntimeModel, PortIndicesAreDenseAndReused) {
   uint32_t gport_b = sb->port("b").gport;
   EXPECT_NE(gport_b, 0u);  // 0 is the "no port" sink
   sb->del_port("b");
-  EXPECT_EQ(code_of([&] { sb->port("b"); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_of([&] { sb->port("b"); }), "not-found");
   Port d = sb->add_port("d");
   EXPECT_EQ(d.index, 1u);  // the freed index
   EXPECT_EQ(sb->ports().size(), 3u);
@@ -59,7 +50,7 @@ TEST_F(RuntimeModel, PortIndicesAreDenseAndReused) {
 TEST_F(RuntimeModel, PortLimitIsEnforced) {
   auto sb = rt->create<SimpleBridge>("sb1");
   for (int i = 0; i < SB_MAX_PORTS; i++) sb->add_port("p" + std::to_string(i));
-  EXPECT_EQ(code_of([&] { sb->add_port("one-too-many"); }), ErrorCode::kInvalid);
+  EXPECT_EQ(error_of([&] { sb->add_port("one-too-many"); }), "invalid-value");
   EXPECT_EQ(sb->ports().size(), static_cast<size_t>(SB_MAX_PORTS));
 }
 
@@ -69,7 +60,7 @@ TEST_F(RuntimeModel, NetdevPeerIsExclusiveAndMovable) {
   hw->add_port("p1");
   EXPECT_EQ(hw->port("p0").peer.kind, Peer::kNetdev);
   EXPECT_EQ(hw->port("p0").peer.to_string(), va);
-  EXPECT_EQ(code_of([&] { hw->set_peer("p1", va); }), ErrorCode::kInUse);
+  EXPECT_EQ(error_of([&] { hw->set_peer("p1", va); }), "in-use");
   EXPECT_EQ(hw->port("p1").peer.kind, Peer::kNone);
   hw->set_peer("p0", vb);  // move: va is released
   hw->set_peer("p1", va);
@@ -89,14 +80,14 @@ TEST_F(RuntimeModel, ConnectIsSymmetricAndModeChecked) {
   rt->connect("a:p", "b:p");
   EXPECT_EQ(a->port("p").peer.to_string(), "b:p");
   EXPECT_EQ(b->port("p").peer.to_string(), "a:p");
-  EXPECT_EQ(code_of([&] { rt->connect("a:p", "x:p"); }), ErrorCode::kInUse);
-  EXPECT_EQ(code_of([&] { rt->disconnect("a:p", "x:p"); }), ErrorCode::kInvalid);
+  EXPECT_EQ(error_of([&] { rt->connect("a:p", "x:p"); }), "in-use");
+  EXPECT_EQ(error_of([&] { rt->disconnect("a:p", "x:p"); }), "invalid-value");
   rt->disconnect("b:p", "a:p");
   EXPECT_EQ(a->port("p").peer.kind, Peer::kNone);
   EXPECT_EQ(b->port("p").peer.kind, Peer::kNone);
-  EXPECT_EQ(code_of([&] { rt->connect("a:p", "x:p"); }), ErrorCode::kInvalid);  // TC with XDP
-  EXPECT_EQ(code_of([&] { rt->connect("a:p", "a:p"); }), ErrorCode::kInvalid);
-  EXPECT_EQ(code_of([&] { rt->connect("a", "b:p"); }), ErrorCode::kInvalid);
+  EXPECT_EQ(error_of([&] { rt->connect("a:p", "x:p"); }), "invalid-value");  // TC with XDP
+  EXPECT_EQ(error_of([&] { rt->connect("a:p", "a:p"); }), "invalid-value");
+  EXPECT_EQ(error_of([&] { rt->connect("a", "b:p"); }), "invalid-value");
   // Deleting a linked cube unlinks its peer.
   rt->connect("a:p", "b:p");
   rt->delete_cube("b");
@@ -113,16 +104,16 @@ TEST_F(RuntimeModel, TransparentStackPositions) {
   rt->attach("t4", "sb1:p1", "before:t2");
   EXPECT_EQ(sb->port("p1").transparent, (std::vector<std::string>{"t4", "t2", "t3", "t1"}));
   EXPECT_EQ(rt->get("t3")->attached_to(), "sb1:p1");
-  EXPECT_EQ(code_of([&] { rt->attach("t1", "sb1:p1"); }), ErrorCode::kInUse);
-  EXPECT_EQ(code_of([&] { rt->delete_cube("t2"); }), ErrorCode::kInUse);
-  EXPECT_EQ(code_of([&] { sb->del_port("p1"); }), ErrorCode::kInUse);
-  EXPECT_EQ(code_of([&] { rt->attach("sb1", "sb1:p1"); }), ErrorCode::kInvalid);  // not transparent
-  EXPECT_EQ(code_of([&] { rt->detach("t1", "sb1:p2"); }), ErrorCode::kInvalid);
+  EXPECT_EQ(error_of([&] { rt->attach("t1", "sb1:p1"); }), "in-use");
+  EXPECT_EQ(error_of([&] { rt->delete_cube("t2"); }), "in-use");
+  EXPECT_EQ(error_of([&] { sb->del_port("p1"); }), "in-use");
+  EXPECT_EQ(error_of([&] { rt->attach("sb1", "sb1:p1"); }), "invalid-value");  // not transparent
+  EXPECT_EQ(error_of([&] { rt->detach("t1", "sb1:p2"); }), "invalid-value");
   rt->detach("t2", "sb1:p1");
   EXPECT_EQ(sb->port("p1").transparent, (std::vector<std::string>{"t4", "t3", "t1"}));
   rt->create<TransparentHelloWorld>("t5");
-  EXPECT_EQ(code_of([&] { rt->attach("t5", "sb1:p1", "after:t2"); }), ErrorCode::kNotFound);
-  EXPECT_EQ(code_of([&] { rt->attach("t5", "sb1:p1", "sideways"); }), ErrorCode::kInvalid);
+  EXPECT_EQ(error_of([&] { rt->attach("t5", "sb1:p1", "after:t2"); }), "not-found");
+  EXPECT_EQ(error_of([&] { rt->attach("t5", "sb1:p1", "sideways"); }), "invalid-value");
   EXPECT_EQ(rt->get("t5")->attached_to(), "");
   // Deleting the cube detaches what sits on its ports.
   rt->delete_cube("sb1");
@@ -134,12 +125,12 @@ TEST_F(RuntimeModel, TransparentOnANetdevThatAPortOwnsIsRefused) {
   auto hw = rt->create<HelloWorld>("hw1");
   hw->add_port("p0", va);
   rt->create<TransparentHelloWorld>("t1");
-  EXPECT_EQ(code_of([&] { rt->attach("t1", va); }), ErrorCode::kInUse);
+  EXPECT_EQ(error_of([&] { rt->attach("t1", va); }), "in-use");
   rt->attach("t1", vb);
-  EXPECT_EQ(code_of([&] { hw->set_peer("p0", vb); }), ErrorCode::kInUse);
-  EXPECT_EQ(code_of([&] { rt->attach("t1", "no-such-dev9"); }), ErrorCode::kInUse);  // already attached
+  EXPECT_EQ(error_of([&] { hw->set_peer("p0", vb); }), "in-use");
+  EXPECT_EQ(error_of([&] { rt->attach("t1", "no-such-dev9"); }), "in-use");  // already attached
   rt->detach("t1", vb);
-  EXPECT_EQ(code_of([&] { rt->attach("t1", "no-such-dev9"); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_of([&] { rt->attach("t1", "no-such-dev9"); }), "not-found");
 }
 
 TEST_F(RuntimeModel, BlocksArePinnedAndSwappable) {
@@ -161,7 +152,7 @@ TEST_F(RuntimeModel, BlocksArePinnedAndSwappable) {
   EXPECT_TRUE(fs::exists(hw->pin_dir() + "/progs/slot5"));
   hw->remove_block(5);
   EXPECT_FALSE(fs::exists(hw->pin_dir() + "/progs/slot5"));
-  EXPECT_EQ(code_of([&] { hw->remove_block(5); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_of([&] { hw->remove_block(5); }), "not-found");
   // A swap shares the maps: the action survives it.
   hw->set_action(HelloWorld::Action::kSlowpath);
   hw->load_block(0, "hw_main");
