@@ -4,7 +4,11 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 
+#include <bpf/bpf.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <string>
 
 #include "polycube/error.h"
 
@@ -39,7 +43,10 @@ bool tc_attach(uint32_t ifindex, bool egress, int prog_fd) {
   bool created = err == 0;
   if (err && err != -EEXIST)
     check_kernel(err, "create clsact qdisc on " + netdev_name(ifindex));
-  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .handle = kTcHandle, .priority = kTcPriority);
+  // REPLACE: a filter with our handle/priority can only be ours, left by a
+  // runtime that died; taking it over is what a restart should do.
+  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE, .handle = kTcHandle,
+              .priority = kTcPriority);
   err = bpf_tc_attach(&hook, &opts);
   if (err) {
     if (created) tc_destroy_qdisc(ifindex);
@@ -60,9 +67,30 @@ void tc_destroy_qdisc(uint32_t ifindex) {
   bpf_tc_hook_destroy(&hook);
 }
 
+namespace {
+// True if the XDP program attached to `ifindex` in `mode` is one of the
+// framework's hook programs (left by a runtime that died).
+bool xdp_attached_is_ours(uint32_t ifindex, uint32_t mode, uint32_t *id) {
+  if (bpf_xdp_query_id(static_cast<int>(ifindex), mode, id) != 0 || *id == 0)
+    return false;
+  int fd = bpf_prog_get_fd_by_id(*id);
+  if (fd < 0)
+    return false;
+  bpf_prog_info info{};
+  uint32_t len = sizeof(info);
+  bool ours = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+              std::string(info.name).rfind("pcn_", 0) == 0;  // kernel keeps 15 chars of the name
+  close(fd);
+  return ours;
+}
+}  // namespace
+
 void xdp_attach(uint32_t ifindex, int prog_fd, bool native) {
-  uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST | (native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
-  int err = bpf_xdp_attach(static_cast<int>(ifindex), prog_fd, flags, nullptr);
+  uint32_t mode = native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+  int err = bpf_xdp_attach(static_cast<int>(ifindex), prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | mode, nullptr);
+  uint32_t old_id = 0;
+  if ((err == -EBUSY || err == -EEXIST) && xdp_attached_is_ours(ifindex, mode, &old_id))
+    err = bpf_xdp_attach(static_cast<int>(ifindex), prog_fd, mode, nullptr);
   if (err == -EBUSY || err == -EEXIST)
     throw Error(ErrorCode::kInUse, "netdev " + netdev_name(ifindex) + " already runs an XDP program");
   check_kernel(err, std::string("attach XDP (") + (native ? "native" : "generic") + ") to " +

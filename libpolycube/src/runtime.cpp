@@ -85,6 +85,8 @@ Runtime::Runtime(RuntimeOptions opts) : opts_(std::move(opts)) {
     h.ring = h.obj->map_fd(std::string("pcn_slowpath") + sfx);
     h.inject_fd = h.obj->prog_fd("pcn_inject");
     h.inject_map = h.obj->map_fd(std::string("pcn_inject") + sfx);
+    std::string inject_pin = opts_.pin_root + "/hooks/" + (xdp ? "xdp_inject" : "tc_inject");
+    bpf_obj_pin(h.inject_fd, inject_pin.c_str());
     std::string pin = opts_.pin_root + "/hooks/" + (xdp ? "xdp_ingress" : "tc_ingress");
     bpf_obj_pin(h.ingress_fd, pin.c_str());
     if (!xdp) {
