@@ -1,0 +1,161 @@
+#include "datastore.h"
+
+#include <libyang/libyang.h>
+
+#include <cstdlib>
+
+namespace polycube::daemon {
+
+namespace {
+
+std::string print(const lyd_node *node, uint32_t options) {
+  char *out = nullptr;
+  if (!node || lyd_print_mem(&out, node, LYD_JSON, options | LYD_PRINT_SHRINK) != LY_SUCCESS || !out)
+    return "{}";
+  std::string s(out);
+  std::free(out);
+  return s;
+}
+
+std::string meta_op(const lyd_node *node) {
+  const lyd_meta *m = lyd_find_meta(node->meta, nullptr, "yang:operation");
+  return m ? lyd_get_meta_value(m) : "none";
+}
+
+// Key of a top-level list instance: its first child (YANG puts keys first).
+std::string key_of(const lyd_node *node) {
+  const lyd_node *k = lyd_child(node);
+  return k ? lyd_get_value(k) : "";
+}
+
+}  // namespace
+
+Transaction::~Transaction() { lyd_free_all(candidate_); }
+Transaction::Transaction(Transaction &&o) noexcept : candidate_(o.candidate_), changes_(std::move(o.changes_)) {
+  o.candidate_ = nullptr;
+}
+
+Datastore::Datastore() {
+  // No yang-library data in the tree: it is served separately.
+  if (ly_ctx_new(nullptr, LY_CTX_NO_YANGLIBRARY, &ctx_) != LY_SUCCESS)
+    throw Error(ErrorCode::kKernel, "cannot create the libyang context");
+  ly_log_options(LY_LOSTORE_LAST);  // keep errors for us, print nothing
+}
+
+Datastore::~Datastore() {
+  lyd_free_all(running_);
+  ly_ctx_destroy(ctx_);
+}
+
+DataError Datastore::last_error(const std::string &what, ErrorCode code) const {
+  const ly_err_item *e = ly_err_first(ctx_);
+  std::string msg = e && e->msg ? e->msg : "unknown error";
+  // libyang 2.1 reports 'Data location "/a:b[name='x']/c", line number 1.':
+  // keep only the data path (RFC 8040 error-path).
+  std::string where = e && e->path ? e->path : "";
+  std::string path;
+  if (auto q = where.find('"'); q != std::string::npos) {
+    auto end = where.find('"', q + 1);
+    if (end != std::string::npos) path = where.substr(q + 1, end - q - 1);
+  }
+  std::string tag = "invalid-value";
+  if (e && e->vecode == LYVE_DATA && msg.find("Duplicate instance") != std::string::npos) {
+    code = ErrorCode::kExists;
+    tag = "data-exists";
+  }
+  if (msg.find("Mandatory node") != std::string::npos) tag = "missing-element";
+  if (msg.find("not found as a child") != std::string::npos || msg.find("Node \"") == 0) tag = "unknown-element";
+  ly_err_clean(ctx_, nullptr);
+  return DataError(code, what + ": " + msg + (path.empty() ? "" : " at " + path), path, tag);
+}
+
+std::string Datastore::load_module(const std::string &yang) {
+  lys_module *mod = nullptr;
+  if (lys_parse_mem(ctx_, yang.c_str(), LYS_IN_YANG, &mod) != LY_SUCCESS || !mod)
+    throw last_error("bad YANG module", ErrorCode::kInvalid);
+  return mod->name;
+}
+
+Transaction Datastore::merge(const std::string &json) const {
+  lyd_node *edit = nullptr;
+  // Strict: unknown leaves are errors. No state: config false is not writable.
+  // Types, ranges and patterns are checked while parsing; the whole tree is
+  // validated after the merge (mandatory, leafref, unique, max-elements).
+  if (lyd_parse_data_mem(ctx_, json.c_str(), LYD_JSON, LYD_PARSE_STRICT | LYD_PARSE_ONLY | LYD_PARSE_NO_STATE, 0,
+                         &edit) != LY_SUCCESS)
+    throw last_error("invalid data", ErrorCode::kInvalid);
+  lyd_node *candidate = nullptr;
+  if (running_ && lyd_dup_siblings(running_, nullptr, LYD_DUP_RECURSIVE, &candidate) != LY_SUCCESS) {
+    lyd_free_all(edit);
+    throw last_error("copy of the running tree", ErrorCode::kKernel);
+  }
+  if (lyd_merge_siblings(&candidate, edit, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
+    lyd_free_all(candidate);
+    throw last_error("merge", ErrorCode::kInvalid);
+  }
+  return finish(candidate);
+}
+
+Transaction Datastore::remove(const std::string &xpath) const {
+  lyd_node *candidate = nullptr;
+  if (running_ && lyd_dup_siblings(running_, nullptr, LYD_DUP_RECURSIVE, &candidate) != LY_SUCCESS)
+    throw last_error("copy of the running tree", ErrorCode::kKernel);
+  lyd_node *target = nullptr;
+  if (!candidate || lyd_find_path(candidate, xpath.c_str(), 0, &target) != LY_SUCCESS || !target) {
+    lyd_free_all(candidate);
+    ly_err_clean(ctx_, nullptr);
+    throw DataError(ErrorCode::kNotFound, "no data at " + xpath, xpath, "invalid-value");
+  }
+  if (target == candidate) candidate = candidate->next;  // keep a handle on the rest
+  lyd_free_tree(target);
+  return finish(candidate);
+}
+
+Transaction Datastore::finish(lyd_node *candidate) const {
+  if (candidate) {
+    while (candidate->prev != candidate && candidate->prev->next) candidate = candidate->prev;  // first sibling
+    if (lyd_validate_all(&candidate, ctx_, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, nullptr) != LY_SUCCESS) {
+      DataError e = last_error("validation failed", ErrorCode::kInvalid);
+      lyd_free_all(candidate);
+      throw e;
+    }
+  }
+  lyd_node *diff = nullptr;
+  if (lyd_diff_siblings(running_, candidate, 0, &diff) != LY_SUCCESS) {
+    lyd_free_all(candidate);
+    throw last_error("diff", ErrorCode::kKernel);
+  }
+  std::vector<CubeChange> changes;
+  for (const lyd_node *n = diff; n; n = n->next) {
+    std::string op = meta_op(n);
+    CubeChange c{CubeChange::kUpdate, n->schema->module->name, key_of(n), ""};
+    if (op == "create") c.op = CubeChange::kCreate;
+    else if (op == "delete") c.op = CubeChange::kDelete;
+    if (c.op != CubeChange::kDelete) {
+      std::string path = "/" + c.module + ":" + n->schema->name + "[name='" + c.name + "']";
+      lyd_node *now = nullptr;
+      if (lyd_find_path(candidate, path.c_str(), 0, &now) == LY_SUCCESS) c.json = print(now, 0);
+    }
+    changes.push_back(std::move(c));
+  }
+  lyd_free_all(diff);
+  return Transaction(candidate, std::move(changes));
+}
+
+void Datastore::commit(Transaction &&txn) {
+  lyd_free_all(running_);
+  running_ = txn.candidate_;
+  txn.candidate_ = nullptr;
+}
+
+std::string Datastore::get(const std::string &xpath) const {
+  if (xpath.empty()) return print(running_, LYD_PRINT_WITHSIBLINGS);
+  lyd_node *node = nullptr;
+  if (!running_ || lyd_find_path(running_, xpath.c_str(), 0, &node) != LY_SUCCESS || !node) {
+    ly_err_clean(ctx_, nullptr);
+    throw DataError(ErrorCode::kNotFound, "no data at " + xpath, xpath, "invalid-value");
+  }
+  return print(node, 0);
+}
+
+}  // namespace polycube::daemon

@@ -1,0 +1,91 @@
+// The daemon's configuration store: a libyang data tree validated against
+// every loaded service module, the single source of truth. A write is a
+// transaction: parse (strict), merge or delete into a candidate copy,
+// validate the whole candidate, and compute which cubes it creates, updates
+// or deletes. The caller applies those changes to the kernel and then
+// commits, or drops the transaction and nothing has changed.
+//
+// First slice of the daemon issue: the REST server, service plugins and
+// persistence build on it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "polycube/error.h"
+
+struct ly_ctx;
+struct lyd_node;
+
+namespace polycube::daemon {
+
+// A validation failure with the data path libyang reports (RFC 8040
+// error-path) and its error-tag.
+class DataError : public Error {
+ public:
+  DataError(ErrorCode code, const std::string &message, std::string path, std::string tag)
+      : Error(code, message), path_(std::move(path)), tag_(std::move(tag)) {}
+  const std::string &path() const { return path_; }
+  const std::string &tag() const { return tag_; }  // RFC 8040 error-tag
+
+ private:
+  std::string path_, tag_;
+};
+
+// One top-level list instance (a cube) that a transaction changes.
+struct CubeChange {
+  enum Op { kCreate, kUpdate, kDelete } op;
+  std::string module;  // service, e.g. "helloworld"
+  std::string name;    // the instance key
+  std::string json;    // the instance after the change (RFC 7951); "" for kDelete
+};
+
+class Datastore;
+
+// A validated candidate; commit it or let it go out of scope.
+class Transaction {
+ public:
+  ~Transaction();
+  Transaction(Transaction &&) noexcept;
+  Transaction &operator=(Transaction &&) = delete;
+  const std::vector<CubeChange> &changes() const { return changes_; }
+
+ private:
+  friend class Datastore;
+  Transaction(lyd_node *candidate, std::vector<CubeChange> changes)
+      : candidate_(candidate), changes_(std::move(changes)) {}
+  lyd_node *candidate_;
+  std::vector<CubeChange> changes_;
+};
+
+class Datastore {
+ public:
+  Datastore();
+  ~Datastore();
+  Datastore(const Datastore &) = delete;
+  Datastore &operator=(const Datastore &) = delete;
+
+  // Adds a service module (YANG text); returns its name.
+  std::string load_module(const std::string &yang);
+
+  // Merge `json` (RFC 7951, top-level names module-qualified) into a copy of
+  // the running tree: PATCH / POST semantics.
+  Transaction merge(const std::string &json) const;
+  // Delete the instance at `xpath` (e.g. "/helloworld:helloworld[name='hw1']").
+  Transaction remove(const std::string &xpath) const;
+  // Makes the candidate the running tree.
+  void commit(Transaction &&txn);
+
+  // The running tree (or the subtree at `xpath`) as RFC 7951 JSON.
+  std::string get(const std::string &xpath = "") const;
+
+ private:
+  Transaction finish(lyd_node *candidate) const;
+  DataError last_error(const std::string &what, ErrorCode code) const;
+
+  ly_ctx *ctx_ = nullptr;
+  lyd_node *running_ = nullptr;
+};
+
+}  // namespace polycube::daemon
