@@ -52,3 +52,15 @@ function(pcn_embed_bpf target var src)
   add_custom_target(${var}_objects DEPENDS ${out_dir}/${var}.tc.o ${out_dir}/${var}.xdp.o)
   add_dependencies(${target} ${var}_objects)
 endfunction()
+
+# pcn_embed_text(<target> <function> <file>): links the text of <file> into
+# <target> as `const std::string &<function>()` (declared by the caller).
+function(pcn_embed_text target fn file)
+  get_filename_component(abs ${file} ABSOLUTE)
+  file(READ ${abs} content)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${abs})
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${fn}.cpp)
+  file(WRITE ${out}.in "#include <string>\nconst std::string &${fn}() {\n  static const std::string text = R\"pcn_text(${content})pcn_text\";\n  return text;\n}\n")
+  configure_file(${out}.in ${out} COPYONLY)
+  target_sources(${target} PRIVATE ${out})
+endfunction()

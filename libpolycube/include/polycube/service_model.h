@@ -1,0 +1,76 @@
+// How a service plugs into the model-driven daemon: its YANG module and a
+// reconciler that makes one cube match one list instance of that module.
+// The daemon diffs the validated configuration tree and calls reconcile for
+// every cube a write touches; to roll back it calls reconcile again with the
+// previous configuration, so one function serves create, update, delete,
+// rollback and restore.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace polycube {
+
+class Runtime;
+class Cube;
+
+struct ServiceModel {
+  std::string name;  // YANG module name = service name
+  std::string yang;  // module text
+  // Make cube `name` match `desired` (the RFC 7951 object of its list
+  // instance, module prefix stripped), creating it if absent; delete it when
+  // `desired` is null. Throws polycube::Error when the kernel or the
+  // service refuses; the daemon then reconciles back to the old config.
+  std::function<void(Runtime &, const std::string &name, const nlohmann::json *desired)> reconcile;
+};
+
+// Shared by services whose YANG has `list ports { key name; leaf peer; }`:
+// removes, re-peers and adds ports so that `cube` matches `desired_ports`
+// (a JSON array, or null for none).
+void reconcile_ports(Cube &cube, const nlohmann::json *desired_ports);
+
+// The "type" leaf (TC, XDP_SKB, XDP_DRV), default TC.
+std::string mode_name_of(const nlohmann::json &desired);
+
+// The cube called `name` (of any service), or nullptr.
+std::shared_ptr<Cube> find_cube(Runtime &rt, const std::string &name);
+
+// The common shape of a reconciler: delete when `desired` is null; create
+// with the "type" mode when absent (refusing a later mode change); then
+// reconcile the ports and hand the cube to `configure` for the service's
+// own leaves.
+template <class T>
+void reconcile_cube(Runtime &rt, const std::string &service, const std::string &name, const nlohmann::json *desired,
+                    const std::function<void(T &, const nlohmann::json &)> &configure);
+
+}  // namespace polycube
+
+#include "polycube/runtime.h"
+
+namespace polycube {
+
+template <class T>
+void reconcile_cube(Runtime &rt, const std::string &service, const std::string &name, const nlohmann::json *desired,
+                    const std::function<void(T &, const nlohmann::json &)> &configure) {
+  auto found = find_cube(rt, name);
+  if (!desired) {  // a name held by another service is not ours to delete
+    if (found && found->service() == service) rt.delete_cube(name);
+    return;
+  }
+  if (found && found->service() != service)  // names are global
+    throw Error(ErrorCode::kExists, "a cube named '" + name + "' already exists (service " + found->service() + ")");
+  Mode mode = mode_from_string(mode_name_of(*desired));
+  std::shared_ptr<T> cube = std::dynamic_pointer_cast<T>(found);
+  if (!cube) {
+    cube = rt.create<T>(name, mode);
+  } else if (cube->mode() != mode) {
+    throw Error(ErrorCode::kInvalid, "cube " + name + ": type cannot change after creation (is " +
+                                         to_string(cube->mode()) + ")");
+  }
+  if (!cube->transparent()) reconcile_ports(*cube, desired->contains("ports") ? &desired->at("ports") : nullptr);
+  configure(*cube, *desired);
+}
+
+}  // namespace polycube

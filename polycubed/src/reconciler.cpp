@@ -1,0 +1,89 @@
+#include "reconciler.h"
+
+#include <spdlog/spdlog.h>
+
+namespace polycube::daemon {
+
+namespace {
+
+// `{"mod:mod":[{...}]}` (one printed list instance) -> `{...}`.
+nlohmann::json instance_of(const std::string &printed, const std::string &module) {
+  auto doc = nlohmann::json::parse(printed);
+  const auto &list = doc.at(module + ":" + module);
+  return list.at(0);
+}
+
+std::string instance_path(const std::string &module, const std::string &name) {
+  return "/" + module + ":" + module + "[name='" + name + "']";
+}
+
+}  // namespace
+
+Reconciler::Reconciler(Runtime &rt, std::vector<ServiceModel> services) : rt_(rt) {
+  for (auto &s : services) {
+    std::string module = ds_.load_module(s.yang);
+    if (module != s.name)
+      throw Error(ErrorCode::kInvalid, "service " + s.name + " ships module " + module);
+    services_[module] = std::move(s);
+  }
+}
+
+std::vector<std::string> Reconciler::services() const {
+  std::vector<std::string> out;
+  for (const auto &[name, _] : services_) out.push_back(name);
+  return out;
+}
+
+std::string Reconciler::get(const std::string &xpath) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ds_.get(xpath);
+}
+
+nlohmann::json Reconciler::current(const std::string &module, const std::string &name) const {
+  try {
+    return instance_of(ds_.get(instance_path(module, name)), module);
+  } catch (const DataError &) {
+    return nullptr;
+  }
+}
+
+void Reconciler::merge(const std::string &json) {
+  std::lock_guard<std::mutex> lock(mu_);
+  apply(ds_.merge(json));
+}
+
+void Reconciler::remove(const std::string &xpath) {
+  std::lock_guard<std::mutex> lock(mu_);
+  apply(ds_.remove(xpath));
+}
+
+void Reconciler::apply(Transaction &&txn) {
+  std::vector<std::pair<const CubeChange *, nlohmann::json>> touched;  // change, config before
+  try {
+    for (const auto &c : txn.changes()) {
+      const ServiceModel &svc = services_.at(c.module);
+      touched.emplace_back(&c, current(c.module, c.name));
+      if (c.op == CubeChange::kDelete) {
+        svc.reconcile(rt_, c.name, nullptr);
+      } else {
+        nlohmann::json desired = instance_of(c.json, c.module);
+        svc.reconcile(rt_, c.name, &desired);
+      }
+    }
+  } catch (const std::exception &e) {
+    // Back to the committed configuration, newest first; the tree is not
+    // committed, so the datastore already holds the old state.
+    for (auto it = touched.rbegin(); it != touched.rend(); ++it) {
+      const auto &[c, before] = *it;
+      try {
+        services_.at(c->module).reconcile(rt_, c->name, before.is_null() ? nullptr : &before);
+      } catch (const std::exception &re) {
+        spdlog::error("rollback of {} {} failed: {}", c->module, c->name, re.what());
+      }
+    }
+    throw;
+  }
+  ds_.commit(std::move(txn));
+}
+
+}  // namespace polycube::daemon

@@ -1,0 +1,41 @@
+// Applies configuration writes to the kernel: validate in the datastore,
+// reconcile every cube the write touches, and commit; if any cube fails,
+// reconcile the ones already touched (and the failing one) back to their
+// previous configuration and keep the old tree. The same reconcile calls
+// rebuild a configuration at start.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "datastore.h"
+#include "polycube/runtime.h"
+#include "polycube/service_model.h"
+
+namespace polycube::daemon {
+
+class Reconciler {
+ public:
+  Reconciler(Runtime &rt, std::vector<ServiceModel> services);
+
+  // PATCH / POST: merge RFC 7951 JSON into the configuration.
+  void merge(const std::string &json);
+  // DELETE of one cube, e.g. "/helloworld:helloworld[name='hw1']".
+  void remove(const std::string &xpath);
+  std::string get(const std::string &xpath = "") const;
+  std::vector<std::string> services() const;
+
+ private:
+  void apply(Transaction &&txn);
+  // The committed configuration of one cube, or null.
+  nlohmann::json current(const std::string &module, const std::string &name) const;
+
+  Runtime &rt_;
+  Datastore ds_;
+  std::map<std::string, ServiceModel> services_;
+  mutable std::mutex mu_;  // one write at a time
+};
+
+}  // namespace polycube::daemon
