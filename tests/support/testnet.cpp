@@ -41,6 +41,9 @@ std::string TestNet::add_ns(const std::string &name) {
   if (sh("ip netns add " + full) != 0) throw std::runtime_error("cannot create netns " + full);
   namespaces_.push_back(full);
   sh("ip -n " + full + " link set lo up");
+  // No IPv6: its autoconfiguration chatter (router solicitations, MLD, DAD)
+  // would add packets to counters that tests assert exactly.
+  sh("ip netns exec " + full + " sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
   return full;
 }
 
@@ -53,6 +56,7 @@ std::string TestNet::add_host(const std::string &nsname, const std::string &host
   if (sh("ip link add " + host + " type veth peer name " + tmp) != 0)
     throw std::runtime_error("cannot create veth " + host);
   links_.push_back(host);
+  sh("sysctl -qw net.ipv6.conf." + host + ".disable_ipv6=1 net.ipv6.conf." + tmp + ".disable_ipv6=1");
   std::string n = ns(nsname);
   if (sh("ip link set " + tmp + " netns " + n) != 0 || sh("ip -n " + n + " link set " + tmp + " name " + ns_if) != 0)
     throw std::runtime_error("cannot move veth into " + n);
