@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "restconf_path.h"
+
 namespace polycube::daemon {
 
 namespace {
@@ -157,5 +159,11 @@ std::string Datastore::get(const std::string &xpath) const {
   }
   return print(node, 0);
 }
+
+}  // namespace polycube::daemon
+
+namespace polycube::daemon {
+
+std::string Datastore::xpath(const std::string &restconf_path) const { return restconf_to_xpath(ctx_, restconf_path); }
 
 }  // namespace polycube::daemon

@@ -79,6 +79,8 @@ class Datastore {
 
   // The running tree (or the subtree at `xpath`) as RFC 7951 JSON.
   std::string get(const std::string &xpath = "") const;
+  // A RESTCONF data path ("mod:list=key/child") as an XPath of this store.
+  std::string xpath(const std::string &restconf_path) const;
 
  private:
   Transaction finish(lyd_node *candidate) const;

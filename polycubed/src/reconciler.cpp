@@ -47,6 +47,11 @@ nlohmann::json Reconciler::current(const std::string &module, const std::string 
   }
 }
 
+bool Reconciler::exists(const std::string &module, const std::string &name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !current(module, name).is_null();
+}
+
 void Reconciler::merge(const std::string &json) {
   std::lock_guard<std::mutex> lock(mu_);
   apply(ds_.merge(json));

@@ -26,6 +26,8 @@ class Reconciler {
   void remove(const std::string &xpath);
   std::string get(const std::string &xpath = "") const;
   std::vector<std::string> services() const;
+  std::string xpath(const std::string &restconf_path) const { return ds_.xpath(restconf_path); }
+  bool exists(const std::string &module, const std::string &name) const;
 
  private:
   void apply(Transaction &&txn);

@@ -115,6 +115,36 @@ TEST_F(DatastoreTest, BadInputIsRejectedWithAPathAndChangesNothing) {
   EXPECT_EQ(rejected(R"({"helloworld:helloworld":[{"name":"hw1","colour":"red"}]})").tag(), "unknown-element");
 }
 
+TEST_F(DatastoreTest, RestconfPathsBecomeXpaths) {
+  EXPECT_EQ(ds.xpath("helloworld:helloworld=hw1"), "/helloworld:helloworld[name='hw1']");
+  EXPECT_EQ(ds.xpath("simplebridge:simplebridge=sb1/ports=p%2F1"),
+            "/simplebridge:simplebridge[name='sb1']/ports[name='p/1']");
+  EXPECT_EQ(ds.xpath("simplebridge:simplebridge=sb1/fdb/aging-time"),
+            "/simplebridge:simplebridge[name='sb1']/fdb/aging-time");
+  EXPECT_EQ(ds.xpath("helloworld:helloworld=it's"), "/helloworld:helloworld[name=\"it's\"]");
+  struct {
+    const char *path, *tag;
+  } bad[] = {
+      {"helloworld:helloworld=hw1/colour", "unknown-element"},  // no such leaf
+      {"nosuch:thing", "unknown-element"},                       // no such module
+      {"helloworld=hw1", "invalid-value"},                       // no module prefix
+      {"helloworld:helloworld=a,b", "invalid-value"},            // one key only
+      {"helloworld:helloworld=hw1/action=x", "invalid-value"},   // a leaf takes no key
+      {"helloworld:helloworld=%zz", "invalid-value"},            // bad percent-encoding
+      {"helloworld:helloworld=hw%2", "invalid-value"},
+      {"helloworld:helloworld//ports", "invalid-value"},
+  };
+  for (const auto &b : bad) {
+    try {
+      ds.xpath(b.path);
+      ADD_FAILURE() << "accepted " << b.path;
+    } catch (const DataError &e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalid) << b.path;
+      EXPECT_EQ(e.tag(), b.tag) << b.path << ": " << e.what();
+    }
+  }
+}
+
 TEST_F(DatastoreTest, DeletingWhatIsNotThereIsNotFound) {
   try {
     ds.remove("/helloworld:helloworld[name='ghost']");

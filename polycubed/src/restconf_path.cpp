@@ -1,0 +1,92 @@
+#include "restconf_path.h"
+
+#include <libyang/libyang.h>
+
+#include <vector>
+
+#include "datastore.h"
+
+namespace polycube::daemon {
+
+namespace {
+
+DataError bad(const std::string &msg, const std::string &path) {
+  return DataError(ErrorCode::kInvalid, msg, path, "invalid-value");
+}
+
+int hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::vector<std::string> split(const std::string &s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t end = s.find(sep, start);
+    out.push_back(s.substr(start, end - start));
+    if (end == std::string::npos) return out;
+    start = end + 1;
+  }
+}
+
+// An XPath string literal for `v`, whatever quotes it contains.
+std::string quoted(const std::string &v) {
+  if (v.find('\'') == std::string::npos) return "'" + v + "'";
+  if (v.find('"') == std::string::npos) return "\"" + v + "\"";
+  throw bad("key value with both quote kinds is not supported: " + v, v);
+}
+
+}  // namespace
+
+std::string percent_decode(const std::string &s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size() || hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0)
+      throw bad("bad percent-encoding in '" + s + "'", s);
+    out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+    i += 2;
+  }
+  return out;
+}
+
+std::string restconf_to_xpath(const ly_ctx *ctx, const std::string &path) {
+  std::string xpath;
+  const lysc_node *parent = nullptr;
+  std::string module;
+  for (const std::string &segment : split(path, '/')) {
+    if (segment.empty()) throw bad("empty segment in '" + path + "'", path);
+    auto eq = segment.find('=');
+    std::string name = segment.substr(0, eq);  // not decoded: names are plain identifiers
+    auto colon = name.find(':');
+    std::string mod = colon == std::string::npos ? module : name.substr(0, colon);
+    std::string node = colon == std::string::npos ? name : name.substr(colon + 1);
+    if (mod.empty()) throw bad("the first segment needs a module prefix: '" + segment + "'", path);
+    const lys_module *m = ly_ctx_get_module_implemented(ctx, mod.c_str());
+    if (!m) throw DataError(ErrorCode::kInvalid, "unknown module '" + mod + "'", path, "unknown-element");
+    const lysc_node *sn = lys_find_child(parent, m, node.c_str(), 0, 0, 0);
+    if (!sn) throw DataError(ErrorCode::kInvalid, "unknown node '" + name + "'", path, "unknown-element");
+    xpath += "/" + (mod != module ? mod + ":" : std::string()) + node;
+    if (eq != std::string::npos) {
+      if (sn->nodetype != LYS_LIST) throw bad("'" + node + "' is not a list: it takes no key", path);
+      std::vector<std::string> keys = split(segment.substr(eq + 1), ',');
+      size_t i = 0;
+      for (const lysc_node *k = lysc_node_child(sn); k && lysc_is_key(k); k = k->next, i++) {
+        if (i >= keys.size()) throw bad("list '" + node + "' needs more keys", path);
+        xpath += "[" + std::string(k->name) + "=" + quoted(percent_decode(keys[i])) + "]";
+      }
+      if (i != keys.size()) throw bad("list '" + node + "' has " + std::to_string(i) + " key(s)", path);
+    }
+    parent = sn;
+    module = mod;
+  }
+  return xpath;
+}
+
+}  // namespace polycube::daemon

@@ -1,0 +1,16 @@
+// RESTCONF (RFC 8040 section 3.5.3) data resource paths to libyang XPaths:
+//   helloworld:helloworld=hw1/ports=p0  ->  /helloworld:helloworld[name='hw1']/ports[name='p0']
+// Keys are percent-decoded and matched to the list's key leaves in schema
+// order (comma-separated for several keys).
+#pragma once
+
+#include <string>
+
+struct ly_ctx;
+
+namespace polycube::daemon {
+
+std::string percent_decode(const std::string &s);  // throws DataError (400) on bad encoding
+std::string restconf_to_xpath(const ly_ctx *ctx, const std::string &path);
+
+}  // namespace polycube::daemon

@@ -1,0 +1,141 @@
+#include "restconf_server.h"
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+namespace polycube::daemon {
+
+namespace {
+
+constexpr const char *kDataRoot = "/restconf/data";
+
+int status_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalid:
+    case ErrorCode::kUnsupported: return 400;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kExists:
+    case ErrorCode::kInUse: return 409;
+    case ErrorCode::kKernel: return 500;
+  }
+  return 500;
+}
+
+std::string tag_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalid: return "invalid-value";
+    case ErrorCode::kUnsupported: return "operation-not-supported";
+    case ErrorCode::kNotFound: return "invalid-value";
+    case ErrorCode::kExists: return "data-exists";
+    case ErrorCode::kInUse: return "in-use";
+    case ErrorCode::kKernel: return "operation-failed";
+  }
+  return "operation-failed";
+}
+
+HttpReply error_reply(int status, const std::string &tag, const std::string &message, const std::string &path = "") {
+  nlohmann::json err = {{"error-type", "application"}, {"error-tag", tag}, {"error-message", message}};
+  if (!path.empty()) err["error-path"] = path;
+  return {status, nlohmann::json{{"ietf-restconf:errors", {{"error", {err}}}}}.dump()};
+}
+
+// Top-level cube instances named in a body: (module, name).
+std::vector<std::pair<std::string, std::string>> instances_in(const std::string &body) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_object()) return out;
+  for (auto &[qname, list] : doc.items()) {
+    if (!list.is_array()) continue;
+    for (const auto &inst : list)
+      if (inst.is_object() && inst.contains("name") && inst["name"].is_string())
+        out.emplace_back(qname.substr(0, qname.find(':')), inst["name"].get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::string &resource,
+                          const std::string &body) {
+  std::string root = kDataRoot;
+  if (resource.compare(0, root.size(), root) != 0 || (resource.size() > root.size() && resource[root.size()] != '/'))
+    return error_reply(404, "invalid-value", "no resource " + resource);
+  std::string path = resource.size() > root.size() + 1 ? resource.substr(root.size() + 1) : "";
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  try {
+    std::string xpath = path.empty() ? "" : rc.xpath(path);
+    if (method == "GET") return {200, rc.get(xpath)};
+    if (method == "DELETE") {
+      if (xpath.empty()) return error_reply(405, "operation-not-supported", "DELETE needs a data path");
+      rc.remove(xpath);
+      return {204, ""};
+    }
+    if (method == "POST" || method == "PATCH") {
+      if (!xpath.empty() && method == "POST")
+        return error_reply(405, "operation-not-supported", "POST is served at " + root + " in this version");
+      if (!xpath.empty() && xpath.find('/', 1) != std::string::npos)
+        return error_reply(405, "operation-not-supported",
+                           "PATCH is served at " + root + " and at a cube in this version");
+      if (method == "POST")
+        for (const auto &[module, name] : instances_in(body))
+          if (rc.exists(module, name))
+            return error_reply(409, "data-exists", "cube " + name + " already exists",
+                               "/" + module + ":" + module + "[name='" + name + "']");
+      rc.merge(body);
+      return {method == "POST" ? 201 : 204, ""};
+    }
+    return error_reply(405, "operation-not-supported", "method " + method + " not allowed");
+  } catch (const DataError &e) {
+    return error_reply(status_of(e.code()), e.tag(), e.what(), e.path());
+  } catch (const Error &e) {
+    return error_reply(status_of(e.code()), tag_of(e.code()), e.what());
+  } catch (const std::exception &e) {
+    return error_reply(500, "operation-failed", e.what());
+  }
+}
+
+namespace {
+
+class Handler : public Pistache::Http::Handler {
+ public:
+  HTTP_PROTOTYPE(Handler)
+  explicit Handler(Reconciler &rc) : rc_(rc) {}
+  void onRequest(const Pistache::Http::Request &req, Pistache::Http::ResponseWriter response) override {
+    HttpReply r = handle_restconf(rc_, Pistache::Http::methodString(req.method()), req.resource(), req.body());
+    if (!r.body.empty())
+      response.headers().add<Pistache::Http::Header::ContentType>("application/yang-data+json");
+    response.send(static_cast<Pistache::Http::Code>(r.status), r.body);
+  }
+
+ private:
+  Reconciler &rc_;
+};
+
+}  // namespace
+
+RestconfServer::RestconfServer(Reconciler &rc, const std::string &addr, uint16_t port, int threads) : rc_(rc) {
+  endpoint_ = std::make_unique<Pistache::Http::Endpoint>(Pistache::Address(addr, Pistache::Port(port)));
+  endpoint_->init(Pistache::Http::Endpoint::options()
+                      .threads(threads)
+                      .flags(Pistache::Tcp::Options::ReuseAddr)
+                      .maxRequestSize(16 << 20));
+  endpoint_->setHandler(Pistache::Http::make_handler<Handler>(rc_));
+}
+
+RestconfServer::~RestconfServer() { stop(); }
+
+void RestconfServer::start() { endpoint_->serveThreaded(); }
+
+uint16_t RestconfServer::port() const { return static_cast<uint16_t>(endpoint_->getPort()); }
+
+void RestconfServer::stop() {
+  if (endpoint_) {
+    endpoint_->shutdown();
+    endpoint_.reset();
+  }
+}
+
+}  // namespace polycube::daemon
