@@ -56,13 +56,30 @@ Runtime::Runtime(RuntimeOptions opts) : opts_(std::move(opts)) {
   init_libbpf_logging();
   ensure_bpffs();
   if (fs::exists(opts_.pin_root) && !fs::is_empty(opts_.pin_root)) {
-    // Nothing adopts a previous run's state yet: start from a clean tree.
-    spdlog::warn("removing stale state under {}", opts_.pin_root);
+    // A previous run's state. Its program arrays are emptied by the kernel
+    // when their last user reference goes, and the pins are those
+    // references: hold an fd on every pinned object before unpinning, so
+    // the old data path forwards until release_stale().
+    // qdiscs/<ifindex> marks a clsact qdisc that run created: it is ours to
+    // remove when the netdev is released, although this run found it there.
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(opts_.pin_root + "/qdiscs", ec))
+      inherited_qdiscs_.insert(static_cast<uint32_t>(std::strtoul(entry.path().filename().c_str(), nullptr, 10)));
+    for (const auto &entry : fs::recursive_directory_iterator(opts_.pin_root))
+      if (!entry.is_directory()) {
+        int fd = bpf_obj_get(entry.path().c_str());
+        if (fd >= 0) stale_fds_.push_back(fd);
+      }
+    spdlog::warn("replacing the previous state under {} ({} objects held until released)", opts_.pin_root,
+                 stale_fds_.size());
     fs::remove_all(opts_.pin_root);
+    if (!opts_.keep_stale_until_released)
+      release_stale();
   }
   fs::create_directories(globals_dir());
   fs::create_directories(opts_.pin_root + "/cubes");
   fs::create_directories(opts_.pin_root + "/hooks");
+  fs::create_directories(opts_.pin_root + "/qdiscs");
   slot_used_.resize(PCN_MAX_PROG_SLOTS);
   gport_used_.resize(PCN_MAX_GPORTS);
   gport_used_[0] = true;  // sink for "no port"
@@ -129,8 +146,14 @@ Runtime::~Runtime() {
     std::system(("ip link del " + inject_if_ + " 2>/dev/null").c_str());
   tc_.obj.reset();
   xdp_.obj.reset();
+  release_stale();
   std::error_code ec;
   fs::remove_all(opts_.pin_root, ec);
+}
+
+void Runtime::release_stale() {
+  for (int fd : stale_fds_) close(fd);
+  stale_fds_.clear();
 }
 
 void Runtime::check_new_name(const std::string &name) const {
@@ -285,6 +308,10 @@ void Runtime::sync_bare_netdev(uint32_t ifindex) {
   }
 }
 
+std::string Runtime::qdisc_marker(uint32_t ifindex) const {
+  return opts_.pin_root + "/qdiscs/" + std::to_string(ifindex);
+}
+
 void Runtime::netdev_hook_in(uint32_t ifindex, const pcn_target &t) {
   const Hooks &h = hooks(netdevs_.at(ifindex).mode);
   check_kernel(bpf_map_update_elem(h.netdev_in, &ifindex, &t, BPF_ANY) ? -errno : 0, "netdev ingress map");
@@ -303,8 +330,12 @@ void Runtime::netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner
     xdp_attach(ifindex, xdp_.ingress_fd, mode == Mode::kXdpDrv);
     use.xdp = true;
   } else {
-    use.created_qdisc = tc_attach(ifindex, false, tc_.ingress_fd);
+    use.created_qdisc = tc_attach(ifindex, false, tc_.ingress_fd) || inherited_qdiscs_.count(ifindex);
     use.tc_in = true;
+    if (use.created_qdisc) {
+      inherited_qdiscs_.erase(ifindex);
+      fs::create_directories(qdisc_marker(ifindex));
+    }
     if (owner.empty()) {  // a bare netdev's stack also sees what leaves it
       try {
         tc_attach(ifindex, true, tc_.egress_fd);
@@ -326,7 +357,11 @@ void Runtime::netdev_release(uint32_t ifindex) {
   if (u.xdp) xdp_detach(ifindex, u.mode == Mode::kXdpDrv, xdp_.ingress_id);
   if (u.tc_in) tc_detach(ifindex, false);
   if (u.tc_eg) tc_detach(ifindex, true);
-  if (u.created_qdisc) tc_destroy_qdisc(ifindex);
+  if (u.created_qdisc) {
+    tc_destroy_qdisc(ifindex);
+    std::error_code ec;
+    fs::remove(qdisc_marker(ifindex), ec);
+  }
   bpf_map_delete_elem(hooks(u.mode).netdev_in, &ifindex);
   if (u.tc_eg) bpf_map_delete_elem(tc_.netdev_eg, &ifindex);
   netdevs_.erase(it);

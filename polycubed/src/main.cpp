@@ -3,12 +3,14 @@
 // transparenthelloworld) and keeps the configuration in memory; plugins,
 // persistence, the polycube framework module, metrics and OpenAPI come with
 // the rest of the daemon issue.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "helloworld_model.h"
@@ -22,10 +24,11 @@ namespace {
 
 void usage() {
   std::puts(
-      "usage: polycubed [--addr A] [--port P] [--log-level trace|debug|info|warn|error]\n"
+      "usage: polycubed [--addr A] [--port P] [--state-dir D] [--log-level L]\n"
       "  --addr       listen address (default 127.0.0.1)\n"
       "  --port       listen port (default 9000; 0 picks a free one)\n"
-      "  --log-level  default info");
+      "  --state-dir  where the configuration is saved and restored from (default /var/lib/polycube)\n"
+      "  --log-level  trace|debug|info|warn|error (default info)");
 }
 
 }  // namespace
@@ -34,6 +37,7 @@ int main(int argc, char **argv) {
   std::string addr = "127.0.0.1";
   int port = 9000;
   std::string level = "info";
+  std::string state_dir = "/var/lib/polycube";
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -46,6 +50,7 @@ int main(int argc, char **argv) {
     if (a == "--addr") addr = value();
     else if (a == "--port") port = std::atoi(value().c_str());
     else if (a == "--log-level") level = value();
+    else if (a == "--state-dir") state_dir = value();
     else if (a == "-h" || a == "--help") {
       usage();
       return 0;
@@ -64,7 +69,11 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "polycubed: unknown log level '%s'\n", level.c_str());
     return 2;
   }
+  // Logs go to stderr; stdout carries only the "listening on" line that
+  // scripts and tests read. A closed pipe or socket must not kill us.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("polycubed"));
   spdlog::set_level(lvl);
+  std::signal(SIGPIPE, SIG_IGN);
 
   sigset_t set;
   sigemptyset(&set);
@@ -72,9 +81,24 @@ int main(int argc, char **argv) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // threads started below inherit it
   try {
-    polycube::Runtime rt;
+    std::filesystem::create_directories(state_dir);
+    polycube::RuntimeOptions opts;
+    opts.keep_stale_until_released = true;
+    polycube::Runtime rt(opts);
     using namespace polycube::services;
-    polycube::daemon::Reconciler rc(rt, {helloworld_model(), simplebridge_model(), transparenthelloworld_model()});
+    polycube::daemon::Reconciler rc(rt, {helloworld_model(), simplebridge_model(), transparenthelloworld_model()},
+                                    state_dir + "/config.json");
+    // Rebuild the saved configuration, then let the previous run's data
+    // path go: until here it kept forwarding.
+    try {
+      rc.restore();
+    } catch (const std::exception &e) {
+      // Keep the daemon up and the rejected file for a human to look at.
+      std::string saved = state_dir + "/config.json";
+      std::filesystem::rename(saved, saved + ".rejected");
+      spdlog::error("saved configuration not applied ({}); kept as {}.rejected", e.what(), saved);
+    }
+    rt.release_stale();
     polycube::daemon::RestconfServer server(rc, addr, static_cast<uint16_t>(port));
     server.start();
     spdlog::info("polycubed listening on {}:{}", addr, server.port());

@@ -1,8 +1,18 @@
 #include "reconciler.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace polycube::daemon {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -19,7 +29,8 @@ std::string instance_path(const std::string &module, const std::string &name) {
 
 }  // namespace
 
-Reconciler::Reconciler(Runtime &rt, std::vector<ServiceModel> services) : rt_(rt) {
+Reconciler::Reconciler(Runtime &rt, std::vector<ServiceModel> services, std::string state_file)
+    : rt_(rt), state_file_(std::move(state_file)) {
   for (auto &s : services) {
     std::string module = ds_.load_module(s.yang);
     if (module != s.name)
@@ -89,6 +100,40 @@ void Reconciler::apply(Transaction &&txn) {
     throw;
   }
   ds_.commit(std::move(txn));
+  persist();
+}
+
+void Reconciler::restore() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_file_.empty()) return;
+  std::ifstream in(state_file_);
+  if (!in) return;  // first start
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string saved = ss.str();
+  if (saved.empty() || saved == "{}") return;
+  apply(ds_.merge(saved));
+  spdlog::info("restored the configuration from {}", state_file_);
+}
+
+void Reconciler::persist() const {
+  if (state_file_.empty()) return;
+  // write, fsync, rename, fsync the directory: the file is the old or the
+  // new configuration, never a mix, whatever happens to the process.
+  std::string tmp = state_file_ + ".tmp", data = ds_.get();
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0 && ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  ok = ok && ::rename(tmp.c_str(), state_file_.c_str()) == 0;
+  if (ok) {
+    std::string dir = fs::path(state_file_).parent_path().string();
+    int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+  }
+  if (!ok) spdlog::error("cannot save the configuration to {}: {}", state_file_, std::strerror(errno));
 }
 
 }  // namespace polycube::daemon

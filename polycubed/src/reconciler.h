@@ -18,7 +18,13 @@ namespace polycube::daemon {
 
 class Reconciler {
  public:
-  Reconciler(Runtime &rt, std::vector<ServiceModel> services);
+  // `state_file` (optional): every committed configuration is written there
+  // atomically, and restore() rebuilds it.
+  Reconciler(Runtime &rt, std::vector<ServiceModel> services, std::string state_file = "");
+
+  // Applies the configuration saved in the state file, if there is one.
+  // Throws if it cannot be applied (nothing is then configured).
+  void restore();
 
   // PATCH / POST: merge RFC 7951 JSON into the configuration.
   void merge(const std::string &json);
@@ -31,10 +37,12 @@ class Reconciler {
 
  private:
   void apply(Transaction &&txn);
+  void persist() const;
   // The committed configuration of one cube, or null.
   nlohmann::json current(const std::string &module, const std::string &name) const;
 
   Runtime &rt_;
+  std::string state_file_;
   Datastore ds_;
   std::map<std::string, ServiceModel> services_;
   mutable std::mutex mu_;  // one write at a time

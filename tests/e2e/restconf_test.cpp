@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "testnet.h"
+#include "udpflow.h"
 
 using namespace pcntest;
 
@@ -29,6 +30,10 @@ class Restconf : public ::testing::Test {
     va = net.add_host("a", "va", "10.11.0.1/24");
     vb = net.add_host("b", "vb", "10.11.0.2/24");
     out = "/tmp/" + net.prefix() + "polycubed.out";
+    state_dir = "/tmp/" + net.prefix() + "state";
+    start_daemon();
+  }
+  void start_daemon() {
     int pipefd[2];
     ASSERT_EQ(pipe(pipefd), 0);
     daemon = fork();
@@ -36,7 +41,8 @@ class Restconf : public ::testing::Test {
     if (daemon == 0) {
       dup2(pipefd[1], STDOUT_FILENO);
       close(pipefd[0]);
-      execl(PCN_BUILD_DIR "/bin/polycubed", "polycubed", "--port", "0", "--log-level", "warn", nullptr);
+      execl(PCN_BUILD_DIR "/bin/polycubed", "polycubed", "--port", "0", "--log-level", "warn", "--state-dir",
+            state_dir.c_str(), nullptr);
       _exit(127);
     }
     close(pipefd[1]);
@@ -56,6 +62,7 @@ class Restconf : public ::testing::Test {
       waitpid(daemon, &status, 0);
       EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "polycubed did not exit cleanly";
     }
+    sh("rm -rf " + state_dir);
   }
   Reply rest(const std::string &method, const std::string &path, const std::string &body = "") {
     std::string bodyfile = out + ".req", respfile = out + ".resp";
@@ -71,7 +78,7 @@ class Restconf : public ::testing::Test {
   bool ping() { return net.in("a", "ping -c 1 -W 1 -q 10.11.0.2 >/dev/null") == 0; }
 
   TestNet net;
-  std::string va, vb, out, base;
+  std::string va, vb, out, base, state_dir;
   pid_t daemon = -1;
 };
 
@@ -147,6 +154,40 @@ TEST_F(Restconf, BadRequestsGetTheirStatusAndChangeNothing) {
     EXPECT_EQ(rest("GET", "").body, before) << c.what;
   }
   EXPECT_TRUE(ping());
+}
+
+TEST_F(Restconf, KillDashNineKeepsForwardingAndTheConfiguration) {
+  net.in("a", "ip neigh replace 10.11.0.2 lladdr $(ip netns exec " + net.ns("b") +
+                  " cat /sys/class/net/eth0/address) dev eth0");
+  net.in("b", "ip neigh replace 10.11.0.1 lladdr $(ip netns exec " + net.ns("a") +
+                  " cat /sys/class/net/eth0/address) dev eth0");
+  ASSERT_EQ(rest("POST", "", R"({"simplebridge:simplebridge":[{"name":"sb1","fdb":{"aging-time":77},"ports":[{"name":"p1","peer":")" +
+                                 va + R"("},{"name":"p2","peer":")" + vb + R"("}]}]})")
+                .status,
+            201);
+  ASSERT_TRUE(ping());
+  const std::string before = rest("GET", "").body;
+
+  UdpFlow flow(net.ns("a"), net.ns("b"), "10.11.0.2", 7100, 2500, 1000);  // ~2.5 s
+  flow.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  kill(daemon, SIGKILL);
+  int status = 0;
+  waitpid(daemon, &status, 0);
+  daemon = -1;
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // no daemon at all
+  start_daemon();                                               // restores, takes the netdevs over
+  EXPECT_EQ(rest("GET", "").body, before);
+  flow.finish();
+  std::printf("restart under traffic: sent %llu received %llu\n", (unsigned long long)flow.sent(),
+              (unsigned long long)flow.received());
+  EXPECT_GT(flow.sent(), 1000u);
+  EXPECT_EQ(flow.received(), flow.sent());
+  EXPECT_TRUE(ping());
+  // And the restored daemon is fully in charge: deleting works and cleans up.
+  EXPECT_EQ(rest("DELETE", "/simplebridge:simplebridge=sb1").status, 204);
+  EXPECT_FALSE(ping());
+  EXPECT_EQ(sh_out("tc qdisc show dev " + va + " | grep -c clsact"), "0");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +29,12 @@ std::string default_pin_root();
 struct RuntimeOptions {
   std::string pin_root = default_pin_root();
   bool slowpath = true;  // run the slow-path thread
+  // A previous run's pinned objects are unpinned at start. By default they
+  // are let go at once; a daemon that rebuilds that run's topology holds
+  // them until release_stale(), so the old data path (whose program arrays
+  // the kernel empties with their last user reference) forwards until the
+  // new one has replaced it on every netdev.
+  bool keep_stale_until_released = false;
 };
 
 class Runtime {
@@ -59,6 +66,9 @@ class Runtime {
   // Attaches a transparent cube to "cube:port" or a netdev name.
   void attach(const std::string &tcube, const std::string &where, const std::string &position = "last");
   void detach(const std::string &tcube, const std::string &where);
+
+  // Removes the previous run's state set aside at start (see RuntimeOptions).
+  void release_stale();
 
   PortStats stats(uint32_t gport, Mode mode) const;
   // Sends `frame` along `egress` (a port's next hop) as if the data plane of
@@ -103,6 +113,7 @@ class Runtime {
   void netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner);
   void netdev_hook_in(uint32_t ifindex, const pcn_target &t);
   void netdev_release(uint32_t ifindex);
+  std::string qdisc_marker(uint32_t ifindex) const;
   void apply_peer(Cube &cube, Port &port, const std::string &peer);
   void unlink_peer(Cube &cube, Port &port);
 
@@ -111,6 +122,8 @@ class Runtime {
   static int on_ring_event(void *ctx, void *data, size_t size);
 
   RuntimeOptions opts_;
+  std::vector<int> stale_fds_;  // previous run's objects, held until release_stale()
+  std::set<uint32_t> inherited_qdiscs_;  // clsact qdiscs a previous run created
   mutable std::recursive_mutex mu_;
   Hooks tc_, xdp_;
   std::map<std::string, std::shared_ptr<Cube>> cubes_;
