@@ -317,15 +317,30 @@ void Runtime::netdev_hook_in(uint32_t ifindex, const pcn_target &t) {
   check_kernel(bpf_map_update_elem(h.netdev_in, &ifindex, &t, BPF_ANY) ? -errno : 0, "netdev ingress map");
 }
 
-void Runtime::netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner) {
+void Runtime::netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner, const pcn_target &first) {
   if (netdevs_.count(ifindex)) {
     const NetdevUse &u = netdevs_.at(ifindex);
     throw Error(ErrorCode::kInUse, "netdev " + netdev_name(ifindex) + " is already used by " +
                                        (u.owner.empty() ? "transparent cube " + u.transparent.front() : u.owner));
   }
+  // The hook's map entry before the hook: a hook that replaces a previous
+  // run's one must find where to send packets from its first packet on.
+  check_kernel(bpf_map_update_elem(hooks(mode).netdev_in, &ifindex, &first, BPF_ANY) ? -errno : 0,
+               "netdev ingress map");
   NetdevUse use;
   use.mode = mode;
   use.owner = owner;
+  try {
+    attach_hooks(ifindex, use);
+  } catch (...) {
+    bpf_map_delete_elem(hooks(mode).netdev_in, &ifindex);
+    throw;
+  }
+  netdevs_[ifindex] = use;
+}
+
+void Runtime::attach_hooks(uint32_t ifindex, NetdevUse &use) {
+  const Mode mode = use.mode;
   if (is_xdp(mode)) {
     xdp_attach(ifindex, xdp_.ingress_fd, mode == Mode::kXdpDrv);
     use.xdp = true;
@@ -336,7 +351,7 @@ void Runtime::netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner
       inherited_qdiscs_.erase(ifindex);
       fs::create_directories(qdisc_marker(ifindex));
     }
-    if (owner.empty()) {  // a bare netdev's stack also sees what leaves it
+    if (use.owner.empty()) {  // a bare netdev's stack also sees what leaves it
       try {
         tc_attach(ifindex, true, tc_.egress_fd);
       } catch (...) {
@@ -347,7 +362,6 @@ void Runtime::netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner
       use.tc_eg = true;
     }
   }
-  netdevs_[ifindex] = use;
 }
 
 void Runtime::netdev_release(uint32_t ifindex) {
@@ -406,9 +420,8 @@ void Runtime::apply_peer(Cube &cube, Port &port, const std::string &peer) {
     np.kind = Peer::kNetdev;
     np.netdev = peer;
     np.ifindex = netdev_ifindex(peer);
-    // Claiming attaches the hook first: until sync_port fills the map the
-    // hook finds no entry and leaves packets to the kernel.
-    netdev_claim(np.ifindex, cube.mode(), cube.name() + ":" + port.name);
+    netdev_claim(np.ifindex, cube.mode(), cube.name() + ":" + port.name,
+                 write_ingress_chain(port.transparent, entry_target(cube, port)));
   }
   Peer old = port.peer;
   try {
@@ -505,7 +518,7 @@ void Runtime::attach(const std::string &tcube, const std::string &where, const s
   std::vector<std::string> chain = fresh ? std::vector<std::string>{} : it->second.transparent;
   insert_at(chain, tcube, pos);
   if (fresh)
-    netdev_claim(ifindex, t->mode(), "");
+    netdev_claim(ifindex, t->mode(), "", write_ingress_chain(chain, pass_target()));
   std::vector<std::string> before = netdevs_[ifindex].transparent;
   netdevs_[ifindex].transparent = chain;
   t->attached_to_ = where;

@@ -33,6 +33,7 @@ class Reconciler {
   std::string get(const std::string &xpath = "") const;
   std::vector<std::string> services() const;
   std::string xpath(const std::string &restconf_path) const { return ds_.xpath(restconf_path); }
+  Runtime &runtime() const { return rt_; }
   bool exists(const std::string &module, const std::string &name) const;
 
  private:

@@ -1,5 +1,7 @@
 #include "restconf_server.h"
 
+#include "framework_api.h"
+
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <spdlog/spdlog.h>
@@ -60,6 +62,22 @@ std::vector<std::pair<std::string, std::string>> instances_in(const std::string 
 
 HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::string &resource,
                           const std::string &body) {
+  try {
+    const std::string ops = "/restconf/operations/polycube:";
+    if (resource.rfind(ops, 0) == 0) {
+      if (method != "POST") return error_reply(405, "operation-not-supported", "operations take POST");
+      return framework_operation(rc, resource.substr(ops.size()), body);
+    }
+    const std::string fw = std::string(kDataRoot) + "/polycube:";
+    if (resource.rfind(fw, 0) == 0) {
+      if (method != "GET") return error_reply(405, "operation-not-supported", "the polycube module is read-only");
+      return framework_get(rc, resource.substr(fw.size()));
+    }
+  } catch (const Error &e) {
+    return error_reply(status_of(e.code()), tag_of(e.code()), e.what());
+  } catch (const std::exception &e) {
+    return error_reply(500, "operation-failed", e.what());
+  }
   std::string root = kDataRoot;
   if (resource.compare(0, root.size(), root) != 0 || (resource.size() > root.size() && resource[root.size()] != '/'))
     return error_reply(404, "invalid-value", "no resource " + resource);

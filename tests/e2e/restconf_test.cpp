@@ -75,7 +75,8 @@ class Restconf : public ::testing::Test {
     sh("rm -f " + bodyfile + " " + respfile);
     return r;
   }
-  bool ping() { return net.in("a", "ping -c 1 -W 1 -q 10.11.0.2 >/dev/null") == 0; }
+  // Any reply of three: a failed ping just before may leave ARP backing off.
+  bool ping() { return net.in("a", "ping -c 3 -i 0.3 -W 1 -q 10.11.0.2 >/dev/null") == 0; }
 
   TestNet net;
   std::string va, vb, out, base, state_dir;
@@ -154,6 +155,74 @@ TEST_F(Restconf, BadRequestsGetTheirStatusAndChangeNothing) {
     EXPECT_EQ(rest("GET", "").body, before) << c.what;
   }
   EXPECT_TRUE(ping());
+}
+
+TEST_F(Restconf, FrameworkModuleShowsCubesAndConnectGoesThroughTheConfiguration) {
+  // ns a -- sb1 -- (connect) -- hw1 -- ns b
+  ASSERT_EQ(rest("POST", "", R"({"simplebridge:simplebridge":[{"name":"sb1","ports":[{"name":"p1","peer":")" + va +
+                                 R"("},{"name":"up"}]}],
+                                 "helloworld:helloworld":[{"name":"hw1","action":"FORWARD","ports":[{"name":"in"},
+                                   {"name":"out","peer":")" + vb + R"("}]}]})")
+                .status,
+            201);
+  EXPECT_FALSE(ping());
+  auto post_op = [&](const std::string &op, const std::string &input) {
+    std::string saved = base;
+    base = base.substr(0, base.find("/restconf/data")) + "/restconf/operations";
+    Reply r = rest("POST", "/polycube:" + op, input);
+    base = saved;
+    return r;
+  };
+  Reply r = post_op("connect", R"({"polycube:input":{"peer1":"sb1:up","peer2":"hw1:in"}})");
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_TRUE(ping());
+  // Both cubes' configuration records the link (so it persists).
+  EXPECT_EQ(nlohmann::json::parse(rest("GET", "/simplebridge:simplebridge=sb1/ports=up/peer").body)["simplebridge:peer"],
+            "hw1:in");
+  EXPECT_EQ(nlohmann::json::parse(rest("GET", "/helloworld:helloworld=hw1/ports=in/peer").body)["helloworld:peer"],
+            "sb1:up");
+
+  auto cubes = nlohmann::json::parse(rest("GET", "/polycube:cubes").body)["polycube:cubes"]["cube"];
+  ASSERT_EQ(cubes.size(), 2u);
+  for (const auto &c : cubes) {
+    EXPECT_EQ(c["type"], "TC");
+    ASSERT_EQ(c["blocks"].size(), 1u);
+    EXPECT_GT(c["blocks"][0]["prog-id"].get<uint32_t>(), 0u);
+    EXPECT_EQ(c["blocks"][0]["hook"], "ingress");
+    if (c["name"] == "sb1") {
+      EXPECT_EQ(c["service"], "simplebridge");
+      EXPECT_EQ(c["ports"][1]["name"], "up");
+      EXPECT_EQ(c["ports"][1]["peer"], "hw1:in");
+    }
+  }
+  auto services = nlohmann::json::parse(rest("GET", "/polycube:services").body)["polycube:services"]["service"];
+  EXPECT_EQ(services.size(), 3u);
+  std::string netdevs = rest("GET", "/polycube:netdevs").body;
+  bool found = false;
+  auto netdev_doc = nlohmann::json::parse(netdevs);  // keep the document alive for the loop
+  for (const auto &n : netdev_doc["polycube:netdevs"]["netdev"])
+    found |= n["name"].get<std::string>() == va;
+  EXPECT_TRUE(found) << va << " not in " << netdevs;
+
+  const std::string before = rest("GET", "").body;
+  EXPECT_EQ(post_op("connect", R"({"polycube:input":{"peer1":"sb1:p1","peer2":"hw1:in"}})").status, 409);
+  EXPECT_EQ(post_op("connect", R"({"polycube:input":{"peer1":"sb1:nope","peer2":"hw1:in"}})").status, 404);
+  EXPECT_EQ(post_op("connect", R"({"polycube:input":{"peer1":"sb1"}})").status, 400);
+  EXPECT_EQ(post_op("connect", R"(not json)").status, 400);
+  EXPECT_EQ(post_op("teleport", R"({"polycube:input":{}})").status, 404);
+  EXPECT_EQ(rest("GET", "/polycube:nothing").status, 404);
+  EXPECT_EQ(rest("DELETE", "/polycube:cubes").status, 405);
+  EXPECT_EQ(rest("GET", "").body, before);
+  EXPECT_TRUE(ping());
+
+  r = post_op("disconnect", R"({"polycube:input":{"peer1":"hw1:in","peer2":"sb1:up"}})");
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_FALSE(ping());
+  auto after = nlohmann::json::parse(rest("GET", "/polycube:cubes").body);
+  for (const auto &c : after["polycube:cubes"]["cube"])
+    if (c["name"] == "sb1") {
+      EXPECT_EQ(c["ports"][1].count("peer"), 0u) << c.dump();
+    }
 }
 
 TEST_F(Restconf, KillDashNineKeepsForwardingAndTheConfiguration) {

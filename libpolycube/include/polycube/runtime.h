@@ -110,7 +110,8 @@ class Runtime {
   void sync_bare_netdev(uint32_t ifindex);
   pcn_target write_ingress_chain(const std::vector<std::string> &chain, const pcn_target &final);
   pcn_target write_egress_chain(const std::vector<std::string> &chain, const pcn_target &final);
-  void netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner);
+  void netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner, const pcn_target &first);
+  void attach_hooks(uint32_t ifindex, NetdevUse &use);
   void netdev_hook_in(uint32_t ifindex, const pcn_target &t);
   void netdev_release(uint32_t ifindex);
   std::string qdisc_marker(uint32_t ifindex) const;

@@ -1,0 +1,122 @@
+#include "framework_api.h"
+
+#include <net/if.h>
+
+#include <nlohmann/json.hpp>
+
+namespace polycube::daemon {
+
+namespace {
+
+using nlohmann::json;
+
+json cube_json(const Cube &c) {
+  json ports = json::array();
+  if (!c.transparent())
+    for (const auto &p : c.ports()) {
+      json port = {{"name", p.name}};
+      if (p.peer.kind != Peer::kNone) port["peer"] = p.peer.to_string();
+      if (!p.transparent.empty()) port["transparent-cubes"] = p.transparent;
+      ports.push_back(port);
+    }
+  json blocks = json::array();
+  for (const auto &b : c.blocks())
+    blocks.push_back({{"name", b.program},
+                      {"slot", b.slot},
+                      {"hook", c.transparent() && b.slot == PCN_SLOT_EGRESS ? "egress" : "ingress"},
+                      {"prog-id", b.prog_id}});
+  json out = {{"name", c.name()}, {"service", c.service()}, {"type", to_string(c.mode())}, {"blocks", blocks}};
+  if (c.transparent()) {
+    if (!c.attached_to().empty()) out["attached-to"] = c.attached_to();
+  } else {
+    out["ports"] = ports;
+  }
+  return out;
+}
+
+HttpReply ok(const json &j) { return {200, j.dump()}; }
+
+HttpReply error(int status, const std::string &tag, const std::string &msg) {
+  json err = {{"error-type", "application"}, {"error-tag", tag}, {"error-message", msg}};
+  return {status, json{{"ietf-restconf:errors", {{"error", {err}}}}}.dump()};
+}
+
+// "cube:port" -> the configuration that sets that port's peer.
+json peer_edit(Runtime &rt, const std::string &ref, const std::string &peer) {
+  auto colon = ref.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == ref.size())
+    throw Error(ErrorCode::kInvalid, "'" + ref + "' is not a cube port (expected cube:port)");
+  auto cube = rt.get(ref.substr(0, colon));
+  cube->port(ref.substr(colon + 1));  // kNotFound if absent
+  std::string svc = cube->service();
+  return {{svc + ":" + svc, {{{"name", cube->name()}, {"ports", {{{"name", ref.substr(colon + 1)}, {"peer", peer}}}}}}}};
+}
+
+}  // namespace
+
+HttpReply framework_get(Reconciler &rc, const std::string &what) {
+  Runtime &rt = rc.runtime();
+  if (what == "cubes") {
+    json cubes = json::array();
+    for (const auto &c : rt.cubes()) cubes.push_back(cube_json(*c));
+    return ok({{"polycube:cubes", {{"cube", cubes}}}});
+  }
+  if (what.rfind("cubes/cube=", 0) == 0) {
+    auto c = rt.get(what.substr(11));
+    return ok({{"polycube:cube", {cube_json(*c)}}});
+  }
+  if (what == "services") {
+    json list = json::array();
+    for (const auto &s : rc.services()) list.push_back({{"name", s}});
+    return ok({{"polycube:services", {{"service", list}}}});
+  }
+  if (what == "netdevs") {
+    json list = json::array();
+    if (struct if_nameindex *ifs = if_nameindex()) {
+      for (struct if_nameindex *i = ifs; i->if_index; i++) list.push_back({{"name", i->if_name}, {"ifindex", i->if_index}});
+      if_freenameindex(ifs);
+    }
+    return ok({{"polycube:netdevs", {{"netdev", list}}}});
+  }
+  return error(404, "invalid-value", "no resource polycube:" + what);
+}
+
+HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::string &body) {
+  json doc = json::parse(body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("polycube:input") || !doc["polycube:input"].is_object())
+    return error(400, "invalid-value", "expected {\"polycube:input\":{...}}");
+  const json &in = doc["polycube:input"];
+  if (op == "connect" || op == "disconnect") {
+    if (!in.contains("peer1") || !in.contains("peer2") || !in["peer1"].is_string() || !in["peer2"].is_string())
+      return error(400, "missing-element", op + " needs string leaves peer1 and peer2");
+    std::string a = in["peer1"], b = in["peer2"];
+    Runtime &rt = rc.runtime();
+    if (op == "connect") {
+      // One write: both peer leaves, so both cubes' configuration says it.
+      json edit = peer_edit(rt, a, b);
+      json other = peer_edit(rt, b, a);
+      for (auto &[k, v] : other.items()) {
+        if (edit.contains(k)) edit[k].insert(edit[k].end(), v.begin(), v.end());
+        else edit[k] = v;
+      }
+      auto pa = rt.get(a.substr(0, a.find(':')))->port(a.substr(a.find(':') + 1));
+      if (pa.peer.kind != Peer::kNone)
+        throw Error(ErrorCode::kInUse, "port " + a + " is already connected to " + pa.peer.to_string());
+      rc.merge(edit.dump());
+    } else {
+      auto pa = rt.get(a.substr(0, a.find(':')))->port(a.substr(a.find(':') + 1));
+      if (pa.peer.to_string() != b) return error(400, "invalid-value", a + " is not connected to " + b);
+      json edit = peer_edit(rt, a, "");
+      json other = peer_edit(rt, b, "");
+      for (auto &[k, v] : other.items()) {
+        if (edit.contains(k)) edit[k].insert(edit[k].end(), v.begin(), v.end());
+        else edit[k] = v;
+      }
+      rc.merge(edit.dump());
+    }
+    return {204, ""};
+  }
+  return error(404, "invalid-value", "no operation polycube:" + op);
+}
+
+}  // namespace polycube::daemon
