@@ -41,15 +41,25 @@ HttpReply error(int status, const std::string &tag, const std::string &msg) {
   return {status, json{{"ietf-restconf:errors", {{"error", {err}}}}}.dump()};
 }
 
-// "cube:port" -> the configuration that sets that port's peer.
-json peer_edit(Runtime &rt, const std::string &ref, const std::string &peer) {
+// "cube:port" -> (cube, port name); kInvalid / kNotFound.
+std::pair<std::shared_ptr<Cube>, std::string> split_port(Runtime &rt, const std::string &ref) {
   auto colon = ref.find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == ref.size())
     throw Error(ErrorCode::kInvalid, "'" + ref + "' is not a cube port (expected cube:port)");
-  auto cube = rt.get(ref.substr(0, colon));
-  cube->port(ref.substr(colon + 1));  // kNotFound if absent
+  return {rt.get(ref.substr(0, colon)), ref.substr(colon + 1)};
+}
+
+Port port_of(Runtime &rt, const std::string &ref) {
+  auto [cube, port] = split_port(rt, ref);
+  return cube->port(port);
+}
+
+// The configuration that sets the peer of port `ref`.
+json peer_edit(Runtime &rt, const std::string &ref, const std::string &peer) {
+  auto [cube, port] = split_port(rt, ref);
+  cube->port(port);  // kNotFound if absent
   std::string svc = cube->service();
-  return {{svc + ":" + svc, {{{"name", cube->name()}, {"ports", {{{"name", ref.substr(colon + 1)}, {"peer", peer}}}}}}}};
+  return {{svc + ":" + svc, {{{"name", cube->name()}, {"ports", {{{"name", port}, {"peer", peer}}}}}}}};
 }
 
 }  // namespace
@@ -91,29 +101,20 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
       return error(400, "missing-element", op + " needs string leaves peer1 and peer2");
     std::string a = in["peer1"], b = in["peer2"];
     Runtime &rt = rc.runtime();
-    if (op == "connect") {
-      // One write: both peer leaves, so both cubes' configuration says it.
-      json edit = peer_edit(rt, a, b);
-      json other = peer_edit(rt, b, a);
-      for (auto &[k, v] : other.items()) {
-        if (edit.contains(k)) edit[k].insert(edit[k].end(), v.begin(), v.end());
-        else edit[k] = v;
-      }
-      auto pa = rt.get(a.substr(0, a.find(':')))->port(a.substr(a.find(':') + 1));
-      if (pa.peer.kind != Peer::kNone)
-        throw Error(ErrorCode::kInUse, "port " + a + " is already connected to " + pa.peer.to_string());
-      rc.merge(edit.dump());
-    } else {
-      auto pa = rt.get(a.substr(0, a.find(':')))->port(a.substr(a.find(':') + 1));
-      if (pa.peer.to_string() != b) return error(400, "invalid-value", a + " is not connected to " + b);
-      json edit = peer_edit(rt, a, "");
-      json other = peer_edit(rt, b, "");
-      for (auto &[k, v] : other.items()) {
-        if (edit.contains(k)) edit[k].insert(edit[k].end(), v.begin(), v.end());
-        else edit[k] = v;
-      }
-      rc.merge(edit.dump());
+    std::string current = port_of(rt, a).peer.to_string();
+    if (op == "connect" && !current.empty())
+      throw Error(ErrorCode::kInUse, "port " + a + " is already connected to " + current);
+    if (op == "disconnect" && current != b)
+      return error(400, "invalid-value", a + " is not connected to " + b);
+    // One write with both peer leaves, so both cubes' configuration says it.
+    bool link = op == "connect";
+    json edit = peer_edit(rt, a, link ? b : "");
+    json other = peer_edit(rt, b, link ? a : "");
+    for (auto &[k, v] : other.items()) {
+      if (edit.contains(k)) edit[k].insert(edit[k].end(), v.begin(), v.end());
+      else edit[k] = v;
     }
+    rc.merge(edit.dump());
     return {204, ""};
   }
   return error(404, "invalid-value", "no operation polycube:" + op);
