@@ -4,11 +4,17 @@
 # prefix (pcn-demo-...), and packet-out veths of dead runtimes. Touches
 # nothing else.
 set -u
+# Only leftovers of processes that are gone: a concurrent live run keeps its own.
+owner_alive() {  # name -> true if the pid in pt<pid>- is a live process
+  local pid
+  pid=$(echo "$1" | sed -n 's/^pt\([0-9]*\)-.*/\1/p')
+  [ -n "$pid" ] && [ -d "/proc/$pid" ]
+}
 for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^(pt[0-9]+-|pcn-demo-)'); do
-  ip netns del "$ns" 2>/dev/null
+  owner_alive "$ns" || ip netns del "$ns" 2>/dev/null
 done
 for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(pt[0-9]+-|pcn-demo-)'); do
-  ip link del "$l" 2>/dev/null
+  owner_alive "$l" || ip link del "$l" 2>/dev/null
 done
 # The runtime's packet-out veth is named pcni<pid>; remove it if that
 # process is gone.

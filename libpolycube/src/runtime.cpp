@@ -128,15 +128,26 @@ Runtime::~Runtime() {
   if (ring_)
     ring_buffer__free(ring_);
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  try {
-    // Detach transparent cubes first, then delete every cube.
-    for (auto &[name, c] : cubes_)
-      if (c->transparent() && !c->attached_to().empty())
+  // Transparent cubes first, then every cube; one failure (say, a netdev
+  // deleted under a port) must not leave the others behind.
+  for (auto &[name, c] : cubes_)
+    if (c->transparent() && !c->attached_to().empty()) {
+      try {
         detach(name, c->attached_to());
-    while (!cubes_.empty())
-      delete_cube(cubes_.begin()->first);
-  } catch (const std::exception &e) {
-    spdlog::error("runtime shutdown: {}", e.what());
+      } catch (const std::exception &e) {
+        spdlog::error("shutdown: detach {}: {}", name, e.what());
+        c->attached_to_.clear();
+      }
+    }
+  while (!cubes_.empty()) {
+    std::string name = cubes_.begin()->first;
+    try {
+      delete_cube(name);
+    } catch (const std::exception &e) {
+      spdlog::error("shutdown: delete {}: {}", name, e.what());
+      cubes_.begin()->second->teardown();
+      cubes_.erase(cubes_.begin());
+    }
   }
   for (auto &[ifindex, _] : std::map<uint32_t, NetdevUse>(netdevs_))
     netdev_release(ifindex);
@@ -146,12 +157,24 @@ Runtime::~Runtime() {
     std::system(("ip link del " + inject_if_ + " 2>/dev/null").c_str());
   tc_.obj.reset();
   xdp_.obj.reset();
-  release_stale();
+  for (int fd : stale_fds_) close(fd);
   std::error_code ec;
   fs::remove_all(opts_.pin_root, ec);
 }
 
 void Runtime::release_stale() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (stale_fds_.empty())
+    return;
+  for (auto &[ifindex, use] : netdevs_) {
+    if (use.tc_in || use.xdp)
+      continue;
+    try {
+      attach_hooks(ifindex, use);  // replaces the previous run's hook in place
+    } catch (const std::exception &e) {
+      spdlog::error("netdev {}: cannot take it over: {}", netdev_name(ifindex), e.what());
+    }
+  }
   for (int fd : stale_fds_) close(fd);
   stale_fds_.clear();
 }
@@ -330,6 +353,13 @@ void Runtime::netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner
   NetdevUse use;
   use.mode = mode;
   use.owner = owner;
+  if (!stale_fds_.empty()) {
+    // Rebuilding a previous run's topology: its hooks still forward. Ours
+    // go on in release_stale(), once every cube and port exists, so each
+    // netdev switches straight to a complete new data path.
+    netdevs_[ifindex] = use;
+    return;
+  }
   try {
     attach_hooks(ifindex, use);
   } catch (...) {
@@ -547,7 +577,13 @@ void Runtime::detach(const std::string &tcube, const std::string &where) {
   if (where.find(':') != std::string::npos) {
     auto [c, p] = resolve_port(where);
     drop_from(p->transparent);
-    sync_port(*c, *p);
+    try {
+      sync_port(*c, *p);
+    } catch (const std::exception &e) {
+      // Finish the detach anyway: a cube stuck "attached" to a stack that
+      // no longer lists it could never be detached or deleted.
+      spdlog::error("detach {} from {}: {}", tcube, where, e.what());
+    }
   } else {
     uint32_t ifindex = netdev_ifindex(where);
     NetdevUse &use = netdevs_.at(ifindex);

@@ -3,6 +3,7 @@
 #include <libyang/libyang.h>
 
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "restconf_path.h"
 
@@ -152,12 +153,24 @@ void Datastore::commit(Transaction &&txn) {
 
 std::string Datastore::get(const std::string &xpath) const {
   if (xpath.empty()) return print(running_, LYD_PRINT_WITHSIBLINGS);
-  lyd_node *node = nullptr;
-  if (!running_ || lyd_find_path(running_, xpath.c_str(), 0, &node) != LY_SUCCESS || !node) {
+  // An XPath may select several nodes (a list without its keys): print each
+  // and join the list entries into one document.
+  ly_set *set = nullptr;
+  if (!running_ || lyd_find_xpath(running_, xpath.c_str(), &set) != LY_SUCCESS || !set || set->count == 0) {
+    ly_set_free(set, nullptr);
     ly_err_clean(ctx_, nullptr);
     throw DataError(ErrorCode::kNotFound, "no data at " + xpath, xpath, "invalid-value");
   }
-  return print(node, 0);
+  nlohmann::json out = nlohmann::json::object();
+  for (uint32_t i = 0; i < set->count; i++) {
+    auto one = nlohmann::json::parse(print(set->dnodes[i], 0));
+    for (auto &[k, v] : one.items()) {
+      if (v.is_array() && out.contains(k)) out[k].insert(out[k].end(), v.begin(), v.end());
+      else out[k] = v;
+    }
+  }
+  ly_set_free(set, nullptr);
+  return out.dump();
 }
 
 }  // namespace polycube::daemon

@@ -45,6 +45,11 @@ std::vector<std::string> Reconciler::services() const {
   return out;
 }
 
+std::string Reconciler::yang(const std::string &module) const {
+  auto it = services_.find(module);
+  return it == services_.end() ? "" : it->second.yang;
+}
+
 std::string Reconciler::get(const std::string &xpath) const {
   std::lock_guard<std::mutex> lock(mu_);
   return ds_.get(xpath);

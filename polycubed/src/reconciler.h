@@ -32,6 +32,8 @@ class Reconciler {
   void remove(const std::string &xpath);
   std::string get(const std::string &xpath = "") const;
   std::vector<std::string> services() const;
+  // The YANG text of a service module ("" if unknown).
+  std::string yang(const std::string &module) const;
   std::string xpath(const std::string &restconf_path) const { return ds_.xpath(restconf_path); }
   Runtime &runtime() const { return rt_; }
   bool exists(const std::string &module, const std::string &name) const;

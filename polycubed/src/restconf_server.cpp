@@ -68,6 +68,14 @@ HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::
       if (method != "POST") return error_reply(405, "operation-not-supported", "operations take POST");
       return framework_operation(rc, resource.substr(ops.size()), body);
     }
+    // Module sources, for clients that type their input from the schema
+    // (pcn): /restconf/yang/<module>.
+    const std::string yang = "/restconf/yang/";
+    if (resource.rfind(yang, 0) == 0 && method == "GET") {
+      std::string text = rc.yang(resource.substr(yang.size()));
+      if (text.empty()) return error_reply(404, "invalid-value", "no module " + resource.substr(yang.size()));
+      return {200, text};
+    }
     const std::string fw = std::string(kDataRoot) + "/polycube:";
     if (resource.rfind(fw, 0) == 0) {
       if (method != "GET") return error_reply(405, "operation-not-supported", "the polycube module is read-only");

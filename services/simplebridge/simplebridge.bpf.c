@@ -58,18 +58,17 @@ static long flood_one(__u32 i, void *data) {
   __u32 port = *p;
   if (port == st->in_port)
     return 0;
-#ifdef PCN_XDP
-  int is_netdev = bpf_map_lookup_elem(&sb_devmap, &port) != 0;
-#else
-  int is_netdev = pcn_clone_to_port(st->ctx, port) == 0; /* clones as it goes */
+  __u32 kind = pcn_port_kind(port);
+  if (kind == PCN_T_NETDEV) {
+#ifndef PCN_XDP
+    pcn_clone_to_port(st->ctx, port); /* XDP: the devmap broadcast sends it */
 #endif
-  if (is_netdev) {
     st->netdevs++;
-  } else {
+  } else if (kind == PCN_T_PROG) {
     if (!st->cubes)
       st->cube_port = port;
     st->cubes++;
-  }
+  } /* PCN_T_DROP: no peer, nothing to send */
   return 0;
 }
 

@@ -65,9 +65,17 @@ void SimpleBridge::on_port_removed(const Port &p) {
 
 void SimpleBridge::on_port_egress(const Port &p, const pcn_target &egress) {
   auto devmap = map<uint32_t, uint32_t>("sb_devmap");
-  if (egress.kind == PCN_T_NETDEV)
-    devmap.set(p.index, egress.id);
-  else
+  bool in_devmap = false;
+  if (egress.kind == PCN_T_NETDEV) {
+    try {
+      devmap.set(p.index, egress.id);
+      in_devmap = true;
+    } catch (const Error &) {
+      // The netdev is gone (the kernel refuses its ifindex): nothing to
+      // broadcast to; the port stays usable and can be re-peered.
+    }
+  }
+  if (!in_devmap)
     devmap.erase(p.index);
   if (egress.kind == PCN_T_PROG)
     cube_peered_[p.index] = p.name;

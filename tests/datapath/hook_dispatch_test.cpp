@@ -180,6 +180,41 @@ TEST_P(HookDispatch, SimplebridgeLearnsThenForwardsKnownUnicast) {
   EXPECT_TRUE(sb->fdb().empty());
 }
 
+TEST_P(HookDispatch, FloodSkipsPortsWithoutPeer) {
+  // A port with no peer gets nothing: no tx count, and in XDP no detour of
+  // every broadcast through the slow path.
+  auto sb = rt->create<SimpleBridge>("sb1", GetParam());
+  sb->add_port("p1", va);
+  sb->add_port("p2", vb);
+  sb->add_port("p3");
+  std::string bcast = udp_frame(mac("ff:ff:ff:ff:ff:ff"), mac("02:00:00:00:00:01"), ip("10.0.0.1"),
+                                ip("10.0.0.255"), 1, 2);
+  RunResult r = send(va, bcast);
+  EXPECT_EQ(r.verdict, is_xdp(GetParam()) ? uint32_t(XDP_REDIRECT) : uint32_t(TC_ACT_SHOT));
+  EXPECT_EQ(sb->port_stats("p3").tx_pkts, 0u);
+  EXPECT_EQ(sb->port_stats("p3").drops, 0u);
+  if (!is_xdp(GetParam())) {
+    EXPECT_EQ(sb->port_stats("p2").tx_pkts, 1u);  // the clone
+  }
+}
+
+TEST_P(HookDispatch, PeerNetdevDeletedUnderAStackedPort) {
+  // The veth behind sb1:p2 disappears while a transparent cube sits on the
+  // port: detaching, re-peering and deleting must still work.
+  auto sb = rt->create<SimpleBridge>("sb1", GetParam());
+  sb->add_port("p1", va);
+  std::string gone = net.add_host("b", "vx", "", "", "eth9");
+  sb->add_port("p2", gone);
+  rt->create<TransparentHelloWorld>("t1", GetParam());
+  rt->attach("t1", "sb1:p2");
+  ASSERT_EQ(sh("ip link del " + gone), 0);
+  EXPECT_NO_THROW(rt->detach("t1", "sb1:p2"));
+  EXPECT_EQ(rt->get("t1")->attached_to(), "");
+  EXPECT_NO_THROW(sb->set_peer("p2", vb));
+  EXPECT_NO_THROW(rt->delete_cube("t1"));
+  EXPECT_NO_THROW(rt->delete_cube("sb1"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, HookDispatch, ::testing::Values(Mode::kTc, Mode::kXdpSkb),
                          [](const auto &info) { return std::string(to_string(info.param)); });
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "daemon_process.h"
 #include "testnet.h"
 #include "udpflow.h"
 
@@ -34,34 +35,12 @@ class Restconf : public ::testing::Test {
     start_daemon();
   }
   void start_daemon() {
-    int pipefd[2];
-    ASSERT_EQ(pipe(pipefd), 0);
-    daemon = fork();
-    ASSERT_GE(daemon, 0);
-    if (daemon == 0) {
-      dup2(pipefd[1], STDOUT_FILENO);
-      close(pipefd[0]);
-      execl(PCN_BUILD_DIR "/bin/polycubed", "polycubed", "--port", "0", "--log-level", "warn", "--state-dir",
-            state_dir.c_str(), nullptr);
-      _exit(127);
-    }
-    close(pipefd[1]);
-    FILE *f = fdopen(pipefd[0], "r");
-    char line[256] = {};
-    ASSERT_NE(fgets(line, sizeof(line), f), nullptr) << "polycubed printed nothing";
-    fclose(f);
-    std::string s(line);
-    auto colon = s.rfind(':');
-    ASSERT_NE(colon, std::string::npos) << s;
-    base = "http://127.0.0.1:" + std::to_string(std::atoi(s.c_str() + colon + 1)) + "/restconf/data";
+    daemon = std::make_unique<DaemonProcess>(state_dir);
+    ASSERT_TRUE(daemon->start()) << "polycubed did not start";
+    base = daemon->url() + "/restconf/data";
   }
   void TearDown() override {
-    if (daemon > 0) {
-      kill(daemon, SIGTERM);
-      int status = 0;
-      waitpid(daemon, &status, 0);
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "polycubed did not exit cleanly";
-    }
+    if (daemon) EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
     sh("rm -rf " + state_dir);
   }
   Reply rest(const std::string &method, const std::string &path, const std::string &body = "") {
@@ -80,7 +59,7 @@ class Restconf : public ::testing::Test {
 
   TestNet net;
   std::string va, vb, out, base, state_dir;
-  pid_t daemon = -1;
+  std::unique_ptr<DaemonProcess> daemon;
 };
 
 TEST_F(Restconf, CubesFromRequestsCarryTraffic) {
@@ -240,10 +219,7 @@ TEST_F(Restconf, KillDashNineKeepsForwardingAndTheConfiguration) {
   UdpFlow flow(net.ns("a"), net.ns("b"), "10.11.0.2", 7100, 2500, 1000);  // ~2.5 s
   flow.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
-  kill(daemon, SIGKILL);
-  int status = 0;
-  waitpid(daemon, &status, 0);
-  daemon = -1;
+  daemon->kill9();
   std::this_thread::sleep_for(std::chrono::milliseconds(400));  // no daemon at all
   start_daemon();                                               // restores, takes the netdevs over
   EXPECT_EQ(rest("GET", "").body, before);

@@ -26,8 +26,10 @@ std::string sh_out(const std::string &cmd) {
 }
 
 TestNet::TestNet() {
-  // "pt" + 5 digits keeps host-side names within IFNAMSIZ with short suffixes.
-  prefix_ = "pt" + std::to_string(getpid() % 100000) + "-";
+  // "pt<pid>-": up to 7 pid digits keep host-side names within IFNAMSIZ
+  // with short suffixes, and let scripts/cleanup.sh tell a dead run's
+  // leftovers from a live run's.
+  prefix_ = "pt" + std::to_string(getpid()) + "-";
 }
 
 TestNet::~TestNet() {

@@ -192,6 +192,15 @@ static __always_inline void pcn_next_block(pcn_ctx_t *ctx, __u32 slot) {
   bpf_tail_call(ctx, &pcn_blocks, slot);
 }
 
+/* What `port` leads to: PCN_T_NETDEV, PCN_T_PROG (a cube or a transparent
+ * stack), or PCN_T_DROP (no peer, down or unknown). */
+static __always_inline __u32 pcn_port_kind(__u32 port) {
+  struct pcn_port_cfg *cfg = bpf_map_lookup_elem(&pcn_ports, &port);
+  if (!cfg || !(cfg->flags & PCN_PORT_F_UP))
+    return PCN_T_DROP;
+  return cfg->egress.kind;
+}
+
 #ifndef PCN_XDP
 /* TC only: send a copy out of `port` if that port leads straight to a netdev.
  * Returns 0 when a copy was sent, -1 when the port needs the regular path

@@ -1,0 +1,72 @@
+#include "http_client.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace pcn {
+
+HttpResponse http_request(const std::string &base, const std::string &method, const std::string &path,
+                          const std::string &body) {
+  const std::string scheme = "http://";
+  if (base.rfind(scheme, 0) != 0) throw std::runtime_error("only http:// URLs are supported: " + base);
+  std::string hostport = base.substr(scheme.size());
+  while (!hostport.empty() && hostport.back() == '/') hostport.pop_back();
+  auto colon = hostport.rfind(':');
+  std::string host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
+  std::string port = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
+
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_socktype = SOCK_STREAM;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res)
+    throw std::runtime_error("cannot resolve " + host);
+  int s = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+  if (s < 0 || connect(s, res->ai_addr, res->ai_addrlen) != 0) {
+    freeaddrinfo(res);
+    if (s >= 0) close(s);
+    throw std::runtime_error("cannot reach polycubed at " + base + " (is it running?)");
+  }
+  freeaddrinfo(res);
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + hostport +
+                    "\r\nContent-Type: application/yang-data+json\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\nConnection: close\r\n\r\n" + body;
+  for (size_t sent = 0; sent < req.size();) {
+    ssize_t n = send(s, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      close(s);
+      throw std::runtime_error("connection to polycubed lost");
+    }
+    sent += static_cast<size_t>(n);
+  }
+  // Read the head, then exactly Content-Length bytes: the server may keep
+  // the connection open even when it says "Connection: Close".
+  std::string raw;
+  char buf[16384];
+  ssize_t n;
+  size_t need = std::string::npos;
+  while (need == std::string::npos || raw.size() < need) {
+    n = recv(s, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    raw.append(buf, static_cast<size_t>(n));
+    auto end = raw.find("\r\n\r\n");
+    if (need == std::string::npos && end != std::string::npos) {
+      std::string head = raw.substr(0, end);
+      for (auto &c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      auto cl = head.find("\r\ncontent-length:");
+      need = end + 4 + (cl == std::string::npos ? 0 : std::strtoul(head.c_str() + cl + 17, nullptr, 10));
+    }
+  }
+  close(s);
+  auto head_end = raw.find("\r\n\r\n");
+  if (raw.rfind("HTTP/1.", 0) != 0 || head_end == std::string::npos)
+    throw std::runtime_error("malformed answer from polycubed");
+  HttpResponse r;
+  r.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
+  r.body = raw.substr(head_end + 4);
+  return r;
+}
+
+}  // namespace pcn

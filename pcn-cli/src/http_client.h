@@ -1,0 +1,19 @@
+// A minimal HTTP/1.1 client for the daemon's loopback API (one request per
+// connection; no TLS, no redirects).
+#pragma once
+
+#include <string>
+
+namespace pcn {
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+
+// `base` is "http://host:port"; throws std::runtime_error when the daemon
+// cannot be reached.
+HttpResponse http_request(const std::string &base, const std::string &method, const std::string &path,
+                          const std::string &body = "");
+
+}  // namespace pcn

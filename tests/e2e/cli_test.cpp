@@ -1,0 +1,147 @@
+// End-to-end through the CLI: the quickstart topology built, shown and torn
+// down with `pcn` only, against a running polycubed; wrong commands exit
+// non-zero with one line naming the bad word or value; help comes from the
+// schema.
+#include <gtest/gtest.h>
+
+#include "daemon_process.h"
+#include "testnet.h"
+
+using namespace pcntest;
+
+namespace {
+
+struct PcnRun {
+  int rc;
+  std::string out, err;
+};
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int i = 1; i <= 3; i++) {
+      std::string h = "h" + std::to_string(i);
+      net.add_ns(h);
+      v.push_back(net.add_host(h, "v" + std::to_string(i), "10.12.0." + std::to_string(i) + "/24"));
+    }
+    state = "/tmp/" + net.prefix() + "clistate";
+    daemon = std::make_unique<DaemonProcess>(state);
+    ASSERT_TRUE(daemon->start());
+  }
+  void TearDown() override {
+    EXPECT_TRUE(daemon->stop());
+    sh("rm -rf " + state);
+  }
+  PcnRun pcn(const std::string &args) {
+    std::string err = "/tmp/" + net.prefix() + "pcn.err";
+    std::string cmd = "PCN_URL=" + daemon->url() + " " PCN_BUILD_DIR "/bin/pcn " + args + " 2>" + err;
+    PcnRun r;
+    r.out = sh_out(cmd + "; echo \"rc=$?\"");
+    auto pos = r.out.rfind("rc=");
+    r.rc = std::atoi(r.out.c_str() + pos + 3);
+    r.out = r.out.substr(0, pos);
+    r.err = sh_out("cat " + err);
+    sh("rm -f " + err);
+    return r;
+  }
+  bool ping(int from, int to) {
+    return net.in("h" + std::to_string(from), "ping -c 3 -i 0.3 -W 1 -q 10.12.0." + std::to_string(to) + " >/dev/null") == 0;
+  }
+
+  TestNet net;
+  std::vector<std::string> v;
+  std::string state;
+  std::unique_ptr<DaemonProcess> daemon;
+};
+
+TEST_F(Cli, QuickstartTopologyWithPcnOnly) {
+  // h1, h2 -- br1 -- (connect) -- hw1 -- h3
+  for (const std::string &cmd :
+       {std::string("simplebridge add br1"), "br1 ports add p1 peer=" + v[0], "br1 ports add p2 peer=" + v[1],
+        std::string("br1 ports add p3"), std::string("helloworld add hw1 action=FORWARD"), std::string("hw1 ports add in"),
+        "hw1 ports add out peer=" + v[2], std::string("connect br1:p3 hw1:in"), std::string("br1 fdb set aging-time=120")}) {
+    PcnRun r = pcn(cmd);
+    ASSERT_EQ(r.rc, 0) << "pcn " << cmd << ": " << r.err;
+    EXPECT_EQ(r.err, "");
+  }
+  EXPECT_TRUE(ping(1, 2));
+  EXPECT_TRUE(ping(1, 3));
+  EXPECT_TRUE(ping(3, 2));
+
+  PcnRun show = pcn("br1 show");
+  EXPECT_EQ(show.rc, 0);
+  EXPECT_NE(show.out.find("aging-time: 120"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("p3    hw1:in"), std::string::npos) << show.out;  // table row: NAME PEER
+  PcnRun json = pcn("hw1 show -json");
+  EXPECT_NE(json.out.find("\"action\": \"FORWARD\""), std::string::npos) << json.out;
+  PcnRun yaml = pcn("br1 ports show -yaml");
+  EXPECT_NE(yaml.out.find("- name: \"p1\""), std::string::npos) << yaml.out;
+  PcnRun cubes = pcn("cubes");
+  EXPECT_NE(cubes.out.find("sb_main"), std::string::npos) << cubes.out;
+  EXPECT_NE(cubes.out.find("hw_main"), std::string::npos) << cubes.out;
+
+  EXPECT_EQ(pcn("hw1 set action=DROP").rc, 0);
+  EXPECT_FALSE(ping(1, 3));
+  EXPECT_EQ(pcn("hw1 set action=FORWARD").rc, 0);
+  EXPECT_TRUE(ping(1, 3));
+
+  // Tear down with pcn only.
+  for (const char *cmd : {"disconnect br1:p3 hw1:in", "br1 ports del p3", "helloworld del hw1", "simplebridge del br1"}) {
+    PcnRun r = pcn(cmd);
+    EXPECT_EQ(r.rc, 0) << "pcn " << cmd << ": " << r.err;
+  }
+  EXPECT_EQ(pcn("cubes -json").out, "{\n  \"polycube:cubes\": {\n    \"cube\": []\n  }\n}\n");
+  EXPECT_FALSE(ping(1, 2));
+  for (const auto &dev : v) EXPECT_EQ(sh_out("tc qdisc show dev " + dev + " | grep -c clsact"), "0");
+}
+
+TEST_F(Cli, WrongCommandsFailWithOneLineNamingTheProblem) {
+  ASSERT_EQ(pcn("simplebridge add br1").rc, 0);
+  struct Case {
+    std::string args;
+    int rc;
+    std::string names;  // must appear in the one-line error
+  } cases[] = {
+      {"br1 fdb set aging-time=abc", 2, "abc"},
+      {"br1 fdb set aging-time=0", 2, "range"},
+      {"br1 colour", 2, "colour"},
+      {"br9 show", 1, "br9"},
+      {"br1 ports add p1 peer=no-such-dev", 1, "no-such-dev"},
+      {"br1 ports del ghost", 1, "ghost"},
+      {"simplebridge add br1", 1, "br1"},
+      {"br1 set bogus=1", 2, "bogus"},
+      {"connect br1:p1", 2, "connect"},
+      {"br1 fdb set aging-time", 2, "aging-time"},
+  };
+  for (const auto &c : cases) {
+    PcnRun r = pcn(c.args);
+    EXPECT_EQ(r.rc, c.rc) << "pcn " << c.args << ": " << r.err;
+    EXPECT_EQ(r.err.find('\n'), std::string::npos) << "pcn " << c.args << ": more than one line: " << r.err;
+    EXPECT_EQ(r.err.rfind("pcn: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(c.names), std::string::npos) << "pcn " << c.args << ": " << r.err;
+  }
+  // Nothing above changed the configuration.
+  EXPECT_EQ(pcn("br1 show -json").out,
+            "{\n  \"simplebridge:simplebridge\": [\n    {\n      \"name\": \"br1\"\n    }\n  ]\n}\n");
+}
+
+TEST_F(Cli, HelpComesFromTheSchema) {
+  PcnRun top = pcn("--help");
+  EXPECT_EQ(top.rc, 0);
+  EXPECT_NE(top.out.find("usage: pcn"), std::string::npos);
+  ASSERT_EQ(pcn("simplebridge add br1").rc, 0);
+  PcnRun h = pcn("br1 ?");
+  EXPECT_EQ(h.rc, 0);
+  EXPECT_NE(h.out.find("ports"), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("list (keys: name)"), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("TC|XDP_SKB|XDP_DRV"), std::string::npos) << h.out;
+  PcnRun f = pcn("br1 fdb ?");
+  EXPECT_NE(f.out.find("aging-time"), std::string::npos) << f.out;
+  EXPECT_NE(f.out.find("uint32"), std::string::npos) << f.out;
+  EXPECT_NE(f.out.find("flush"), std::string::npos) << f.out;  // the YANG action
+  PcnRun s = pcn("helloworld ?");
+  EXPECT_NE(s.out.find("DROP|SLOWPATH|FORWARD"), std::string::npos) << s.out;
+  EXPECT_EQ(pcn("").rc, 2);  // no words: usage, error status
+}
+
+}  // namespace

@@ -1,0 +1,27 @@
+// Runs build/bin/polycubed as a child process on a free loopback port with
+// its own state directory, and stops it (SIGTERM, or SIGKILL on request).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace pcntest {
+
+class DaemonProcess {
+ public:
+  explicit DaemonProcess(std::string state_dir) : state_dir_(std::move(state_dir)) {}
+  ~DaemonProcess();
+  // Starts it and waits for its "listening on" line; returns false on failure.
+  bool start();
+  void kill9();
+  // SIGTERM and wait; true if it exited with status 0.
+  bool stop();
+  const std::string &url() const { return url_; }  // http://127.0.0.1:<port>
+
+ private:
+  std::string state_dir_, url_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace pcntest
