@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -55,6 +57,17 @@ std::string default_pin_root() {
 Runtime::Runtime(RuntimeOptions opts) : opts_(std::move(opts)) {
   init_libbpf_logging();
   ensure_bpffs();
+  // One runtime per pin root: a second one would take the first one's state
+  // for a dead run's. The lock dies with the process, so a crash frees it.
+  std::string lock_name = opts_.pin_root;
+  for (auto &ch : lock_name)
+    if (ch == '/') ch = '_';
+  fs::create_directories("/run/lock");
+  lock_fd_ = open(("/run/lock/polycube" + lock_name + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (lock_fd_ >= 0) close(lock_fd_);
+    throw Error(ErrorCode::kInUse, "another polycube runtime is using " + opts_.pin_root);
+  }
   if (fs::exists(opts_.pin_root) && !fs::is_empty(opts_.pin_root)) {
     // A previous run's state. Its program arrays are emptied by the kernel
     // when their last user reference goes, and the pins are those
@@ -160,6 +173,7 @@ Runtime::~Runtime() {
   for (int fd : stale_fds_) close(fd);
   std::error_code ec;
   fs::remove_all(opts_.pin_root, ec);
+  close(lock_fd_);
 }
 
 void Runtime::release_stale() {

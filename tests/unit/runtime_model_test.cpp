@@ -186,6 +186,14 @@ TEST_F(RuntimeModel, TopologyEditsNeverReloadPrograms) {
   EXPECT_EQ(ids(), before);
 }
 
+TEST_F(RuntimeModel, OneRuntimePerPinRoot) {
+  // A second runtime on the same root would treat the live one's state as
+  // a dead run's and take it.
+  EXPECT_EQ(error_of([] { Runtime second; }), "in-use");
+  auto hw = rt->create<HelloWorld>("hw1");
+  EXPECT_TRUE(fs::exists(hw->pin_dir()));  // untouched by the refused one
+}
+
 TEST_F(RuntimeModel, ManyCubes) {
   // Slots and global port ids are not a small fixed pool.
   for (int i = 0; i < 300; i++) {

@@ -123,6 +123,7 @@ class Runtime {
   static int on_ring_event(void *ctx, void *data, size_t size);
 
   RuntimeOptions opts_;
+  int lock_fd_ = -1;  // flock: one runtime per pin root
   std::vector<int> stale_fds_;  // previous run's objects, held until release_stale()
   std::set<uint32_t> inherited_qdiscs_;  // clsact qdiscs a previous run created
   mutable std::recursive_mutex mu_;
