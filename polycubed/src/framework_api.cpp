@@ -2,6 +2,8 @@
 
 #include <net/if.h>
 
+#include <tuple>
+
 #include <nlohmann/json.hpp>
 
 namespace polycube::daemon {
@@ -89,6 +91,52 @@ HttpReply framework_get(Reconciler &rc, const std::string &what) {
     return ok({{"polycube:netdevs", {{"netdev", list}}}});
   }
   return error(404, "invalid-value", "no resource polycube:" + what);
+}
+
+std::string metrics_text(Reconciler &rc, uint64_t requests, uint64_t errors) {
+  struct Counter {
+    const char *name, *help;
+    uint64_t PortStats::*field;
+  };
+  static const Counter counters[] = {
+      {"polycube_port_rx_packets_total", "Packets received by a cube port.", &PortStats::rx_pkts},
+      {"polycube_port_rx_bytes_total", "Bytes received by a cube port.", &PortStats::rx_bytes},
+      {"polycube_port_tx_packets_total", "Packets sent out of a cube port.", &PortStats::tx_pkts},
+      {"polycube_port_tx_bytes_total", "Bytes sent out of a cube port.", &PortStats::tx_bytes},
+      {"polycube_port_drops_total", "Packets dropped on a cube port.", &PortStats::drops},
+  };
+  // Label values: escape backslash, quote and newline.
+  auto label = [](const std::string &v) {
+    std::string out;
+    for (char c : v) {
+      if (c == '\\' || c == '"') out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    return out;
+  };
+  auto cubes = rc.runtime().cubes();
+  std::vector<std::tuple<std::string, std::string, std::string, PortStats>> rows;
+  for (const auto &c : cubes)
+    if (!c->transparent())
+      for (const auto &p : c->ports()) rows.emplace_back(c->name(), c->service(), p.name, c->port_stats(p.name));
+  std::string out;
+  for (const auto &k : counters) {
+    out += std::string("# HELP ") + k.name + " " + k.help + "\n# TYPE " + k.name + " counter\n";
+    for (const auto &[cube, svc, port, st] : rows)
+      out += std::string(k.name) + "{cube=\"" + label(cube) + "\",service=\"" + label(svc) + "\",port=\"" +
+             label(port) + "\"} " + std::to_string(st.*k.field) + "\n";
+  }
+  out += "# HELP polycube_cubes Cubes that exist.\n# TYPE polycube_cubes gauge\npolycube_cubes " +
+         std::to_string(cubes.size()) + "\n";
+  out += "# HELP polycube_http_requests_total Requests served.\n# TYPE polycube_http_requests_total counter\n"
+         "polycube_http_requests_total " + std::to_string(requests) + "\n";
+  out += "# HELP polycube_http_errors_total Requests answered with an error status.\n"
+         "# TYPE polycube_http_errors_total counter\npolycube_http_errors_total " + std::to_string(errors) + "\n";
+  return out;
 }
 
 HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::string &body) {

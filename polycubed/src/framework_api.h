@@ -14,6 +14,10 @@ namespace polycube::daemon {
 
 // GET /restconf/data/polycube:<what>
 HttpReply framework_get(Reconciler &rc, const std::string &what);
+// GET /metrics: Prometheus text exposition (per port counters, cubes, and
+// the daemon's request counters).
+std::string metrics_text(Reconciler &rc, uint64_t requests, uint64_t errors);
+
 // POST /restconf/operations/polycube:<op> with {"polycube:input":{...}}
 HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::string &body);
 

@@ -3,6 +3,8 @@
 #include "framework_api.h"
 
 #include <pistache/endpoint.h>
+
+#include <atomic>
 #include <pistache/http.h>
 #include <spdlog/spdlog.h>
 
@@ -60,8 +62,27 @@ std::vector<std::pair<std::string, std::string>> instances_in(const std::string 
 
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> g_requests{0}, g_errors{0};
+
+HttpReply route(Reconciler &rc, const std::string &method, const std::string &resource, const std::string &body);
+}  // namespace
+
 HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::string &resource,
                           const std::string &body) {
+  g_requests++;
+  HttpReply r = route(rc, method, resource, body);
+  if (r.status >= 400) g_errors++;
+  return r;
+}
+
+namespace {
+
+HttpReply route(Reconciler &rc, const std::string &method, const std::string &resource, const std::string &body) {
+  if (resource == "/metrics") {
+    if (method != "GET") return error_reply(405, "operation-not-supported", "metrics take GET");
+    return {200, metrics_text(rc, g_requests, g_errors), "text/plain; version=0.0.4"};
+  }
   try {
     const std::string ops = "/restconf/operations/polycube:";
     if (resource.rfind(ops, 0) == 0) {
@@ -123,6 +144,8 @@ HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::
   }
 }
 
+}  // namespace
+
 namespace {
 
 class Handler : public Pistache::Http::Handler {
@@ -132,7 +155,7 @@ class Handler : public Pistache::Http::Handler {
   void onRequest(const Pistache::Http::Request &req, Pistache::Http::ResponseWriter response) override {
     HttpReply r = handle_restconf(rc_, Pistache::Http::methodString(req.method()), req.resource(), req.body());
     if (!r.body.empty())
-      response.headers().add<Pistache::Http::Header::ContentType>("application/yang-data+json");
+      response.headers().add<Pistache::Http::Header::ContentType>(r.content_type);
     response.send(static_cast<Pistache::Http::Code>(r.status), r.body);
   }
 

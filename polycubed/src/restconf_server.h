@@ -19,6 +19,7 @@ namespace polycube::daemon {
 struct HttpReply {
   int status;
   std::string body;  // JSON, or empty
+  std::string content_type = "application/yang-data+json";
 };
 
 // The request logic, separate from the transport so it can be tested

@@ -40,7 +40,9 @@ class Restconf : public ::testing::Test {
     base = daemon->url() + "/restconf/data";
   }
   void TearDown() override {
-    if (daemon) EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    if (daemon) {
+      EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    }
     sh("rm -rf " + state_dir);
   }
   Reply rest(const std::string &method, const std::string &path, const std::string &body = "") {
@@ -80,6 +82,29 @@ TEST_F(Restconf, CubesFromRequestsCarryTraffic) {
   EXPECT_EQ(rest("DELETE", "/simplebridge:simplebridge=sb1").status, 204);
   EXPECT_EQ(rest("GET", "").body, "{}");
   EXPECT_EQ(sh_out("tc qdisc show dev " + va + " | grep -c clsact"), "0");
+}
+
+TEST_F(Restconf, MetricsArePrometheusTextWithPortCounters) {
+  ASSERT_EQ(rest("POST", "", R"({"simplebridge:simplebridge":[{"name":"sb1","ports":[{"name":"p1","peer":")" + va +
+                                 R"("},{"name":"p2","peer":")" + vb + R"("}]}]})")
+                .status,
+            201);
+  ASSERT_TRUE(ping());
+  rest("GET", "/helloworld:helloworld=ghost");  // one error for the error counter
+  std::string file = out + ".metrics";
+  std::string root = base.substr(0, base.find("/restconf"));
+  std::string code = sh_out("curl -s --noproxy '*' -o " + file + " -w '%{http_code} %{content_type}' " + root + "/metrics");
+  EXPECT_EQ(code.substr(0, 3), "200");
+  EXPECT_NE(code.find("text/plain"), std::string::npos) << code;
+  std::string text = sh_out("cat " + file);
+  EXPECT_NE(text.find("polycube_cubes 1"), std::string::npos) << text;
+  // Three echo requests entered p1: at least 3 packets (plus ARP).
+  auto pos = text.find("polycube_port_rx_packets_total{cube=\"sb1\",service=\"simplebridge\",port=\"p1\"} ");
+  ASSERT_NE(pos, std::string::npos) << text;
+  EXPECT_GE(std::atoi(text.c_str() + text.find("} ", pos) + 2), 3);
+  EXPECT_NE(text.find("polycube_http_errors_total 1"), std::string::npos) << text;
+  EXPECT_EQ(sh("promtool check metrics < " + file + " >/dev/null 2>&1"), 0) << sh_out("promtool check metrics < " + file + " 2>&1");
+  sh("rm -f " + file);
 }
 
 TEST_F(Restconf, BadRequestsGetTheirStatusAndChangeNothing) {
