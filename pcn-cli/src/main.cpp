@@ -386,8 +386,18 @@ int run(const Options &o) {
         if (!lysc_is_key(x)) options += std::string(options.empty() ? "" : ", ") + x->name;
       throw UsageError("unknown word '" + w[i] + "' after '" + where + "' (expected a verb or one of: " + options + ")");
     }
-    if (c->nodetype == LYS_ACTION)
-      throw std::runtime_error("action '" + w[i] + "' is not served by this version of polycubed yet");
+    if (c->nodetype == LYS_ACTION) {  // pcn br1 fdb flush [k=v ...]
+      if (!selected) throw UsageError("name an entry of '" + where + "' before action " + w[i]);
+      json input = json::object();
+      for (size_t j = i + 1; j < w.size(); j++) {
+        auto eq = w[j].find('=');
+        if (eq == std::string::npos) throw UsageError("expected key=value after action " + w[i] + ", got '" + w[j] + "'");
+        input[w[j].substr(0, eq)] = w[j].substr(eq + 1);
+      }
+      json out = call("POST", "/restconf/data/" + rpath + "/" + w[i], json{{service + ":input", input}}.dump());
+      if (!out.is_null()) print(out, o);
+      return 0;
+    }
     node = c;
     xpath += "/" + std::string(c->name);
     rpath += "/" + std::string(c->name);

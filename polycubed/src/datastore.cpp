@@ -151,12 +151,29 @@ void Datastore::commit(Transaction &&txn) {
   txn.candidate_ = nullptr;
 }
 
-std::string Datastore::get(const std::string &xpath) const {
-  if (xpath.empty()) return print(running_, LYD_PRINT_WITHSIBLINGS);
+std::string Datastore::get(const std::string &xpath, const std::string &state) const {
+  lyd_node *tree = running_;
+  lyd_node *combined = nullptr;
+  if (!state.empty()) {
+    lyd_node *extra = nullptr;
+    if (running_ && lyd_dup_siblings(running_, nullptr, LYD_DUP_RECURSIVE, &combined) != LY_SUCCESS)
+      throw last_error("copy of the running tree", ErrorCode::kKernel);
+    if (lyd_parse_data_mem(ctx_, state.c_str(), LYD_JSON, LYD_PARSE_ONLY, 0, &extra) != LY_SUCCESS ||
+        lyd_merge_siblings(&combined, extra, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
+      lyd_free_all(combined);
+      throw last_error("state data from a service", ErrorCode::kKernel);
+    }
+    tree = combined;
+  }
+  struct Free {
+    lyd_node *n;
+    ~Free() { lyd_free_all(n); }
+  } guard{combined};
+  if (xpath.empty()) return print(tree, LYD_PRINT_WITHSIBLINGS);
   // An XPath may select several nodes (a list without its keys): print each
   // and join the list entries into one document.
   ly_set *set = nullptr;
-  if (!running_ || lyd_find_xpath(running_, xpath.c_str(), &set) != LY_SUCCESS || !set || set->count == 0) {
+  if (!tree || lyd_find_xpath(tree, xpath.c_str(), &set) != LY_SUCCESS || !set || set->count == 0) {
     ly_set_free(set, nullptr);
     ly_err_clean(ctx_, nullptr);
     throw DataError(ErrorCode::kNotFound, "no data at " + xpath, xpath, "invalid-value");

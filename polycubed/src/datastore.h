@@ -77,8 +77,9 @@ class Datastore {
   // Makes the candidate the running tree.
   void commit(Transaction &&txn);
 
-  // The running tree (or the subtree at `xpath`) as RFC 7951 JSON.
-  std::string get(const std::string &xpath = "") const;
+  // The running tree (or the subtree at `xpath`) as RFC 7951 JSON, with
+  // `state` (RFC 7951 read-only data, may be "") merged in.
+  std::string get(const std::string &xpath = "", const std::string &state = "") const;
   // A RESTCONF data path ("mod:list=key/child") as an XPath of this store.
   std::string xpath(const std::string &restconf_path) const;
 

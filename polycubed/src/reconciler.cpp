@@ -50,9 +50,28 @@ std::string Reconciler::yang(const std::string &module) const {
   return it == services_.end() ? "" : it->second.yang;
 }
 
-std::string Reconciler::get(const std::string &xpath) const {
+std::string Reconciler::get(const std::string &xpath, bool with_state) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return ds_.get(xpath);
+  nlohmann::json state = nlohmann::json::object();
+  for (const auto &cube : with_state ? rt_.cubes() : std::vector<std::shared_ptr<Cube>>{}) {
+    auto svc = services_.find(cube->service());
+    if (svc == services_.end() || !svc->second.state) continue;
+    nlohmann::json s = svc->second.state(rt_, cube->name());
+    if (s.is_null()) continue;
+    s["name"] = cube->name();
+    state[svc->first + ":" + svc->first].push_back(s);
+  }
+  return ds_.get(xpath, state.empty() ? "" : state.dump());
+}
+
+nlohmann::json Reconciler::action(const std::string &module, const std::string &name, const std::string &path,
+                                  const nlohmann::json &input) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto svc = services_.find(module);
+  if (svc == services_.end() || !svc->second.action)
+    throw Error(ErrorCode::kNotFound, "service " + module + " has no actions");
+  if (current(module, name).is_null()) throw Error(ErrorCode::kNotFound, "no cube " + name);
+  return svc->second.action(rt_, name, path, input);
 }
 
 nlohmann::json Reconciler::current(const std::string &module, const std::string &name) const {

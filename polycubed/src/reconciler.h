@@ -30,7 +30,12 @@ class Reconciler {
   void merge(const std::string &json);
   // DELETE of one cube, e.g. "/helloworld:helloworld[name='hw1']".
   void remove(const std::string &xpath);
-  std::string get(const std::string &xpath = "") const;
+  // Configuration, and the services' read-only data unless `with_state`
+  // is false.
+  std::string get(const std::string &xpath = "", bool with_state = true) const;
+  // Runs the YANG action `path` (e.g. "fdb/flush") of cube `name`.
+  nlohmann::json action(const std::string &module, const std::string &name, const std::string &path,
+                        const nlohmann::json &input);
   std::vector<std::string> services() const;
   // The YANG text of a service module ("" if unknown).
   std::string yang(const std::string &module) const;

@@ -1,6 +1,7 @@
 #include "restconf_server.h"
 
 #include "framework_api.h"
+#include "restconf_path.h"
 
 #include <pistache/endpoint.h>
 
@@ -65,6 +66,26 @@ std::vector<std::pair<std::string, std::string>> instances_in(const std::string 
 namespace {
 std::atomic<uint64_t> g_requests{0}, g_errors{0};
 
+// POST <module>:<list>=<name>/<path to action> with {"<module>:input":{...}}.
+HttpReply post_action(Reconciler &rc, const std::string &path, const std::string &body) {
+  auto slash = path.find('/');
+  std::string first = path.substr(0, slash);
+  auto colon = first.find(':'), eq = first.find('=');
+  if (slash == std::string::npos || colon == std::string::npos || eq == std::string::npos || eq < colon)
+    return error_reply(405, "operation-not-supported", "POST below " + std::string(kDataRoot) +
+                                                           " runs a YANG action: <module>:<list>=<name>/<action path>");
+  std::string module = first.substr(0, colon);
+  nlohmann::json input = nlohmann::json::object();
+  if (!body.empty()) {
+    auto doc = nlohmann::json::parse(body, nullptr, false);
+    if (!doc.is_object()) return error_reply(400, "invalid-value", "action input is not JSON");
+    if (doc.contains(module + ":input")) input = doc[module + ":input"];
+  }
+  nlohmann::json output = rc.action(module, percent_decode(first.substr(eq + 1)), path.substr(slash + 1), input);
+  if (output.is_null()) return {204, ""};
+  return {200, nlohmann::json{{module + ":output", output}}.dump()};
+}
+
 HttpReply route(Reconciler &rc, const std::string &method, const std::string &resource, const std::string &body);
 }  // namespace
 
@@ -78,7 +99,23 @@ HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::
 
 namespace {
 
-HttpReply route(Reconciler &rc, const std::string &method, const std::string &resource, const std::string &body) {
+HttpReply route(Reconciler &rc, const std::string &method, const std::string &target, const std::string &body) {
+  // RFC 8040 query parameters: content=config|nonconfig|all (GET).
+  std::string resource = target, query;
+  if (auto q = target.find('?'); q != std::string::npos) {
+    resource = target.substr(0, q);
+    query = target.substr(q + 1);
+  }
+  bool config_only = false;
+  for (size_t start = 0; start <= query.size() && !query.empty();) {
+    size_t end = query.find('&', start);
+    std::string param = query.substr(start, end - start);
+    if (param == "content=config") config_only = true;
+    else if (param != "content=all" && !param.empty())
+      return error_reply(400, "invalid-value", "query parameter '" + param + "' is not supported");
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
   if (resource == "/metrics") {
     if (method != "GET") return error_reply(405, "operation-not-supported", "metrics take GET");
     return {200, metrics_text(rc, g_requests, g_errors), "text/plain; version=0.0.4"};
@@ -113,8 +150,9 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &re
   std::string path = resource.size() > root.size() + 1 ? resource.substr(root.size() + 1) : "";
   while (!path.empty() && path.back() == '/') path.pop_back();
   try {
+    if (method == "POST" && !path.empty()) return post_action(rc, path, body);
     std::string xpath = path.empty() ? "" : rc.xpath(path);
-    if (method == "GET") return {200, rc.get(xpath)};
+    if (method == "GET") return {200, rc.get(xpath, !config_only)};
     if (method == "DELETE") {
       if (xpath.empty()) return error_reply(405, "operation-not-supported", "DELETE needs a data path");
       rc.remove(xpath);
@@ -153,7 +191,9 @@ class Handler : public Pistache::Http::Handler {
   HTTP_PROTOTYPE(Handler)
   explicit Handler(Reconciler &rc) : rc_(rc) {}
   void onRequest(const Pistache::Http::Request &req, Pistache::Http::ResponseWriter response) override {
-    HttpReply r = handle_restconf(rc_, Pistache::Http::methodString(req.method()), req.resource(), req.body());
+    std::string resource = req.resource(), query = req.query().as_str();  // as_str(): "?k=v&..." or ""
+    if (!query.empty()) resource += query[0] == '?' ? query : "?" + query;
+    HttpReply r = handle_restconf(rc_, Pistache::Http::methodString(req.method()), resource, req.body());
     if (!r.body.empty())
       response.headers().add<Pistache::Http::Header::ContentType>(r.content_type);
     response.send(static_cast<Pistache::Http::Code>(r.status), r.body);

@@ -68,6 +68,18 @@ TEST_F(Cli, QuickstartTopologyWithPcnOnly) {
   EXPECT_TRUE(ping(1, 3));
   EXPECT_TRUE(ping(3, 2));
 
+  // The filtering database is the service's read-only data; flush is a
+  // YANG action.
+  PcnRun fdb = pcn("br1 fdb show");
+  EXPECT_EQ(fdb.rc, 0) << fdb.err;
+  EXPECT_NE(fdb.out.find("ADDRESS"), std::string::npos) << fdb.out;
+  EXPECT_NE(fdb.out.find(sh_out("ip netns exec " + net.ns("h1") + " cat /sys/class/net/eth0/address") + "  "),
+            std::string::npos)
+      << fdb.out;
+  EXPECT_EQ(pcn("br1 fdb flush").rc, 0);
+  EXPECT_EQ(pcn("br1 fdb show").out.find("ADDRESS"), std::string::npos);
+  EXPECT_TRUE(ping(1, 2));  // relearns
+
   PcnRun show = pcn("br1 show");
   EXPECT_EQ(show.rc, 0);
   EXPECT_NE(show.out.find("aging-time: 120"), std::string::npos) << show.out;

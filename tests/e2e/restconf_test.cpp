@@ -76,6 +76,14 @@ TEST_F(Restconf, CubesFromRequestsCarryTraffic) {
   r = rest("PATCH", "/simplebridge:simplebridge=sb1", R"({"simplebridge:simplebridge":[{"name":"sb1","fdb":{"aging-time":42}}]})");
   EXPECT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(rest("GET", "/simplebridge:simplebridge=sb1/fdb/aging-time").body, R"({"simplebridge:aging-time":42})");
+  // Read-only data (the FDB) comes with GET; flush is a YANG action.
+  r = rest("GET", "/simplebridge:simplebridge=sb1/fdb");
+  EXPECT_EQ(nlohmann::json::parse(r.body)["simplebridge:fdb"]["entry"].size(), 2u) << r.body;
+  EXPECT_EQ(rest("POST", "/simplebridge:simplebridge=sb1/fdb/flush").status, 204);
+  EXPECT_EQ(nlohmann::json::parse(rest("GET", "/simplebridge:simplebridge=sb1/fdb").body)["simplebridge:fdb"].count("entry"),
+            0u);
+  EXPECT_EQ(rest("POST", "/simplebridge:simplebridge=sb1/fdb/explode").status, 404);
+  EXPECT_EQ(rest("POST", "/simplebridge:simplebridge=ghost/fdb/flush").status, 404);
   r = rest("DELETE", "/simplebridge:simplebridge=sb1/ports=p2");
   EXPECT_EQ(r.status, 204) << r.body;
   EXPECT_FALSE(ping());
@@ -113,7 +121,7 @@ TEST_F(Restconf, BadRequestsGetTheirStatusAndChangeNothing) {
                 .status,
             201);
   ASSERT_TRUE(ping());
-  const std::string before = rest("GET", "").body;
+  const std::string before = rest("GET", "?content=config").body;
   struct Case {
     const char *what, *method;
     std::string path, body;
@@ -149,6 +157,7 @@ TEST_F(Restconf, BadRequestsGetTheirStatusAndChangeNothing) {
       {"wrong key count", "GET", "/helloworld:helloworld=a,b", "", 400, "invalid-value"},
       {"outside /restconf/data", "GET", "/../../etc", "", 404, "invalid-value"},  // curl resolves the dots
       {"method not allowed", "PUT", "", "{}", 405, "operation-not-supported"},
+      {"unknown query parameter", "GET", "?depth=2", "", 400, "invalid-value"},
   };
   for (const auto &c : cases) {
     Reply r = rest(c.method, c.path, c.body);
@@ -156,7 +165,7 @@ TEST_F(Restconf, BadRequestsGetTheirStatusAndChangeNothing) {
     auto doc = nlohmann::json::parse(r.body, nullptr, false);
     ASSERT_TRUE(doc.is_object()) << c.what << ": " << r.body;
     EXPECT_EQ(doc["ietf-restconf:errors"]["error"][0]["error-tag"], c.tag) << c.what << ": " << r.body;
-    EXPECT_EQ(rest("GET", "").body, before) << c.what;
+    EXPECT_EQ(rest("GET", "?content=config").body, before) << c.what;
   }
   EXPECT_TRUE(ping());
 }
@@ -208,7 +217,7 @@ TEST_F(Restconf, FrameworkModuleShowsCubesAndConnectGoesThroughTheConfiguration)
     found |= n["name"].get<std::string>() == va;
   EXPECT_TRUE(found) << va << " not in " << netdevs;
 
-  const std::string before = rest("GET", "").body;
+  const std::string before = rest("GET", "?content=config").body;
   EXPECT_EQ(post_op("connect", R"({"polycube:input":{"peer1":"sb1:p1","peer2":"hw1:in"}})").status, 409);
   EXPECT_EQ(post_op("connect", R"({"polycube:input":{"peer1":"sb1:nope","peer2":"hw1:in"}})").status, 404);
   EXPECT_EQ(post_op("connect", R"({"polycube:input":{"peer1":"sb1"}})").status, 400);
@@ -216,7 +225,7 @@ TEST_F(Restconf, FrameworkModuleShowsCubesAndConnectGoesThroughTheConfiguration)
   EXPECT_EQ(post_op("teleport", R"({"polycube:input":{}})").status, 404);
   EXPECT_EQ(rest("GET", "/polycube:nothing").status, 404);
   EXPECT_EQ(rest("DELETE", "/polycube:cubes").status, 405);
-  EXPECT_EQ(rest("GET", "").body, before);
+  EXPECT_EQ(rest("GET", "?content=config").body, before);
   EXPECT_TRUE(ping());
 
   r = post_op("disconnect", R"({"polycube:input":{"peer1":"hw1:in","peer2":"sb1:up"}})");
@@ -239,7 +248,9 @@ TEST_F(Restconf, KillDashNineKeepsForwardingAndTheConfiguration) {
                 .status,
             201);
   ASSERT_TRUE(ping());
-  const std::string before = rest("GET", "").body;
+  // The configuration (learned FDB entries are state, rebuilt by traffic).
+  const std::string before = rest("GET", "?content=config").body;
+  ASSERT_NE(before.find("aging-time"), std::string::npos);
 
   UdpFlow flow(net.ns("a"), net.ns("b"), "10.11.0.2", 7100, 2500, 1000);  // ~2.5 s
   flow.start();
@@ -247,7 +258,7 @@ TEST_F(Restconf, KillDashNineKeepsForwardingAndTheConfiguration) {
   daemon->kill9();
   std::this_thread::sleep_for(std::chrono::milliseconds(400));  // no daemon at all
   start_daemon();                                               // restores, takes the netdevs over
-  EXPECT_EQ(rest("GET", "").body, before);
+  EXPECT_EQ(rest("GET", "?content=config").body, before);
   flow.finish();
   std::printf("restart under traffic: sent %llu received %llu\n", (unsigned long long)flow.sent(),
               (unsigned long long)flow.received());

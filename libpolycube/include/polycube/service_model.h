@@ -24,6 +24,14 @@ struct ServiceModel {
   // `desired` is null. Throws polycube::Error when the kernel or the
   // service refuses; the daemon then reconciles back to the old config.
   std::function<void(Runtime &, const std::string &name, const nlohmann::json *desired)> reconcile;
+  // Optional: the read-only (config false) data of cube `name`, shaped like
+  // its list instance without the module prefix; the daemon merges it into
+  // GET answers.
+  std::function<nlohmann::json(Runtime &, const std::string &name)> state;
+  // Optional: runs the YANG action at `path` below cube `name` (e.g.
+  // "fdb/flush") with its input; returns the output object (may be null).
+  std::function<nlohmann::json(Runtime &, const std::string &name, const std::string &path, const nlohmann::json &input)>
+      action;
 };
 
 // Shared by services whose YANG has `list ports { key name; leaf peer; }`:
