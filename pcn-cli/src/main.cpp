@@ -6,6 +6,7 @@
 // service's YANG module, fetched from the daemon, and values are typed by
 // libyang from that schema (so `aging-time=abc` is refused here with the
 // schema's own words, before any request).
+#include <cstring>
 #include <libyang/libyang.h>
 
 #include <cstdio>
@@ -185,6 +186,19 @@ class Schema {
   explicit Schema(const std::string &service) : service_(service) {
     if (ly_ctx_new(nullptr, LY_CTX_NO_YANGLIBRARY, &ctx_) != LY_SUCCESS) throw std::runtime_error("libyang");
     ly_log_options(LY_LOSTORE_LAST);
+    // Imports (polycube-base) come from the daemon too.
+    ly_ctx_set_module_imp_clb(
+        ctx_,
+        [](const char *name, const char *, const char *, const char *, void *, LYS_INFORMAT *format,
+           const char **data, ly_module_imp_data_free_clb *free_clb) -> LY_ERR {
+          pcn::HttpResponse imp = pcn::http_request(g_url, "GET", std::string("/restconf/yang/") + name);
+          if (imp.status != 200) return LY_ENOTFOUND;
+          *format = LYS_IN_YANG;
+          *data = strdup(imp.body.c_str());
+          *free_clb = [](void *d, void *) { free(d); };
+          return LY_SUCCESS;
+        },
+        nullptr);
     pcn::HttpResponse r = pcn::http_request(g_url, "GET", "/restconf/yang/" + service);
     if (r.status != 200) throw std::runtime_error("the daemon has no module for service '" + service + "'");
     if (lys_parse_mem(ctx_, r.body.c_str(), LYS_IN_YANG, &mod_) != LY_SUCCESS)

@@ -1,5 +1,7 @@
 #include "datastore.h"
 
+#include "polycube/base_yang.h"
+
 #include <libyang/libyang.h>
 
 #include <cstdlib>
@@ -43,6 +45,18 @@ Datastore::Datastore() {
   if (ly_ctx_new(nullptr, LY_CTX_NO_YANGLIBRARY, &ctx_) != LY_SUCCESS)
     throw Error(ErrorCode::kKernel, "cannot create the libyang context");
   ly_log_options(LY_LOSTORE_LAST);  // keep errors for us, print nothing
+  // Service modules import polycube-base; it is built in, not on disk.
+  ly_ctx_set_module_imp_clb(
+      ctx_,
+      [](const char *name, const char *, const char *, const char *, void *, LYS_INFORMAT *format,
+         const char **data, ly_module_imp_data_free_clb *free_clb) -> LY_ERR {
+        if (std::string(name) != "polycube-base") return LY_ENOTFOUND;
+        *format = LYS_IN_YANG;
+        *data = polycube_base_yang().c_str();
+        *free_clb = nullptr;
+        return LY_SUCCESS;
+      },
+      nullptr);
 }
 
 Datastore::~Datastore() {

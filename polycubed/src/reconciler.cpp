@@ -1,5 +1,7 @@
 #include "reconciler.h"
 
+#include "polycube/base_yang.h"
+
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -46,6 +48,7 @@ std::vector<std::string> Reconciler::services() const {
 }
 
 std::string Reconciler::yang(const std::string &module) const {
+  if (module == "polycube-base") return polycube_base_yang();
   auto it = services_.find(module);
   return it == services_.end() ? "" : it->second.yang;
 }
