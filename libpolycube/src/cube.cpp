@@ -6,6 +6,8 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <spdlog/spdlog.h>
+
+#include <cctype>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +32,10 @@ std::string Peer::to_string() const {
 
 Cube::Cube(Runtime &rt, const std::string &name, ServiceInfo info, CubeOptions opts)
     : rt_(rt), name_(name), info_(std::move(info)), opts_(opts) {
+  // Shares the daemon's sinks (so its format and destination), not its level.
+  auto &sinks = spdlog::default_logger()->sinks();
+  log_ = std::make_shared<spdlog::logger>(name_, sinks.begin(), sinks.end());
+  log_->set_level(spdlog::level::info);
   if (opts_.max_ports == 0 || opts_.max_ports > 65535)
     throw Error(ErrorCode::kInvalid, "max ports must be in 1..65535");
   port_index_used_.resize(opts_.max_ports);
@@ -63,8 +69,7 @@ Cube::Cube(Runtime &rt, const std::string &name, ServiceInfo info, CubeOptions o
     teardown();
     throw;
   }
-  spdlog::info("cube {} ({}, {}) created, slot {}", name_, info_.service, to_string(opts_.mode),
-               slots_[0]);
+  log_->info("created ({}, {}), slot {}", info_.service, to_string(opts_.mode), slots_[0]);
 }
 
 Cube::~Cube() { teardown(); }
@@ -120,7 +125,7 @@ void Cube::install_block(uint32_t slot, const std::string &program, std::shared_
   std::string path = pin_dir() + "/progs/slot" + std::to_string(slot);
   unlink(path.c_str());
   if (bpf_obj_pin(fd, path.c_str()))
-    spdlog::warn("cube {}: cannot pin {}: {}", name_, path, std::strerror(errno));
+    log_->warn("cannot pin {}: {}", path, std::strerror(errno));
   blocks_[slot] = Block{program, std::move(obj), fd, info.id};
 }
 
@@ -288,8 +293,21 @@ void Cube::dispatch_packet_in(const pcn_pkt_event &ev, size_t size) {
   try {
     on_packet_in(pkt);
   } catch (const std::exception &e) {
-    spdlog::warn("cube {}: packet-in handler failed: {}", name_, e.what());
+    log_->warn("packet-in handler failed: {}", e.what());
   }
+}
+
+}  // namespace polycube
+
+namespace polycube {
+
+void Cube::set_log_level(const std::string &level) {
+  std::string lower;
+  for (char c : level) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto lvl = spdlog::level::from_str(lower);
+  if (lvl == spdlog::level::off && lower != "off")
+    throw Error(ErrorCode::kInvalid, "unknown log level '" + level + "'");
+  log_->set_level(lvl);
 }
 
 }  // namespace polycube

@@ -540,6 +540,7 @@ void Runtime::attach(const std::string &tcube, const std::string &where, const s
     std::vector<std::string> before = p->transparent;
     insert_at(p->transparent, tcube, pos);
     t->attached_to_ = where;
+    t->attached_position_ = position.empty() ? "last" : position;
     try {
       sync_port(*c, *p);
     } catch (...) {
@@ -566,6 +567,7 @@ void Runtime::attach(const std::string &tcube, const std::string &where, const s
   std::vector<std::string> before = netdevs_[ifindex].transparent;
   netdevs_[ifindex].transparent = chain;
   t->attached_to_ = where;
+  t->attached_position_ = position.empty() ? "last" : position;
   try {
     sync_bare_netdev(ifindex);
   } catch (...) {

@@ -31,6 +31,21 @@ void reconcile_ports(Cube &cube, const nlohmann::json *desired_ports) {
   }
 }
 
+void reconcile_attachment(Runtime &rt, Cube &cube, const nlohmann::json &desired) {
+  std::string where = desired.value("attached-to", ""), position = desired.value("position", "last");
+  const std::string now = cube.attached_to(), old_position = cube.attached_position();
+  if (where == now && (where.empty() || position == cube.attached_position())) return;
+  if (!now.empty()) rt.detach(cube.name(), now);
+  if (where.empty()) return;
+  try {
+    rt.attach(cube.name(), where, position);
+  } catch (...) {
+    // Leave it where it was rather than nowhere.
+    if (!now.empty()) rt.attach(cube.name(), now, old_position);
+    throw;
+  }
+}
+
 std::string mode_name_of(const nlohmann::json &desired) { return desired.value("type", "TC"); }
 
 std::shared_ptr<Cube> find_cube(Runtime &rt, const std::string &name) {

@@ -128,6 +128,54 @@ Transaction Datastore::remove(const std::string &xpath) const {
   return finish(candidate);
 }
 
+Transaction Datastore::replace(const std::string &xpath, const std::string &json) const {
+  lyd_node *edit = nullptr;
+  if (lyd_parse_data_mem(ctx_, json.c_str(), LYD_JSON, LYD_PARSE_STRICT | LYD_PARSE_ONLY | LYD_PARSE_NO_STATE, 0,
+                         &edit) != LY_SUCCESS)
+    throw last_error("invalid data", ErrorCode::kInvalid);
+  lyd_node *candidate = nullptr;
+  if (running_ && lyd_dup_siblings(running_, nullptr, LYD_DUP_RECURSIVE, &candidate) != LY_SUCCESS) {
+    lyd_free_all(edit);
+    throw last_error("copy of the running tree", ErrorCode::kKernel);
+  }
+  lyd_node *target = nullptr;
+  if (candidate && lyd_find_path(candidate, xpath.c_str(), 0, &target) == LY_SUCCESS && target) {
+    if (target == candidate) candidate = candidate->next ? candidate->next : nullptr;
+    lyd_free_tree(target);
+    if (candidate)
+      while (candidate->prev != candidate && candidate->prev->next) candidate = candidate->prev;
+  }
+  ly_err_clean(ctx_, nullptr);
+  if (lyd_merge_siblings(&candidate, edit, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
+    lyd_free_all(candidate);
+    throw last_error("merge", ErrorCode::kInvalid);
+  }
+  return finish(candidate);
+}
+
+std::string Datastore::candidate(const Transaction &txn) const {
+  lyd_node *first = txn.candidate_;
+  if (first)
+    while (first->prev != first && first->prev->next) first = first->prev;
+  return print(first, LYD_PRINT_WITHSIBLINGS);
+}
+
+bool Datastore::has_leaf(const std::string &module, const std::string &leaf) const {
+  std::string path = "/" + module + ":" + module + "/" + leaf;
+  const lysc_node *n = lys_find_path(ctx_, nullptr, path.c_str(), 0);
+  ly_err_clean(ctx_, nullptr);
+  return n != nullptr;
+}
+
+std::vector<Datastore::ModuleInfo> Datastore::modules() const {
+  std::vector<ModuleInfo> out;
+  uint32_t i = 0;
+  const lys_module *m;
+  while ((m = ly_ctx_get_module_iter(ctx_, &i)))
+    out.push_back({m->name, m->revision ? m->revision : "", m->ns ? m->ns : "", m->implemented != 0});
+  return out;
+}
+
 Transaction Datastore::finish(lyd_node *candidate) const {
   if (candidate) {
     while (candidate->prev != candidate && candidate->prev->next) candidate = candidate->prev;  // first sibling

@@ -74,6 +74,20 @@ class Datastore {
   Transaction merge(const std::string &json) const;
   // Delete the instance at `xpath` (e.g. "/helloworld:helloworld[name='hw1']").
   Transaction remove(const std::string &xpath) const;
+  // The whole candidate configuration of `txn` as RFC 7951 JSON.
+  std::string candidate(const Transaction &txn) const;
+  // Does the top-level list of `module` have a leaf `leaf` (e.g. whether a
+  // service's cubes are transparent: polycube-base `attached-to`)?
+  bool has_leaf(const std::string &module, const std::string &leaf) const;
+  // Loaded modules: name, revision ("" if none), namespace.
+  struct ModuleInfo {
+    std::string name, revision, ns;
+    bool implemented;  // false: only imported (e.g. polycube-base)
+  };
+  std::vector<ModuleInfo> modules() const;
+  // Replace the node at `xpath` (a cube instance) by the content of `json`:
+  // PUT semantics. The node may be absent (then it is created).
+  Transaction replace(const std::string &xpath, const std::string &json) const;
   // Makes the candidate the running tree.
   void commit(Transaction &&txn);
 

@@ -2,9 +2,14 @@
 
 #include <net/if.h>
 
+#include <map>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <functional>
 
 namespace polycube::daemon {
 
@@ -66,8 +71,67 @@ json peer_edit(Runtime &rt, const std::string &ref, const std::string &peer) {
 
 }  // namespace
 
+namespace {
+std::string g_log_format = "text";
+
+std::string level_name(spdlog::level::level_enum l) {
+  switch (l) {
+    case spdlog::level::trace: return "TRACE";
+    case spdlog::level::debug: return "DEBUG";
+    case spdlog::level::info: return "INFO";
+    case spdlog::level::warn: return "WARN";
+    case spdlog::level::err: return "ERR";
+    case spdlog::level::critical: return "CRITICAL";
+    default: return "OFF";
+  }
+}
+}  // namespace
+
+void set_log_format_name(const std::string &format) { g_log_format = format; }
+
+HttpReply daemon_patch(const std::string &body) {
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded()) return error(400, "malformed-message", "the body is not JSON");
+  if (!doc.is_object() || !doc.contains("polycube:daemon") || !doc["polycube:daemon"].is_object())
+    return error(400, "invalid-value", "expected {\"polycube:daemon\":{\"loglevel\":...}}");
+  const json &d = doc["polycube:daemon"];
+  for (const auto &[k, v] : d.items())
+    if (k != "loglevel") return error(400, "unknown-element", "polycube:daemon has no writable leaf '" + k + "'");
+  if (!d.contains("loglevel") || !d["loglevel"].is_string())
+    return error(400, "invalid-value", "loglevel must be one of TRACE DEBUG INFO WARN ERR CRITICAL OFF");
+  std::string lower;
+  for (char c : d["loglevel"].get<std::string>()) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto lvl = spdlog::level::from_str(lower);
+  if ((lvl == spdlog::level::off && lower != "off") || lower == "warning" || lower == "error")
+    return error(400, "invalid-value", "loglevel must be one of TRACE DEBUG INFO WARN ERR CRITICAL OFF");
+  spdlog::default_logger()->set_level(lvl);
+  spdlog::info("daemon log level set to {}", level_name(lvl));
+  return {204, ""};
+}
+
+HttpReply yang_library(Reconciler &rc) {
+  json modules = json::array(), imports = json::array();
+  std::string id;
+  for (const auto &m : rc.modules()) {
+    json e = {{"name", m.name}, {"namespace", m.ns}};
+    if (!m.revision.empty()) e["revision"] = m.revision;
+    (m.implemented ? modules : imports).push_back(e);
+    id += m.name + "@" + m.revision + ";";
+  }
+  json set = {{"name", "polycube"}, {"module", modules}};
+  if (!imports.empty()) set["import-only-module"] = imports;
+  return ok({{"ietf-yang-library:yang-library",
+              {{"module-set", {set}},
+               {"schema", {{{"name", "polycube"}, {"module-set", {"polycube"}}}}},
+               {"datastore", {{{"name", "ietf-datastores:running"}, {"schema", "polycube"}}}},
+               {"content-id", std::to_string(std::hash<std::string>{}(id))}}}});
+}
+
 HttpReply framework_get(Reconciler &rc, const std::string &what) {
   Runtime &rt = rc.runtime();
+  if (what == "daemon")
+    return ok({{"polycube:daemon",
+                {{"loglevel", level_name(spdlog::default_logger()->level())}, {"log-format", g_log_format}}}});
   if (what == "cubes") {
     json cubes = json::array();
     for (const auto &c : rt.cubes()) cubes.push_back(cube_json(*c));
@@ -81,6 +145,31 @@ HttpReply framework_get(Reconciler &rc, const std::string &what) {
     json list = json::array();
     for (const auto &s : rc.services()) list.push_back({{"name", s}});
     return ok({{"polycube:services", {{"service", list}}}});
+  }
+  if (what == "topology") {
+    json links = json::array(), attachments = json::array();
+    std::map<std::string, json> attach_of;  // transparent cube -> its attachment
+    for (const auto &c : rt.cubes()) {
+      if (c->transparent()) {
+        if (!c->attached_to().empty()) {
+          json &a = attach_of[c->name()];
+          a["cube"] = c->name();
+          a["to"] = c->attached_to();
+          a["position-spec"] = c->attached_position();
+        }
+        continue;
+      }
+      for (const auto &p : c->ports()) {
+        std::string from = c->name() + ":" + p.name, to = p.peer.to_string();
+        if (p.peer.kind == Peer::kNetdev) links.push_back({{"from", from}, {"to", to}, {"kind", "netdev"}});
+        else if (p.peer.kind == Peer::kCubePort && from < to) links.push_back({{"from", from}, {"to", to}, {"kind", "cube"}});
+        for (size_t i = 0; i < p.transparent.size(); i++)
+          attach_of[p.transparent[i]]["position"] = i;
+      }
+    }
+    for (auto &[name, a] : attach_of)
+      if (a.contains("cube")) attachments.push_back(a);
+    return ok({{"polycube:topology", {{"link", links}, {"attachment", attachments}}}});
   }
   if (what == "netdevs") {
     json list = json::array();
@@ -163,6 +252,33 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
       else edit[k] = v;
     }
     rc.merge(edit.dump());
+    return {204, ""};
+  }
+  if (op == "attach" || op == "detach") {
+    for (const char *leaf : {"cube", "port"})
+      if (!in.contains(leaf) || !in[leaf].is_string())
+        return error(400, "missing-element", op + " needs string leaves cube and port");
+    if (in.contains("position") && (!in["position"].is_string() || op == "detach"))
+      return error(400, "invalid-value", op == "detach" ? "detach takes no position" : "position must be a string");
+    std::string name = in["cube"], where = in["port"];
+    Runtime &rt = rc.runtime();
+    auto cube = rt.get(name);  // 404
+    if (!cube->transparent())
+      return error(400, "invalid-value", "cube " + name + " is not transparent; only transparent cubes attach");
+    std::string svc = cube->service();
+    if (op == "detach") {
+      if (cube->attached_to() != where)
+        return error(400, "invalid-value", name + " is not attached to " + where +
+                                               (cube->attached_to().empty() ? "" : " (it is attached to " + cube->attached_to() + ")"));
+      rc.remove("/" + svc + ":" + svc + "[name='" + name + "']/attached-to");
+      return {204, ""};
+    }
+    if (where.find(':') != std::string::npos) port_of(rt, where);  // 404
+    else if (if_nametoindex(where.c_str()) == 0) return error(404, "invalid-value", "no netdev " + where);
+    if (!cube->attached_to().empty())
+      return error(409, "in-use", name + " is already attached to " + cube->attached_to() + "; detach it first");
+    json inst = {{"name", name}, {"attached-to", where}, {"position", in.value("position", "last")}};
+    rc.merge(json{{svc + ":" + svc, {inst}}}.dump());
     return {204, ""};
   }
   return error(404, "invalid-value", "no operation polycube:" + op);

@@ -1,8 +1,6 @@
 // polycubed: hosts the network services and serves their RESTCONF API.
-// This version links its services in (helloworld, simplebridge,
-// transparenthelloworld) and keeps the configuration in memory; plugins,
-// persistence, the polycube framework module, metrics and OpenAPI come with
-// the rest of the daemon issue.
+// Services come as plugins from --plugin-dir; the configuration is
+// persisted in --state-dir and restored at start.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -13,22 +11,24 @@
 #include <filesystem>
 #include <string>
 
-#include "helloworld_model.h"
+#include "framework_api.h"
+#include "json_log.h"
+#include "plugins.h"
 #include "polycube/runtime.h"
 #include "reconciler.h"
 #include "restconf_server.h"
-#include "simplebridge_model.h"
-#include "transparenthelloworld_model.h"
 
 namespace {
 
 void usage() {
   std::puts(
-      "usage: polycubed [--addr A] [--port P] [--state-dir D] [--log-level L]\n"
+      "usage: polycubed [--addr A] [--port P] [--state-dir D] [--log-level L] [--log-format F] [--plugin-dir D]\n"
       "  --addr       listen address (default 127.0.0.1)\n"
       "  --port       listen port (default 9000; 0 picks a free one)\n"
       "  --state-dir  where the configuration is saved and restored from (default /var/lib/polycube)\n"
-      "  --log-level  trace|debug|info|warn|error (default info)");
+      "  --log-level  trace|debug|info|warn|err|critical|off (default info; PATCH polycube:daemon changes it)\n"
+      "  --log-format text|json (default text; json: one object per line)\n"
+      "  --plugin-dir where service plugins are loaded from (default: ../lib/polycube next to this program)");
 }
 
 }  // namespace
@@ -37,6 +37,8 @@ int main(int argc, char **argv) {
   std::string addr = "127.0.0.1";
   int port = 9000;
   std::string level = "info";
+  std::string log_format = "text";
+  std::string plugin_dir = polycube::daemon::default_plugin_dir();
   std::string state_dir = "/var/lib/polycube";
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
@@ -50,6 +52,8 @@ int main(int argc, char **argv) {
     if (a == "--addr") addr = value();
     else if (a == "--port") port = std::atoi(value().c_str());
     else if (a == "--log-level") level = value();
+    else if (a == "--log-format") log_format = value();
+    else if (a == "--plugin-dir") plugin_dir = value();
     else if (a == "--state-dir") state_dir = value();
     else if (a == "-h" || a == "--help") {
       usage();
@@ -64,6 +68,10 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "polycubed: port %d out of range\n", port);
     return 2;
   }
+  if (log_format != "text" && log_format != "json") {
+    std::fprintf(stderr, "polycubed: --log-format must be text or json, not '%s'\n", log_format.c_str());
+    return 2;
+  }
   auto lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off") {
     std::fprintf(stderr, "polycubed: unknown log level '%s'\n", level.c_str());
@@ -73,6 +81,8 @@ int main(int argc, char **argv) {
   // scripts and tests read. A closed pipe or socket must not kill us.
   spdlog::set_default_logger(spdlog::stderr_color_mt("polycubed"));
   spdlog::set_level(lvl);
+  if (log_format == "json") spdlog::set_formatter(polycube::daemon::make_json_formatter());
+  polycube::daemon::set_log_format_name(log_format);
   std::signal(SIGPIPE, SIG_IGN);
 
   sigset_t set;
@@ -85,9 +95,10 @@ int main(int argc, char **argv) {
     polycube::RuntimeOptions opts;
     opts.keep_stale_until_released = true;
     polycube::Runtime rt(opts);
-    using namespace polycube::services;
-    polycube::daemon::Reconciler rc(rt, {helloworld_model(), simplebridge_model(), transparenthelloworld_model()},
-                                    state_dir + "/config.json");
+    auto plugins = polycube::daemon::load_plugins(plugin_dir);
+    for (const auto &e : plugins.errors) spdlog::error("plugin not loaded: {}", e);
+    if (plugins.services.empty()) spdlog::warn("no service plugins in {}", plugin_dir);
+    polycube::daemon::Reconciler rc(rt, std::move(plugins.services), state_dir + "/config.json");
     // Rebuild the saved configuration, then let the previous run's data
     // path go: until here it kept forwarding.
     try {

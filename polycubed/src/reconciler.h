@@ -28,6 +28,9 @@ class Reconciler {
 
   // PATCH / POST: merge RFC 7951 JSON into the configuration.
   void merge(const std::string &json);
+  // PUT: replace the configuration of cube `name` (at `xpath`) by `json`;
+  // returns whether it created the cube.
+  bool replace(const std::string &module, const std::string &name, const std::string &xpath, const std::string &json);
   // DELETE of one cube, e.g. "/helloworld:helloworld[name='hw1']".
   void remove(const std::string &xpath);
   // Configuration, and the services' read-only data unless `with_state`
@@ -37,6 +40,7 @@ class Reconciler {
   nlohmann::json action(const std::string &module, const std::string &name, const std::string &path,
                         const nlohmann::json &input);
   std::vector<std::string> services() const;
+  std::vector<Datastore::ModuleInfo> modules() const { return ds_.modules(); }
   // The YANG text of a service module ("" if unknown).
   std::string yang(const std::string &module) const;
   std::string xpath(const std::string &restconf_path) const { return ds_.xpath(restconf_path); }
@@ -44,7 +48,21 @@ class Reconciler {
   bool exists(const std::string &module, const std::string &name) const;
 
  private:
+  // One cube to reconcile: its desired configuration (null: delete).
+  struct Step {
+    std::string module, name;
+    nlohmann::json desired;
+    bool transparent;
+  };
   void apply(Transaction &&txn);
+  // Reconciles `steps` in dependency order (see reconciler.cpp); records
+  // each touched cube's previous configuration in `undo`.
+  void run(const std::vector<Step> &steps, std::vector<Step> *undo, bool best_effort);
+  nlohmann::json without_new_links(const Step &s) const;
+  // Peers and attachments of the whole candidate must resolve (404/400),
+  // and what a write removes must not be referenced (409 in-use).
+  void check_references(const nlohmann::json &candidate, const nlohmann::json &running) const;
+  bool transparent(const std::string &module) const;
   void persist() const;
   // The committed configuration of one cube, or null.
   nlohmann::json current(const std::string &module, const std::string &name) const;

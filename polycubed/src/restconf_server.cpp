@@ -1,6 +1,7 @@
 #include "restconf_server.h"
 
 #include "framework_api.h"
+#include "query_params.h"
 #include "restconf_path.h"
 
 #include <pistache/endpoint.h>
@@ -87,6 +88,31 @@ HttpReply post_action(Reconciler &rc, const std::string &path, const std::string
 }
 
 HttpReply route(Reconciler &rc, const std::string &method, const std::string &resource, const std::string &body);
+
+// PUT <module>:<list>=<name> with {"<module>:<list>":[{"name":<name>,...}]}:
+// replaces the cube's configuration (201 when it creates it, 204 else).
+HttpReply put(Reconciler &rc, const std::string &path, const std::string &xpath, const std::string &body) {
+  auto eq = path.find('='), colon = path.find(':');
+  if (path.empty() || path.find('/') != std::string::npos || eq == std::string::npos || colon == std::string::npos ||
+      colon > eq)
+    return error_reply(405, "operation-not-supported", "PUT replaces one cube: " + std::string(kDataRoot) +
+                                                           "/<module>:<module>=<name>");
+  std::string module = path.substr(0, colon), name = percent_decode(path.substr(eq + 1));
+  if (path.substr(colon + 1, eq - colon - 1) != module)
+    return error_reply(405, "operation-not-supported", "PUT replaces one cube: <module>:<module>=<name>");
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  std::string qname = module + ":" + module;
+  if (doc.is_discarded()) return error_reply(400, "malformed-message", "the body is not JSON");
+  if (!doc.is_object() || doc.size() != 1 || !doc.contains(qname) || !doc[qname].is_array() || doc[qname].size() != 1 ||
+      !doc[qname][0].is_object())
+    return error_reply(400, "invalid-value", "PUT body must be {\"" + qname + "\":[{...one instance...}]}");
+  const auto &inst = doc[qname][0];
+  if (inst.contains("name") && inst["name"] != name)
+    return error_reply(400, "invalid-value", "key in the body (" + inst["name"].dump() + ") differs from the URL (" + name + ")");
+  if (!inst.contains("name")) doc[qname][0]["name"] = name;
+  bool created = rc.replace(module, name, xpath, doc.dump());
+  return {created ? 201 : 204, ""};
+}
 }  // namespace
 
 HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::string &resource,
@@ -100,22 +126,21 @@ HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::
 namespace {
 
 HttpReply route(Reconciler &rc, const std::string &method, const std::string &target, const std::string &body) {
-  // RFC 8040 query parameters: content=config|nonconfig|all (GET).
+  // RFC 8040 query parameters (content, depth, fields) shape GET answers.
   std::string resource = target, query;
   if (auto q = target.find('?'); q != std::string::npos) {
     resource = target.substr(0, q);
     query = target.substr(q + 1);
   }
-  bool config_only = false;
-  for (size_t start = 0; start <= query.size() && !query.empty();) {
-    size_t end = query.find('&', start);
-    std::string param = query.substr(start, end - start);
-    if (param == "content=config") config_only = true;
-    else if (param != "content=all" && !param.empty())
-      return error_reply(400, "invalid-value", "query parameter '" + param + "' is not supported");
-    if (end == std::string::npos) break;
-    start = end + 1;
+  QueryParams params;
+  try {
+    params = QueryParams::parse(query);
+  } catch (const DataError &e) {
+    return error_reply(400, e.tag(), e.what());
   }
+  if (!query.empty() && method != "GET")
+    return error_reply(400, "invalid-value", "query parameters apply to GET only");
+  bool config_only = params.config_only;
   if (resource == "/metrics") {
     if (method != "GET") return error_reply(405, "operation-not-supported", "metrics take GET");
     return {200, metrics_text(rc, g_requests, g_errors), "text/plain; version=0.0.4"};
@@ -135,8 +160,15 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
       return {200, text};
     }
     const std::string fw = std::string(kDataRoot) + "/polycube:";
+    if (resource == std::string(kDataRoot) + "/ietf-yang-library:yang-library") {
+      if (method != "GET") return error_reply(405, "operation-not-supported", "the yang library is read-only");
+      return yang_library(rc);
+    }
+    if (resource == fw + "daemon" && method == "PATCH") return daemon_patch(body);
     if (resource.rfind(fw, 0) == 0) {
-      if (method != "GET") return error_reply(405, "operation-not-supported", "the polycube module is read-only");
+      if (method != "GET")
+        return error_reply(405, "operation-not-supported",
+                           "the polycube module is read-only (but polycube:daemon takes PATCH; use the operations)");
       return framework_get(rc, resource.substr(fw.size()));
     }
   } catch (const Error &e) {
@@ -152,7 +184,12 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
   try {
     if (method == "POST" && !path.empty()) return post_action(rc, path, body);
     std::string xpath = path.empty() ? "" : rc.xpath(path);
-    if (method == "GET") return {200, rc.get(xpath, !config_only)};
+    if (method == "GET") {
+      std::string answer = rc.get(xpath, !config_only);
+      if (params.depth == 0 && params.fields.empty()) return {200, answer};
+      return {200, shape(nlohmann::json::parse(answer), params).dump()};
+    }
+    if (method == "PUT") return put(rc, path, xpath, body);
     if (method == "DELETE") {
       if (xpath.empty()) return error_reply(405, "operation-not-supported", "DELETE needs a data path");
       rc.remove(xpath);

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <set>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "daemon_process.h"
@@ -157,7 +159,8 @@ TEST_F(Restconf, BadRequestsGetTheirStatusAndChangeNothing) {
       {"wrong key count", "GET", "/helloworld:helloworld=a,b", "", 400, "invalid-value"},
       {"outside /restconf/data", "GET", "/../../etc", "", 404, "invalid-value"},  // curl resolves the dots
       {"method not allowed", "PUT", "", "{}", 405, "operation-not-supported"},
-      {"unknown query parameter", "GET", "?depth=2", "", 400, "invalid-value"},
+      {"unknown query parameter", "GET", "?filter=x", "", 400, "invalid-value"},
+      {"depth out of range", "GET", "?depth=0", "", 400, "invalid-value"},
   };
   for (const auto &c : cases) {
     Reply r = rest(c.method, c.path, c.body);
@@ -269,6 +272,124 @@ TEST_F(Restconf, KillDashNineKeepsForwardingAndTheConfiguration) {
   EXPECT_EQ(rest("DELETE", "/simplebridge:simplebridge=sb1").status, 204);
   EXPECT_FALSE(ping());
   EXPECT_EQ(sh_out("tc qdisc show dev " + va + " | grep -c clsact"), "0");
+}
+
+// Two bridges linked cube-to-cube, a transparent cube on each side: the
+// whole graph survives kill -9 (traffic counted) and comes back from the
+// state file exactly, links and attachments included.
+TEST_F(Restconf, KillDashNineRestoresLinksAndAttachments) {
+  net.in("a", "ip neigh replace 10.11.0.2 lladdr $(ip netns exec " + net.ns("b") +
+                  " cat /sys/class/net/eth0/address) dev eth0");
+  net.in("b", "ip neigh replace 10.11.0.1 lladdr $(ip netns exec " + net.ns("a") +
+                  " cat /sys/class/net/eth0/address) dev eth0");
+  std::string cfg = R"({"simplebridge:simplebridge":[
+      {"name":"sb1","ports":[{"name":"p1","peer":")" + va + R"("},{"name":"p2","peer":"sb2:p1"}]},
+      {"name":"sb2","loglevel":"DEBUG","ports":[{"name":"p1","peer":"sb1:p2"},{"name":"p2","peer":")" + vb + R"("}]}],
+    "transparenthelloworld:transparenthelloworld":[
+      {"name":"t1","attached-to":"sb1:p1"},{"name":"t2","attached-to":"sb2:p2","position":"first"}]})";
+  Reply r = rest("POST", "", cfg);  // one write: the daemon orders creation before links
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_TRUE(ping());
+  const std::string config = rest("GET", "?content=config").body;
+  const std::string topology = rest("GET", "/polycube:topology").body;
+  auto topo = nlohmann::json::parse(topology)["polycube:topology"];
+  EXPECT_EQ(topo["link"].size(), 3u) << topology;  // va, vb, sb1:p2-sb2:p1 once
+  EXPECT_EQ(topo["attachment"].size(), 2u) << topology;
+
+  UdpFlow flow(net.ns("a"), net.ns("b"), "10.11.0.2", 7101, 2500, 1000);
+  flow.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  daemon->kill9();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  start_daemon();
+  EXPECT_EQ(rest("GET", "?content=config").body, config);
+  EXPECT_EQ(rest("GET", "/polycube:topology").body, topology);
+  flow.finish();
+  std::printf("two bridges, restart under traffic: sent %llu received %llu\n", (unsigned long long)flow.sent(),
+              (unsigned long long)flow.received());
+  EXPECT_GT(flow.sent(), 1000u);
+  EXPECT_EQ(flow.received(), flow.sent());
+  EXPECT_TRUE(ping());
+  // In use: the linked bridge and the attached cubes cannot go first.
+  EXPECT_EQ(rest("DELETE", "/simplebridge:simplebridge=sb2").status, 409);
+  EXPECT_EQ(rest("DELETE", "/transparenthelloworld:transparenthelloworld=t1").status, 409);
+  EXPECT_EQ(rest("GET", "?content=config").body, config);
+}
+
+TEST_F(Restconf, AttachAndDetachThroughOperations) {
+  ASSERT_EQ(rest("POST", "", R"({"simplebridge:simplebridge":[{"name":"sb1","ports":[{"name":"p1","peer":")" + va +
+                                 R"("},{"name":"p2","peer":")" + vb + R"("}]}],
+      "transparenthelloworld:transparenthelloworld":[{"name":"t1","ingress-action":"DROP"}]})")
+                .status,
+            201);
+  ASSERT_TRUE(ping());
+  auto op = [&](const std::string &name, const std::string &input) {
+    std::string saved = base;
+    base = daemon->url() + "/restconf/operations/polycube:";
+    Reply r = rest("POST", name, R"({"polycube:input":)" + input + "}");
+    base = saved;
+    return r;
+  };
+  Reply r = op("attach", R"({"cube":"t1","port":"sb1:p1"})");
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_FALSE(ping());  // t1 drops what enters sb1 from a
+  auto t1 = nlohmann::json::parse(rest("GET", "/transparenthelloworld:transparenthelloworld=t1").body);
+  EXPECT_EQ(t1["transparenthelloworld:transparenthelloworld"][0]["attached-to"], "sb1:p1") << t1.dump();
+  auto cubes = nlohmann::json::parse(rest("GET", "/polycube:cubes").body);
+  bool listed = false;
+  for (const auto &c : cubes["polycube:cubes"]["cube"])
+    if (c["name"] == "sb1")
+      for (const auto &p : c["ports"])
+        if (p["name"] == "p1") listed = p.value("transparent-cubes", nlohmann::json::array()) == nlohmann::json{"t1"};
+  EXPECT_TRUE(listed) << cubes.dump();
+  EXPECT_EQ(op("attach", R"({"cube":"t1","port":"sb1:p2"})").status, 409);   // already attached
+  EXPECT_EQ(op("attach", R"({"cube":"sb1","port":"sb1:p2"})").status, 400);  // not transparent
+  EXPECT_EQ(op("attach", R"({"cube":"nope","port":"sb1:p2"})").status, 404);
+  EXPECT_EQ(op("detach", R"({"cube":"t1","port":"sb1:p2"})").status, 400);   // not there
+  EXPECT_EQ(op("detach", R"({"cube":"t1"})").status, 400);
+  r = op("detach", R"({"cube":"t1","port":"sb1:p1"})");
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_TRUE(ping());
+  EXPECT_EQ(rest("DELETE", "/transparenthelloworld:transparenthelloworld=t1").status, 204);
+}
+
+TEST_F(Restconf, PutDepthFieldsYangLibraryAndLogLevels) {
+  const std::string cube = "/simplebridge:simplebridge=sb1";
+  Reply r = rest("PUT", cube, R"({"simplebridge:simplebridge":[{"name":"sb1","fdb":{"aging-time":30},"ports":[{"name":"p1","peer":")" +
+                                  va + R"("},{"name":"p2","peer":")" + vb + R"("}]}]})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(ping());
+  // PUT replaces: p2 and the aging time go, loglevel comes.
+  r = rest("PUT", cube, R"({"simplebridge:simplebridge":[{"name":"sb1","loglevel":"TRACE","ports":[{"name":"p1","peer":")" +
+                            va + R"("}]}]})");
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(rest("GET", cube + "?content=config").body,
+            R"({"simplebridge:simplebridge":[{"loglevel":"TRACE","name":"sb1","ports":[{"name":"p1","peer":")" + va +
+                R"("}]}]})");
+  EXPECT_FALSE(ping());
+  EXPECT_EQ(rest("PUT", cube, R"({"simplebridge:simplebridge":[{"name":"other"}]})").status, 400);
+  EXPECT_EQ(rest("PUT", cube + "/ports=p1", R"({"simplebridge:ports":[{"name":"p1"}]})").status, 405);
+  // depth and fields shape the answer; keys stay.
+  EXPECT_EQ(rest("GET", cube + "?depth=1").body, R"({"simplebridge:simplebridge":[{"name":"sb1"}]})");
+  EXPECT_EQ(rest("GET", cube + "?content=config&fields=ports(peer)").body,
+            R"({"simplebridge:simplebridge":[{"name":"sb1","ports":[{"name":"p1","peer":")" + va + R"("}]}]})");
+  EXPECT_EQ(rest("GET", cube + "?depth=0").status, 400);
+  EXPECT_EQ(rest("GET", cube + "?fields=(").status, 400);
+  EXPECT_EQ(rest("GET", cube + "?depth=abc").status, 400);
+  // The yang library lists every service module and the framework's.
+  auto lib = nlohmann::json::parse(rest("GET", "/ietf-yang-library:yang-library").body);
+  std::set<std::string> names;
+  for (const auto &m : lib["ietf-yang-library:yang-library"]["module-set"][0]["module"]) names.insert(m["name"]);
+  for (const char *m : {"polycube", "helloworld", "simplebridge", "transparenthelloworld"})
+    EXPECT_TRUE(names.count(m)) << m << " missing from " << lib.dump();
+  // The services came from plugins.
+  auto services = nlohmann::json::parse(rest("GET", "/polycube:services").body);
+  EXPECT_EQ(services["polycube:services"]["service"].size(), 3u) << services.dump();
+  // Daemon log level at run time.
+  EXPECT_EQ(rest("PATCH", "/polycube:daemon", R"({"polycube:daemon":{"loglevel":"DEBUG"}})").status, 204);
+  EXPECT_EQ(nlohmann::json::parse(rest("GET", "/polycube:daemon").body)["polycube:daemon"]["loglevel"], "DEBUG");
+  EXPECT_EQ(rest("PATCH", "/polycube:daemon", R"({"polycube:daemon":{"loglevel":"LOUD"}})").status, 400);
+  EXPECT_EQ(rest("PATCH", cube, R"({"simplebridge:simplebridge":[{"name":"sb1","loglevel":"LOUD"}]})").status, 400);
 }
 
 }  // namespace

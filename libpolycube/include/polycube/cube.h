@@ -15,6 +15,10 @@
 #include "polycube/map.h"
 #include "polycube/types.h"
 
+namespace spdlog {
+class logger;
+}
+
 namespace polycube {
 
 class Runtime;
@@ -74,6 +78,14 @@ class Cube {
   bool transparent() const { return info_.transparent; }
   uint32_t slot(uint32_t which = PCN_SLOT_INGRESS) const { return slots_.at(which); }
   const std::string &attached_to() const { return attached_to_; }
+  // The position it was attached with ("first", "last", "before:x", ...).
+  const std::string &attached_position() const { return attached_position_; }
+
+  // This cube's control-plane logger: the daemon's sinks and format, its
+  // own level (polycube-base `loglevel`), named after the cube.
+  spdlog::logger &log() const { return *log_; }
+  // TRACE, DEBUG, INFO, WARN, ERR, CRITICAL, OFF (any case); kInvalid otherwise.
+  void set_log_level(const std::string &level);
 
   // Ports (not for transparent cubes). `peer` is "", a netdev name, or
   // "cube:port".
@@ -140,6 +152,8 @@ class Cube {
   std::vector<bool> port_index_used_;
   bool torn_down_ = false;
   std::string attached_to_;  // transparent: "cube:port" or netdev, "" if detached
+  std::string attached_position_;
+  std::shared_ptr<spdlog::logger> log_;
 };
 
 }  // namespace polycube

@@ -34,10 +34,20 @@ struct ServiceModel {
       action;
 };
 
+// The C entry point of a service plugin (see cmake/PolycubeService.cmake):
+// fills `out` and returns nullptr, or returns an error message. The name
+// carries the plugin ABI version; a daemon refuses plugins without it.
+#define PCN_SERVICE_PLUGIN_ENTRY pcn_service_plugin_v1
+#define PCN_SERVICE_PLUGIN_SYMBOL "pcn_service_plugin_v1"
+
 // Shared by services whose YANG has `list ports { key name; leaf peer; }`:
 // removes, re-peers and adds ports so that `cube` matches `desired_ports`
 // (a JSON array, or null for none).
 void reconcile_ports(Cube &cube, const nlohmann::json *desired_ports);
+
+// Transparent cubes: attach, move or detach `cube` so that it sits where the
+// polycube-base leaves `attached-to` / `position` of `desired` say.
+void reconcile_attachment(Runtime &rt, Cube &cube, const nlohmann::json &desired);
 
 // The "type" leaf (TC, XDP_SKB, XDP_DRV), default TC.
 std::string mode_name_of(const nlohmann::json &desired);
@@ -64,7 +74,10 @@ void reconcile_cube(Runtime &rt, const std::string &service, const std::string &
                     const std::function<void(T &, const nlohmann::json &)> &configure) {
   auto found = find_cube(rt, name);
   if (!desired) {  // a name held by another service is not ours to delete
-    if (found && found->service() == service) rt.delete_cube(name);
+    if (found && found->service() == service) {
+      if (!found->attached_to().empty()) rt.detach(name, found->attached_to());
+      rt.delete_cube(name);
+    }
     return;
   }
   if (found && found->service() != service)  // names are global
@@ -77,8 +90,10 @@ void reconcile_cube(Runtime &rt, const std::string &service, const std::string &
     throw Error(ErrorCode::kInvalid, "cube " + name + ": type cannot change after creation (is " +
                                          to_string(cube->mode()) + ")");
   }
+  cube->set_log_level(desired->value("loglevel", "INFO"));
   if (!cube->transparent()) reconcile_ports(*cube, desired->contains("ports") ? &desired->at("ports") : nullptr);
   configure(*cube, *desired);
+  if (cube->transparent()) reconcile_attachment(rt, *cube, *desired);
 }
 
 }  // namespace polycube

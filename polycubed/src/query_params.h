@@ -1,0 +1,25 @@
+// RFC 8040 query parameters of GET (section 4.8): content, depth, fields.
+// They shape the JSON answer after the datastore built it, so every
+// resource gets them the same way.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace polycube::daemon {
+
+struct QueryParams {
+  bool config_only = false;  // content=config
+  int depth = 0;             // 0: unbounded
+  std::string fields;        // raw fields expression, "" for all
+
+  // Parses "a=b&c=d" (already split off the path). Throws DataError (400)
+  // naming the bad parameter.
+  static QueryParams parse(const std::string &query);
+};
+
+// Applies depth and fields to a GET answer ({"mod:node": ...}).
+nlohmann::json shape(const nlohmann::json &answer, const QueryParams &q);
+
+}  // namespace polycube::daemon
