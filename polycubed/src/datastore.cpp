@@ -153,6 +153,31 @@ Transaction Datastore::replace(const std::string &xpath, const std::string &json
   return finish(candidate);
 }
 
+nlohmann::json Datastore::parse_input(const std::string &op_json) const {
+  ly_in *in = nullptr;
+  if (ly_in_new_memory(op_json.c_str(), &in) != LY_SUCCESS) throw Error(ErrorCode::kKernel, "libyang input");
+  lyd_node *tree = nullptr, *op = nullptr;
+  LY_ERR rc = lyd_parse_op(ctx_, nullptr, in, LYD_JSON, LYD_TYPE_RPC_YANG, &tree, &op);
+  ly_in_free(in, 0);
+  // Mandatory leaves and defaults (the operation alone; no data tree needed
+  // for what our modules say).
+  if (rc == LY_SUCCESS && op) rc = lyd_validate_op(tree, nullptr, LYD_TYPE_RPC_YANG, nullptr);
+  if (rc != LY_SUCCESS || !op) {
+    lyd_free_all(tree);
+    throw last_error("invalid input", ErrorCode::kInvalid);
+  }
+  nlohmann::json out = nlohmann::json::object();
+  char *text = nullptr;
+  if (lyd_print_mem(&text, op, LYD_JSON, LYD_PRINT_SHRINK | LYD_PRINT_WD_ALL) == LY_SUCCESS && text) {
+    auto printed = nlohmann::json::parse(text, nullptr, false);
+    std::free(text);
+    if (printed.is_object() && printed.size() == 1 && printed.begin()->is_object())
+      for (auto &[k, v] : printed.begin()->items()) out[k.substr(k.find(':') + 1)] = v;
+  }
+  lyd_free_all(tree);
+  return out;
+}
+
 std::string Datastore::candidate(const Transaction &txn) const {
   lyd_node *first = txn.candidate_;
   if (first)

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,12 @@ class Datastore {
   // Replace the node at `xpath` (a cube instance) by the content of `json`:
   // PUT semantics. The node may be absent (then it is created).
   Transaction replace(const std::string &xpath, const std::string &json) const;
+  // Parses and validates the input of an RPC or YANG action against its
+  // schema (types, patterns, ranges, mandatory, unknown leaves), given as
+  // YANG JSON of the operation: `{"mod:rpc":{...}}`, or for an action its
+  // parents down to it (`{"mod:mod":[{"name":"b1","fdb":{"flush":{...}}}]}`).
+  // Returns the input leaves, defaults filled in, without module prefixes.
+  nlohmann::json parse_input(const std::string &op_json) const;
   // Makes the candidate the running tree.
   void commit(Transaction &&txn);
 

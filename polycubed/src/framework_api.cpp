@@ -232,10 +232,11 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
   json doc = json::parse(body, nullptr, false);
   if (!doc.is_object() || !doc.contains("polycube:input") || !doc["polycube:input"].is_object())
     return error(400, "invalid-value", "expected {\"polycube:input\":{...}}");
-  const json &in = doc["polycube:input"];
+  if (op != "connect" && op != "disconnect" && op != "attach" && op != "detach")
+    return error(404, "invalid-value", "no operation polycube:" + op);
+  // Types, patterns, mandatory leaves and unknown leaves, from polycube.yang.
+  const json in = rc.parse_input(json{{"polycube:" + op, doc["polycube:input"]}}.dump());
   if (op == "connect" || op == "disconnect") {
-    if (!in.contains("peer1") || !in.contains("peer2") || !in["peer1"].is_string() || !in["peer2"].is_string())
-      return error(400, "missing-element", op + " needs string leaves peer1 and peer2");
     std::string a = in["peer1"], b = in["peer2"];
     Runtime &rt = rc.runtime();
     std::string current = port_of(rt, a).peer.to_string();
@@ -255,11 +256,6 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
     return {204, ""};
   }
   if (op == "attach" || op == "detach") {
-    for (const char *leaf : {"cube", "port"})
-      if (!in.contains(leaf) || !in[leaf].is_string())
-        return error(400, "missing-element", op + " needs string leaves cube and port");
-    if (in.contains("position") && (!in["position"].is_string() || op == "detach"))
-      return error(400, "invalid-value", op == "detach" ? "detach takes no position" : "position must be a string");
     std::string name = in["cube"], where = in["port"];
     Runtime &rt = rc.runtime();
     auto cube = rt.get(name);  // 404

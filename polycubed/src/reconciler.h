@@ -39,6 +39,11 @@ class Reconciler {
   // Runs the YANG action `path` (e.g. "fdb/flush") of cube `name`.
   nlohmann::json action(const std::string &module, const std::string &name, const std::string &path,
                         const nlohmann::json &input);
+  // Validated input of an RPC (see Datastore::parse_input).
+  nlohmann::json parse_input(const std::string &op_json) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ds_.parse_input(op_json);
+  }
   std::vector<std::string> services() const;
   std::vector<Datastore::ModuleInfo> modules() const { return ds_.modules(); }
   // The YANG text of a service module ("" if unknown).

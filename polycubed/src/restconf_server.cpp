@@ -171,6 +171,8 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
                            "the polycube module is read-only (but polycube:daemon takes PATCH; use the operations)");
       return framework_get(rc, resource.substr(fw.size()));
     }
+  } catch (const DataError &e) {
+    return error_reply(status_of(e.code()), e.tag(), e.what(), e.path());
   } catch (const Error &e) {
     return error_reply(status_of(e.code()), tag_of(e.code()), e.what());
   } catch (const std::exception &e) {
