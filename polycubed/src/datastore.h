@@ -95,6 +95,10 @@ class Datastore {
   // parents down to it (`{"mod:mod":[{"name":"b1","fdb":{"flush":{...}}}]}`).
   // Returns the input leaves, defaults filled in, without module prefixes.
   nlohmann::json parse_input(const std::string &op_json) const;
+  // The same for the YANG action at `path` (RESTCONF form below the cube,
+  // e.g. "fdb/flush" or "chain=INGRESS/append") of cube `name`.
+  nlohmann::json parse_action_input(const std::string &module, const std::string &name, const std::string &path,
+                                    const nlohmann::json &input) const;
   // Makes the candidate the running tree.
   void commit(Transaction &&txn);
 

@@ -79,7 +79,9 @@ nlohmann::json Reconciler::action(const std::string &module, const std::string &
   if (svc == services_.end() || !svc->second.action)
     throw Error(ErrorCode::kNotFound, "service " + module + " has no actions");
   if (current(module, name).is_null()) throw Error(ErrorCode::kNotFound, "no cube " + name);
-  return svc->second.action(rt_, name, path, input);
+  // Typed, checked and with defaults, from the action's YANG input.
+  nlohmann::json checked = ds_.parse_action_input(module, name, path, input);
+  return svc->second.action(rt_, name, path, checked);
 }
 
 nlohmann::json Reconciler::current(const std::string &module, const std::string &name) const {

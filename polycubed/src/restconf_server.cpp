@@ -80,7 +80,9 @@ HttpReply post_action(Reconciler &rc, const std::string &path, const std::string
   if (!body.empty()) {
     auto doc = nlohmann::json::parse(body, nullptr, false);
     if (!doc.is_object()) return error_reply(400, "invalid-value", "action input is not JSON");
-    if (doc.contains(module + ":input")) input = doc[module + ":input"];
+    if (doc.size() != 1 || !doc.contains(module + ":input") || !doc[module + ":input"].is_object())
+      return error_reply(400, "invalid-value", "action input must be {\"" + module + ":input\":{...}}");
+    input = doc[module + ":input"];
   }
   nlohmann::json output = rc.action(module, percent_decode(first.substr(eq + 1)), path.substr(slash + 1), input);
   if (output.is_null()) return {204, ""};
