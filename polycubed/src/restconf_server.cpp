@@ -7,6 +7,7 @@
 #include <pistache/endpoint.h>
 
 #include <atomic>
+#include <optional>
 #include <pistache/http.h>
 #include <spdlog/spdlog.h>
 
@@ -115,6 +116,36 @@ HttpReply put(Reconciler &rc, const std::string &path, const std::string &xpath,
   bool created = rc.replace(module, name, xpath, doc.dump());
   return {created ? 201 : 204, ""};
 }
+
+// PATCH <module>:<module>=<name>: the body may only describe that cube, and
+// the cube must exist (RFC 8040 4.6.1: PATCH never creates its target).
+// Without this check the body was merged at the root whatever the URL said,
+// so PATCH .../simplebridge=br1 could change br2, or create a new cube.
+// nullopt: go ahead and merge `body` (the key filled in when the body
+// leaves it out, as PUT does).
+std::optional<HttpReply> check_cube_patch(Reconciler &rc, const std::string &path, std::string &body) {
+  auto eq = path.find('='), colon = path.find(':');
+  if (eq == std::string::npos || colon == std::string::npos || colon > eq) return std::nullopt;
+  std::string module = path.substr(0, colon), name = percent_decode(path.substr(eq + 1));
+  std::string qname = module + ":" + path.substr(colon + 1, eq - colon - 1);
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded()) return std::nullopt;  // the merge reports the syntax error
+  if (!doc.is_object() || doc.size() != 1 || !doc.contains(qname) || !doc[qname].is_array() || doc[qname].size() != 1 ||
+      !doc[qname][0].is_object())
+    return error_reply(400, "invalid-value", "PATCH at " + path + " takes {\"" + qname + "\":[{...that instance...}]}");
+  const auto &inst = doc[qname][0];
+  if (inst.contains("name") && inst["name"] != name)
+    return error_reply(400, "invalid-value",
+                       "key in the body (" + inst["name"].dump() + ") differs from the URL (" + name + ")");
+  if (!rc.exists(module, name))
+    return error_reply(404, "invalid-value", "no cube " + name + " in " + module,
+                       "/" + qname + "[name='" + name + "']");
+  if (!inst.contains("name")) {
+    doc[qname][0]["name"] = name;
+    body = doc.dump();
+  }
+  return std::nullopt;
+}
 }  // namespace
 
 HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::string &resource,
@@ -205,12 +236,25 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
       if (!xpath.empty() && xpath.find('/', 1) != std::string::npos)
         return error_reply(405, "operation-not-supported",
                            "PATCH is served at " + root + " and at a cube in this version");
+      // An empty body would parse as an empty edit: a "201 Created" that
+      // created nothing.
+      if (body.find_first_not_of(" \t\r\n") == std::string::npos)
+        return error_reply(400, "malformed-message", method + " needs a body");
+      if (method == "POST") {
+        auto doc = nlohmann::json::parse(body, nullptr, false);
+        if (doc.is_object() && doc.empty()) return error_reply(400, "invalid-value", "POST needs the resource to create");
+      }
+      std::string cube_edit;  // PATCH at a cube: the body, with the key the URL gives
+      if (method == "PATCH" && !xpath.empty()) {
+        cube_edit = body;
+        if (auto refused = check_cube_patch(rc, path, cube_edit)) return *refused;
+      }
       if (method == "POST")
         for (const auto &[module, name] : instances_in(body))
           if (rc.exists(module, name))
             return error_reply(409, "data-exists", "cube " + name + " already exists",
                                "/" + module + ":" + module + "[name='" + name + "']");
-      rc.merge(body);
+      rc.merge(cube_edit.empty() ? body : cube_edit);
       return {method == "POST" ? 201 : 204, ""};
     }
     return error_reply(405, "operation-not-supported", "method " + method + " not allowed");
