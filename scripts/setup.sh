@@ -17,6 +17,8 @@ PACKAGES=(
   iproute2 iputils-ping netcat-openbsd iperf3 ethtool procps kmod util-linux curl
   # promtool checks /metrics in the tests
   prometheus
+  # HTTP load generator for the REST benchmark (scripts/bench/bench_rest.sh)
+  wrk
 )
 
 missing=()

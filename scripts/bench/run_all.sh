@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints its figures (each next to the Linux or
-# kernel baseline measured in the same run). Builds first. Takes ~2 minutes.
+# kernel baseline measured in the same run). Builds first. Takes ~3 minutes.
 # Not part of the test command.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,3 +16,6 @@ build/bin/pcn-bench-pps "${PPS_SECONDS:-3}"
 echo
 echo "== control plane"
 build/bin/pcn-bench-control "${CONTROL_ITERATIONS:-300}"
+echo
+echo "== REST API"
+BENCH_NO_BUILD=1 scripts/bench/bench_rest.sh

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# REST benchmark: requests per second of polycubed's RESTCONF API on
+# loopback (wrk), and the latency of creating a cube with two ports through
+# it (build/bin/pcn-bench-rest), each next to a baseline measured in this run:
+#
+#   GET  /restconf/data/simplebridge:simplebridge=br1    vs  the same server's
+#        HTTP floor (GET /restconf/yang/polycube-base: no datastore work) and
+#        Linux reading a bridge over netlink (`ip -batch` of `-d link show`)
+#   PATCH .../simplebridge=br1 (fdb aging-time, alternating values: each one
+#        is a real change, reconciled and persisted)    vs  the HTTP floor and
+#        Linux changing a bridge's ageing_time over netlink (`ip -batch`)
+#   POST a simplebridge with two netdev ports / DELETE it (N rounds, median
+#        and p99)    vs  a Linux bridge with two veth ports enslaved, over
+#        rtnetlink and with `ip`
+#
+# Starts its own polycubed on a free port with its own state directory and
+# pin root, in the root namespace; everything it creates is named with the
+# test prefix pt<pid>- (scripts/cleanup.sh knows it) and removed on exit,
+# also on failure or Ctrl-C.
+#
+#   bash scripts/bench/bench_rest.sh        (as root; REST_SECONDS=5
+#        REST_CONNECTIONS=4 REST_ROUNDS=200 BENCH_NO_BUILD=1 to skip setup+build)
+set -euo pipefail
+shopt -s inherit_errexit
+cd "$(dirname "$0")/../.."
+[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+  scripts/setup.sh >/dev/null
+  scripts/build.sh >/dev/null
+fi
+SECONDS_EACH=${REST_SECONDS:-5}
+CONNECTIONS=${REST_CONNECTIONS:-4}
+ROUNDS=${REST_ROUNDS:-200}
+LINUX_OPS=${REST_LINUX_OPS:-20000}
+
+P="pt$$-"
+WORK=$(mktemp -d "/tmp/${P}rest.XXXXXX")
+PIN_ROOT="/sys/fs/bpf/${P}rest"
+DAEMON_PID=""
+cleanup() {
+  set +e
+  if [ -n "$DAEMON_PID" ]; then
+    kill "$DAEMON_PID" 2>/dev/null
+    wait "$DAEMON_PID" 2>/dev/null
+  fi
+  for ns in "${P}ra" "${P}rb" "${P}rl"; do ip netns del "$ns" 2>/dev/null; done
+  for l in "${P}ra" "${P}rb" "${P}rc" "${P}rd"; do ip link del "$l" 2>/dev/null; done
+  rm -rf "$WORK" "$PIN_ROOT"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ns ra -- [br1] -- ns rb, for GET and PATCH: a bridge with real ports.
+for side in ra rb; do
+  ip netns add "${P}$side"
+  ip link add "${P}$side" type veth peer name "${P}${side}p"
+  ip link set "${P}${side}p" netns "${P}$side"
+  ip -n "${P}$side" link set "${P}${side}p" up
+  ip link set "${P}$side" up
+done
+# Two free netdevs for the cube created and deleted in the latency loop.
+for l in rc rd; do
+  ip link add "${P}$l" type veth peer name "${P}${l}p"
+  ip link set "${P}$l" up
+  ip link set "${P}${l}p" up
+done
+# The Linux side: a namespace with two veth pairs, and a bridge for the
+# netlink request rates.
+ip netns add "${P}rl"
+for l in l1 l2; do
+  ip -n "${P}rl" link add "$l" type veth peer name "${l}p"
+  ip -n "${P}rl" link set "$l" up
+  ip -n "${P}rl" link set "${l}p" up
+done
+ip -n "${P}rl" link add lbr type bridge
+
+PCN_PIN_ROOT="$PIN_ROOT" build/bin/polycubed --port 0 --state-dir "$WORK/state" --log-level warn \
+  >"$WORK/daemon.out" 2>"$WORK/daemon.err" &
+DAEMON_PID=$!
+for _ in $(seq 100); do
+  grep -q "listening on" "$WORK/daemon.out" 2>/dev/null && break
+  sleep 0.05
+done
+PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$WORK/daemon.out")
+[ -n "$PORT" ] || { echo "polycubed did not start:" >&2; cat "$WORK/daemon.err" >&2; exit 1; }
+BASE="http://127.0.0.1:$PORT"
+
+code=$(curl -s --noproxy '*' -o "$WORK/resp" -w '%{http_code}' -X POST "$BASE/restconf/data" \
+  -H 'Content-Type: application/yang-data+json' \
+  --data "{\"simplebridge:simplebridge\":[{\"name\":\"br1\",\"ports\":[{\"name\":\"p1\",\"peer\":\"${P}ra\"},{\"name\":\"p2\",\"peer\":\"${P}rb\"}]}]}")
+[ "$code" = 201 ] || { echo "creating br1: HTTP $code $(cat "$WORK/resp")" >&2; exit 1; }
+
+cat >"$WORK/patch.lua" <<'EOF'
+-- PATCH the bridge's FDB aging time, alternating two values so that every
+-- request changes the configuration (reconcile + persist), never a no-op.
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format('{"simplebridge:simplebridge":[{"name":"br1","fdb":{"aging-time":%d}}]}', 100 + n % 2)
+  return wrk.format("PATCH", "/restconf/data/simplebridge:simplebridge=br1",
+                    {["Content-Type"] = "application/yang-data+json"}, body)
+end
+EOF
+
+# wrk's Requests/sec for one URL; fails if any answer was not 2xx.
+rate() {  # rate <path> [lua script]
+  local out r
+  out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" ${2:+-s "$2"} "$BASE$1" 2>&1) || { echo "$out" >&2; exit 1; }
+  if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
+    echo "$out" >&2
+    echo "wrk: error answers for $1" >&2
+    exit 1
+  fi
+  r=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  [ -n "$r" ] || { echo "$out" >&2; exit 1; }
+  echo "$r"
+}
+
+# Linux: netlink requests per second through one `ip -batch` process.
+linux_rate() {  # linux_rate <batch file> [ip options]
+  local t0 t1
+  t0=$(date +%s%N)
+  ip netns exec "${P}rl" ip ${2:-} -batch "$1" >/dev/null
+  t1=$(date +%s%N)
+  awk -v n="$LINUX_OPS" -v ns=$((t1 - t0)) 'BEGIN {printf "%.0f", n / (ns / 1e9)}'
+}
+for i in $(seq "$LINUX_OPS"); do echo "link show dev lbr"; done >"$WORK/show.batch"
+for i in $(seq "$LINUX_OPS"); do echo "link set dev lbr type bridge ageing_time $((10000 + i % 2))"; done >"$WORK/set.batch"
+
+floor=$(rate /restconf/yang/polycube-base)
+get=$(rate /restconf/data/simplebridge:simplebridge=br1)
+patch=$(rate /restconf/data/simplebridge:simplebridge=br1 "$WORK/patch.lua")
+lshow=$(linux_rate "$WORK/show.batch" -d)
+lset=$(linux_rate "$WORK/set.batch")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo "REST on loopback, polycubed :$PORT (wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_EACH} s each; 2 CPUs shared with wrk)"
+printf "%-52s %10.0f req/s\n" "HTTP floor: GET /restconf/yang/polycube-base" "$floor"
+printf "%-52s %10.0f req/s   %s x floor   %s x Linux\n" "GET simplebridge=br1" "$get" "$(ratio "$get" "$floor")" "$(ratio "$get" "$lshow")"
+printf "%-52s %10.0f req/s\n" "  Linux: read a bridge over netlink (ip -batch)" "$lshow"
+printf "%-52s %10.0f req/s   %s x floor   %s x Linux\n" "PATCH fdb aging-time (reconcile + persist)" "$patch" "$(ratio "$patch" "$floor")" "$(ratio "$patch" "$lset")"
+printf "%-52s %10.0f req/s\n" "  Linux: set a bridge's ageing_time (ip -batch)" "$lset"
+echo
+
+build/bin/pcn-bench-rest "$PORT" "$ROUNDS" "${P}rc,${P}rd" "${P}rl" l1,l2
