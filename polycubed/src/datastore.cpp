@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "restconf_path.h"
+#include "yanggen/yanggen.h"
 
 namespace polycube::daemon {
 
@@ -232,6 +233,13 @@ bool Datastore::has_leaf(const std::string &module, const std::string &leaf) con
   const lysc_node *n = lys_find_path(ctx_, nullptr, path.c_str(), 0);
   ly_err_clean(ctx_, nullptr);
   return n != nullptr;
+}
+
+nlohmann::json Datastore::openapi(const std::vector<std::string> &names) const {
+  std::vector<const lys_module *> mods;
+  for (const auto &n : names)
+    if (const lys_module *m = ly_ctx_get_module_implemented(ctx_, n.c_str())) mods.push_back(m);
+  return yanggen::openapi_document(mods);
 }
 
 std::vector<Datastore::ModuleInfo> Datastore::modules() const {

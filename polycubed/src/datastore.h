@@ -86,6 +86,8 @@ class Datastore {
     bool implemented;  // false: only imported (e.g. polycube-base)
   };
   std::vector<ModuleInfo> modules() const;
+  // OpenAPI 3 document of the implemented modules named (codegen-yang).
+  nlohmann::json openapi(const std::vector<std::string> &modules) const;
   // Replace the node at `xpath` (a cube instance) by the content of `json`:
   // PUT semantics. The node may be absent (then it is created).
   Transaction replace(const std::string &xpath, const std::string &json) const;

@@ -46,6 +46,13 @@ class Reconciler {
   }
   std::vector<std::string> services() const;
   std::vector<Datastore::ModuleInfo> modules() const { return ds_.modules(); }
+  // GET /openapi.json: the framework module and every service's.
+  std::string openapi() const {
+    std::vector<std::string> names = services();
+    names.insert(names.begin(), "polycube");
+    std::lock_guard<std::mutex> lock(mu_);
+    return ds_.openapi(names).dump();
+  }
   // The YANG text of a service module ("" if unknown).
   std::string yang(const std::string &module) const;
   std::string xpath(const std::string &restconf_path) const { return ds_.xpath(restconf_path); }

@@ -143,6 +143,10 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
   if (!query.empty() && method != "GET")
     return error_reply(400, "invalid-value", "query parameters apply to GET only");
   bool config_only = params.config_only;
+  if (resource == "/openapi.json") {
+    if (method != "GET") return error_reply(405, "operation-not-supported", "the OpenAPI document takes GET");
+    return {200, rc.openapi(), "application/json"};
+  }
   if (resource == "/metrics") {
     if (method != "GET") return error_reply(405, "operation-not-supported", "metrics take GET");
     return {200, metrics_text(rc, g_requests, g_errors), "text/plain; version=0.0.4"};
