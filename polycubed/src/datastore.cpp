@@ -288,10 +288,14 @@ void Datastore::commit(Transaction &&txn) {
   txn.candidate_ = nullptr;
 }
 
-std::string Datastore::get(const std::string &xpath, const std::string &state) const {
+std::string Datastore::get(const std::string &xpath, const std::string &state, bool state_only) const {
   lyd_node *tree = running_;
   lyd_node *combined = nullptr;
-  if (!state.empty()) {
+  if (state_only) {
+    if (!state.empty() && lyd_parse_data_mem(ctx_, state.c_str(), LYD_JSON, LYD_PARSE_ONLY, 0, &combined) != LY_SUCCESS)
+      throw last_error("state data from a service", ErrorCode::kKernel);
+    tree = combined;
+  } else if (!state.empty()) {
     lyd_node *extra = nullptr;
     if (running_ && lyd_dup_siblings(running_, nullptr, LYD_DUP_RECURSIVE, &combined) != LY_SUCCESS)
       throw last_error("copy of the running tree", ErrorCode::kKernel);

@@ -35,7 +35,8 @@ class Reconciler {
   void remove(const std::string &xpath);
   // Configuration, and the services' read-only data unless `with_state`
   // is false.
-  std::string get(const std::string &xpath = "", bool with_state = true) const;
+  enum class Content { kAll, kConfig, kNonconfig };  // RFC 8040 content=
+  std::string get(const std::string &xpath = "", Content content = Content::kAll) const;
   // Runs the YANG action `path` (e.g. "fdb/flush") of cube `name`.
   nlohmann::json action(const std::string &module, const std::string &name, const std::string &path,
                         const nlohmann::json &input);

@@ -193,7 +193,9 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
     if (method == "POST" && !path.empty()) return post_action(rc, path, body);
     std::string xpath = path.empty() ? "" : rc.xpath(path);
     if (method == "GET") {
-      std::string answer = rc.get(xpath, !config_only);
+      std::string answer = rc.get(xpath, params.nonconfig_only ? Reconciler::Content::kNonconfig
+                                         : config_only        ? Reconciler::Content::kConfig
+                                                              : Reconciler::Content::kAll);
       if (params.depth == 0 && params.fields.empty()) return {200, answer};
       return {200, shape(nlohmann::json::parse(answer), params).dump()};
     }

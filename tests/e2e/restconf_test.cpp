@@ -360,6 +360,13 @@ TEST_F(Restconf, PutDepthFieldsYangLibraryAndLogLevels) {
                                   va + R"("},{"name":"p2","peer":")" + vb + R"("}]}]})");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_TRUE(ping());
+  // content=nonconfig: the learned FDB (read-only) and the key, no config.
+  auto state = nlohmann::json::parse(rest("GET", cube + "?content=nonconfig").body);
+  const auto &inst = state["simplebridge:simplebridge"][0];
+  EXPECT_EQ(inst["name"], "sb1") << state.dump();
+  EXPECT_GE(inst["fdb"]["entry"].size(), 2u) << state.dump();
+  EXPECT_FALSE(inst.contains("ports")) << state.dump();
+  EXPECT_FALSE(inst["fdb"].contains("aging-time")) << state.dump();
   // PUT replaces: p2 and the aging time go, loglevel comes.
   r = rest("PUT", cube, R"({"simplebridge:simplebridge":[{"name":"sb1","loglevel":"TRACE","ports":[{"name":"p1","peer":")" +
                             va + R"("}]}]})");
