@@ -22,4 +22,12 @@ for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 |
   pid=${l#pcni}
   [ -d "/proc/$pid" ] || ip link del "$l" 2>/dev/null
 done
+# Test runtimes pin under /sys/fs/bpf/pt<pid>-* and lock
+# /run/lock/polycube_sys_fs_bpf_pt<pid>-*.lock: drop those of dead tests.
+for d in /sys/fs/bpf/pt[0-9]*-* /run/lock/polycube_sys_fs_bpf_pt[0-9]*-*.lock; do
+  [ -e "$d" ] || continue
+  name=$(basename "$d")
+  name=${name#polycube_sys_fs_bpf_}
+  owner_alive "$name" || rm -rf "$d"
+done
 exit 0

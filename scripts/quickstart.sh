@@ -72,6 +72,7 @@ pcn hw1 set action=FORWARD
 ip netns exec pcn-demo-a ping -c 2 -i 0.2 -q 10.10.0.3
 
 echo "== tearing down with pcn"
+pcn disconnect br1:p3 hw1:in   # a linked cube is in use: unlink first
 pcn helloworld del hw1
 pcn simplebridge del br1
 pcn cubes

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "restconf_path.h"
+#include "yanggen/yanggen.h"
 
 namespace polycube::daemon {
 
@@ -234,6 +235,13 @@ bool Datastore::has_leaf(const std::string &module, const std::string &leaf) con
   return n != nullptr;
 }
 
+nlohmann::json Datastore::openapi(const std::vector<std::string> &names) const {
+  std::vector<const lys_module *> mods;
+  for (const auto &n : names)
+    if (const lys_module *m = ly_ctx_get_module_implemented(ctx_, n.c_str())) mods.push_back(m);
+  return yanggen::openapi_document(mods);
+}
+
 std::vector<Datastore::ModuleInfo> Datastore::modules() const {
   std::vector<ModuleInfo> out;
   uint32_t i = 0;
@@ -280,10 +288,14 @@ void Datastore::commit(Transaction &&txn) {
   txn.candidate_ = nullptr;
 }
 
-std::string Datastore::get(const std::string &xpath, const std::string &state) const {
+std::string Datastore::get(const std::string &xpath, const std::string &state, bool state_only) const {
   lyd_node *tree = running_;
   lyd_node *combined = nullptr;
-  if (!state.empty()) {
+  if (state_only) {
+    if (!state.empty() && lyd_parse_data_mem(ctx_, state.c_str(), LYD_JSON, LYD_PARSE_ONLY, 0, &combined) != LY_SUCCESS)
+      throw last_error("state data from a service", ErrorCode::kKernel);
+    tree = combined;
+  } else if (!state.empty()) {
     lyd_node *extra = nullptr;
     if (running_ && lyd_dup_siblings(running_, nullptr, LYD_DUP_RECURSIVE, &combined) != LY_SUCCESS)
       throw last_error("copy of the running tree", ErrorCode::kKernel);

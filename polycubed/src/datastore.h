@@ -86,6 +86,8 @@ class Datastore {
     bool implemented;  // false: only imported (e.g. polycube-base)
   };
   std::vector<ModuleInfo> modules() const;
+  // OpenAPI 3 document of the implemented modules named (codegen-yang).
+  nlohmann::json openapi(const std::vector<std::string> &modules) const;
   // Replace the node at `xpath` (a cube instance) by the content of `json`:
   // PUT semantics. The node may be absent (then it is created).
   Transaction replace(const std::string &xpath, const std::string &json) const;
@@ -104,7 +106,9 @@ class Datastore {
 
   // The running tree (or the subtree at `xpath`) as RFC 7951 JSON, with
   // `state` (RFC 7951 read-only data, may be "") merged in.
-  std::string get(const std::string &xpath = "", const std::string &state = "") const;
+  // `state_only`: the read-only data alone (RESTCONF content=nonconfig),
+  // with the list keys that identify it.
+  std::string get(const std::string &xpath = "", const std::string &state = "", bool state_only = false) const;
   // A RESTCONF data path ("mod:list=key/child") as an XPath of this store.
   std::string xpath(const std::string &restconf_path) const;
 

@@ -117,7 +117,7 @@ QueryParams QueryParams::parse(const std::string &query) {
     if (key == "content") {
       once(seen_content);
       if (value == "config") q.config_only = true;
-      else if (value == "nonconfig") throw bad("content=nonconfig is not supported; use content=all or config");
+      else if (value == "nonconfig") q.nonconfig_only = true;
       else if (value != "all") throw bad("content must be config, nonconfig or all, not '" + value + "'");
     } else if (key == "depth") {
       once(seen_depth);

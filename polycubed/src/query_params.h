@@ -10,7 +10,8 @@
 namespace polycube::daemon {
 
 struct QueryParams {
-  bool config_only = false;  // content=config
+  bool config_only = false;     // content=config
+  bool nonconfig_only = false;  // content=nonconfig
   int depth = 0;             // 0: unbounded
   std::string fields;        // raw fields expression, "" for all
 

@@ -58,7 +58,8 @@ std::string Reconciler::yang(const std::string &module) const {
   return it == services_.end() ? "" : it->second.yang;
 }
 
-std::string Reconciler::get(const std::string &xpath, bool with_state) const {
+std::string Reconciler::get(const std::string &xpath, Content content) const {
+  bool with_state = content != Content::kConfig;
   std::lock_guard<std::mutex> lock(mu_);
   nlohmann::json state = nlohmann::json::object();
   for (const auto &cube : with_state ? rt_.cubes() : std::vector<std::shared_ptr<Cube>>{}) {
@@ -69,7 +70,7 @@ std::string Reconciler::get(const std::string &xpath, bool with_state) const {
     s["name"] = cube->name();
     state[svc->first + ":" + svc->first].push_back(s);
   }
-  return ds_.get(xpath, state.empty() ? "" : state.dump());
+  return ds_.get(xpath, state.empty() ? "" : state.dump(), content == Content::kNonconfig);
 }
 
 nlohmann::json Reconciler::action(const std::string &module, const std::string &name, const std::string &path,

@@ -35,7 +35,8 @@ class Reconciler {
   void remove(const std::string &xpath);
   // Configuration, and the services' read-only data unless `with_state`
   // is false.
-  std::string get(const std::string &xpath = "", bool with_state = true) const;
+  enum class Content { kAll, kConfig, kNonconfig };  // RFC 8040 content=
+  std::string get(const std::string &xpath = "", Content content = Content::kAll) const;
   // Runs the YANG action `path` (e.g. "fdb/flush") of cube `name`.
   nlohmann::json action(const std::string &module, const std::string &name, const std::string &path,
                         const nlohmann::json &input);
@@ -46,6 +47,13 @@ class Reconciler {
   }
   std::vector<std::string> services() const;
   std::vector<Datastore::ModuleInfo> modules() const { return ds_.modules(); }
+  // GET /openapi.json: the framework module and every service's.
+  std::string openapi() const {
+    std::vector<std::string> names = services();
+    names.insert(names.begin(), "polycube");
+    std::lock_guard<std::mutex> lock(mu_);
+    return ds_.openapi(names).dump();
+  }
   // The YANG text of a service module ("" if unknown).
   std::string yang(const std::string &module) const;
   std::string xpath(const std::string &restconf_path) const { return ds_.xpath(restconf_path); }

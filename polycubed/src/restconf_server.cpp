@@ -174,6 +174,10 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
   if (!query.empty() && method != "GET")
     return error_reply(400, "invalid-value", "query parameters apply to GET only");
   bool config_only = params.config_only;
+  if (resource == "/openapi.json") {
+    if (method != "GET") return error_reply(405, "operation-not-supported", "the OpenAPI document takes GET");
+    return {200, rc.openapi(), "application/json"};
+  }
   if (resource == "/metrics") {
     if (method != "GET") return error_reply(405, "operation-not-supported", "metrics take GET");
     return {200, metrics_text(rc, g_requests, g_errors), "text/plain; version=0.0.4"};
@@ -220,7 +224,9 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
     if (method == "POST" && !path.empty()) return post_action(rc, path, body);
     std::string xpath = path.empty() ? "" : rc.xpath(path);
     if (method == "GET") {
-      std::string answer = rc.get(xpath, !config_only);
+      std::string answer = rc.get(xpath, params.nonconfig_only ? Reconciler::Content::kNonconfig
+                                         : config_only        ? Reconciler::Content::kConfig
+                                                              : Reconciler::Content::kAll);
       if (params.depth == 0 && params.fields.empty()) return {200, answer};
       return {200, shape(nlohmann::json::parse(answer), params).dump()};
     }

@@ -1,18 +1,26 @@
-// helloworld as a model-driven service: YANG module + reconciler.
+// helloworld as a model-driven service: the handler of its generated model
+// (codegen-yang: helloworld_gen.h). Only the service's own leaf is here;
+// type, ports and loglevel are the framework's.
 #include "helloworld_model.h"
 
 #include "helloworld.h"
-
-const std::string &helloworld_yang();
+#include "helloworld_gen.h"
 
 namespace polycube::services {
 
-ServiceModel helloworld_model() {
-  return {"helloworld", helloworld_yang(), [](Runtime &rt, const std::string &name, const nlohmann::json *desired) {
-            reconcile_cube<HelloWorld>(rt, "helloworld", name, desired, [](HelloWorld &hw, const nlohmann::json &d) {
-              hw.set_action(HelloWorld::action_from_string(d.value("action", "DROP")));
-            });
-          }};
-}
+namespace {
+
+namespace model = polycube::gen::helloworld;
+
+class Handler : public model::HelloworldHandler<HelloWorld> {
+ public:
+  void update(HelloWorld &hw, const model::Helloworld &d) override {
+    hw.set_action(HelloWorld::action_from_string(model::to_string(d.action)));
+  }
+};
+
+}  // namespace
+
+ServiceModel helloworld_model() { return model::make_helloworld_model<HelloWorld>(std::make_shared<Handler>()); }
 
 }  // namespace polycube::services

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <set>
 #include <thread>
 #include <nlohmann/json.hpp>
@@ -359,6 +360,13 @@ TEST_F(Restconf, PutDepthFieldsYangLibraryAndLogLevels) {
                                   va + R"("},{"name":"p2","peer":")" + vb + R"("}]}]})");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_TRUE(ping());
+  // content=nonconfig: the learned FDB (read-only) and the key, no config.
+  auto state = nlohmann::json::parse(rest("GET", cube + "?content=nonconfig").body);
+  const auto &inst = state["simplebridge:simplebridge"][0];
+  EXPECT_EQ(inst["name"], "sb1") << state.dump();
+  EXPECT_GE(inst["fdb"]["entry"].size(), 2u) << state.dump();
+  EXPECT_FALSE(inst.contains("ports")) << state.dump();
+  EXPECT_FALSE(inst["fdb"].contains("aging-time")) << state.dump();
   // PUT replaces: p2 and the aging time go, loglevel comes.
   r = rest("PUT", cube, R"({"simplebridge:simplebridge":[{"name":"sb1","loglevel":"TRACE","ports":[{"name":"p1","peer":")" +
                             va + R"("}]}]})");
@@ -382,6 +390,32 @@ TEST_F(Restconf, PutDepthFieldsYangLibraryAndLogLevels) {
   for (const auto &m : lib["ietf-yang-library:yang-library"]["module-set"][0]["module"]) names.insert(m["name"]);
   for (const char *m : {"polycube", "helloworld", "simplebridge", "transparenthelloworld"})
     EXPECT_TRUE(names.count(m)) << m << " missing from " << lib.dump();
+  // /openapi.json: generated from the loaded modules; every $ref resolves
+  // and every operation has responses.
+  std::string saved = base;
+  base = daemon->url();
+  Reply api = rest("GET", "/openapi.json");
+  base = saved;
+  ASSERT_EQ(api.status, 200);
+  auto doc = nlohmann::json::parse(api.body);
+  EXPECT_EQ(doc["openapi"], "3.0.3");
+  EXPECT_TRUE(doc["paths"].contains("/restconf/data/simplebridge:simplebridge={simplebridge-name}/fdb/flush"));
+  EXPECT_TRUE(doc["paths"].contains("/restconf/operations/polycube:attach"));
+  std::function<void(const nlohmann::json &)> refs = [&](const nlohmann::json &j) {
+    if (j.is_object()) {
+      if (j.contains("$ref")) {
+        std::string ref = j["$ref"];
+        EXPECT_TRUE(doc["components"]["schemas"].contains(ref.substr(ref.rfind('/') + 1))) << ref;
+      }
+      for (const auto &[k, v] : j.items()) refs(v);
+    } else if (j.is_array()) {
+      for (const auto &v : j) refs(v);
+    }
+  };
+  refs(doc);
+  for (const auto &[path, ops] : doc["paths"].items())
+    for (const auto &[verb, op] : ops.items())
+      if (verb != "parameters") EXPECT_TRUE(op.contains("responses")) << verb << " " << path;
   // The services came from plugins.
   auto services = nlohmann::json::parse(rest("GET", "/polycube:services").body);
   EXPECT_EQ(services["polycube:services"]["service"].size(), 3u) << services.dump();
