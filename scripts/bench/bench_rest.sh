@@ -45,7 +45,7 @@ cleanup() {
   fi
   for ns in "${P}ra" "${P}rb" "${P}rl"; do ip netns del "$ns" 2>/dev/null; done
   for l in "${P}ra" "${P}rb" "${P}rc" "${P}rd"; do ip link del "$l" 2>/dev/null; done
-  rm -rf "$WORK" "$PIN_ROOT"
+  rm -rf "$WORK" "$PIN_ROOT" "/run/lock/polycube${PIN_ROOT//\//_}.lock"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
