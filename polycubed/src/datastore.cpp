@@ -114,18 +114,28 @@ Transaction Datastore::merge(const std::string &json) const {
   return finish(candidate);
 }
 
-Transaction Datastore::remove(const std::string &xpath) const {
+Transaction Datastore::remove(const std::vector<std::string> &xpaths) const {
   lyd_node *candidate = nullptr;
   if (running_ && lyd_dup_siblings(running_, nullptr, LYD_DUP_RECURSIVE, &candidate) != LY_SUCCESS)
     throw last_error("copy of the running tree", ErrorCode::kKernel);
-  lyd_node *target = nullptr;
-  if (!candidate || lyd_find_path(candidate, xpath.c_str(), 0, &target) != LY_SUCCESS || !target) {
-    lyd_free_all(candidate);
-    ly_err_clean(ctx_, nullptr);
-    throw DataError(ErrorCode::kNotFound, "no data at " + xpath, xpath, "invalid-value");
+  size_t removed = 0;
+  for (const auto &xpath : xpaths) {
+    lyd_node *target = nullptr;
+    if (!candidate || lyd_find_path(candidate, xpath.c_str(), 0, &target) != LY_SUCCESS || !target) {
+      ly_err_clean(ctx_, nullptr);
+      continue;
+    }
+    if (target == candidate) candidate = candidate->next;  // keep a handle on the rest
+    lyd_free_tree(target);
+    removed++;
+    if (candidate)
+      while (candidate->prev != candidate && candidate->prev->next) candidate = candidate->prev;
   }
-  if (target == candidate) candidate = candidate->next;  // keep a handle on the rest
-  lyd_free_tree(target);
+  if (removed == 0) {
+    lyd_free_all(candidate);
+    std::string what = xpaths.empty() ? "" : xpaths.front();
+    throw DataError(ErrorCode::kNotFound, "no data at " + what, what, "invalid-value");
+  }
   return finish(candidate);
 }
 

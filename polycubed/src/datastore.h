@@ -74,7 +74,10 @@ class Datastore {
   // the running tree: PATCH / POST semantics.
   Transaction merge(const std::string &json) const;
   // Delete the instance at `xpath` (e.g. "/helloworld:helloworld[name='hw1']").
-  Transaction remove(const std::string &xpath) const;
+  Transaction remove(const std::string &xpath) const { return remove(std::vector<std::string>{xpath}); }
+  // Several nodes in one transaction (absent ones are skipped; kNotFound if
+  // none exists).
+  Transaction remove(const std::vector<std::string> &xpaths) const;
   // The whole candidate configuration of `txn` as RFC 7951 JSON.
   std::string candidate(const Transaction &txn) const;
   // Does the top-level list of `module` have a leaf `leaf` (e.g. whether a

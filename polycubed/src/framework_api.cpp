@@ -61,6 +61,14 @@ Port port_of(Runtime &rt, const std::string &ref) {
   return cube->port(port);
 }
 
+// The datastore path of the peer leaf of port `ref`.
+std::string peer_leaf(Runtime &rt, const std::string &ref) {
+  auto [cube, port] = split_port(rt, ref);
+  cube->port(port);  // kNotFound if absent
+  std::string svc = cube->service();
+  return "/" + svc + ":" + svc + "[name='" + cube->name() + "']/ports[name='" + port + "']/peer";
+}
+
 // The configuration that sets the peer of port `ref`.
 json peer_edit(Runtime &rt, const std::string &ref, const std::string &peer) {
   auto [cube, port] = split_port(rt, ref);
@@ -245,9 +253,12 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
     if (op == "disconnect" && current != b)
       return error(400, "invalid-value", a + " is not connected to " + b);
     // One write with both peer leaves, so both cubes' configuration says it.
-    bool link = op == "connect";
-    json edit = peer_edit(rt, a, link ? b : "");
-    json other = peer_edit(rt, b, link ? a : "");
+    if (op == "disconnect") {
+      rc.remove({peer_leaf(rt, a), peer_leaf(rt, b)});
+      return {204, ""};
+    }
+    json edit = peer_edit(rt, a, b);
+    json other = peer_edit(rt, b, a);
     for (auto &[k, v] : other.items()) {
       if (edit.contains(k)) edit[k].insert(edit[k].end(), v.begin(), v.end());
       else edit[k] = v;
@@ -266,14 +277,16 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
       if (cube->attached_to() != where)
         return error(400, "invalid-value", name + " is not attached to " + where +
                                                (cube->attached_to().empty() ? "" : " (it is attached to " + cube->attached_to() + ")"));
-      rc.remove("/" + svc + ":" + svc + "[name='" + name + "']/attached-to");
+      std::string inst = "/" + svc + ":" + svc + "[name='" + name + "']";
+      rc.remove({inst + "/attached-to", inst + "/position"});
       return {204, ""};
     }
     if (where.find(':') != std::string::npos) port_of(rt, where);  // 404
     else if (if_nametoindex(where.c_str()) == 0) return error(404, "invalid-value", "no netdev " + where);
     if (!cube->attached_to().empty())
       return error(409, "in-use", name + " is already attached to " + cube->attached_to() + "; detach it first");
-    json inst = {{"name", name}, {"attached-to", where}, {"position", in.value("position", "last")}};
+    json inst = {{"name", name}, {"attached-to", where}};
+    if (doc["polycube:input"].contains("position")) inst["position"] = in["position"];  // else the default
     rc.merge(json{{svc + ":" + svc, {inst}}}.dump());
     return {204, ""};
   }

@@ -111,9 +111,9 @@ bool Reconciler::replace(const std::string &module, const std::string &name, con
   return !existed;
 }
 
-void Reconciler::remove(const std::string &xpath) {
+void Reconciler::remove(const std::vector<std::string> &xpaths) {
   std::lock_guard<std::mutex> lock(mu_);
-  apply(ds_.remove(xpath));
+  apply(ds_.remove(xpaths));
 }
 
 namespace {

@@ -32,7 +32,9 @@ class Reconciler {
   // returns whether it created the cube.
   bool replace(const std::string &module, const std::string &name, const std::string &xpath, const std::string &json);
   // DELETE of one cube, e.g. "/helloworld:helloworld[name='hw1']".
-  void remove(const std::string &xpath);
+  void remove(const std::string &xpath) { remove(std::vector<std::string>{xpath}); }
+  // Several nodes in one write (e.g. both peer leaves of a link).
+  void remove(const std::vector<std::string> &xpaths);
   // Configuration, and the services' read-only data unless `with_state`
   // is false.
   enum class Content { kAll, kConfig, kNonconfig };  // RFC 8040 content=

@@ -1,5 +1,7 @@
 #include "restconf_path.h"
 
+#include <cctype>
+
 #include <libyang/libyang.h>
 
 #include <vector>
@@ -52,6 +54,21 @@ std::string percent_decode(const std::string &s) {
       throw bad("bad percent-encoding in '" + s + "'", s);
     out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
     i += 2;
+  }
+  return out;
+}
+
+std::string percent_encode(const std::string &s) {
+  static const char *hexdigits = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hexdigits[c >> 4];
+      out += hexdigits[c & 15];
+    }
   }
   return out;
 }

@@ -11,6 +11,7 @@ struct ly_ctx;
 namespace polycube::daemon {
 
 std::string percent_decode(const std::string &s);  // throws DataError (400) on bad encoding
+std::string percent_encode(const std::string &s);  // for list keys in URLs
 std::string restconf_to_xpath(const ly_ctx *ctx, const std::string &path);
 
 }  // namespace polycube::daemon

@@ -114,7 +114,9 @@ HttpReply put(Reconciler &rc, const std::string &path, const std::string &xpath,
     return error_reply(400, "invalid-value", "key in the body (" + inst["name"].dump() + ") differs from the URL (" + name + ")");
   if (!inst.contains("name")) doc[qname][0]["name"] = name;
   bool created = rc.replace(module, name, xpath, doc.dump());
-  return {created ? 201 : 204, ""};
+  HttpReply r{created ? 201 : 204, ""};
+  if (created) r.location = std::string(kDataRoot) + "/" + path;
+  return r;
 }
 
 // PATCH <module>:<module>=<name>: the body may only describe that cube, and
@@ -246,6 +248,8 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
       // created nothing.
       if (body.find_first_not_of(" \t\r\n") == std::string::npos)
         return error_reply(400, "malformed-message", method + " needs a body");
+      if (nlohmann::json::parse(body, nullptr, false).is_discarded())
+        return error_reply(400, "malformed-message", "the body is not JSON");
       if (method == "POST") {
         auto doc = nlohmann::json::parse(body, nullptr, false);
         if (doc.is_object() && doc.empty()) return error_reply(400, "invalid-value", "POST needs the resource to create");
@@ -261,7 +265,12 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
             return error_reply(409, "data-exists", "cube " + name + " already exists",
                                "/" + module + ":" + module + "[name='" + name + "']");
       rc.merge(cube_edit.empty() ? body : cube_edit);
-      return {method == "POST" ? 201 : 204, ""};
+      if (method == "PATCH") return {204, ""};
+      HttpReply created{201, ""};
+      auto made = instances_in(body);
+      if (!made.empty())
+        created.location = root + "/" + made[0].first + ":" + made[0].first + "=" + percent_encode(made[0].second);
+      return created;
     }
     return error_reply(405, "operation-not-supported", "method " + method + " not allowed");
   } catch (const DataError &e) {
@@ -287,6 +296,7 @@ class Handler : public Pistache::Http::Handler {
     HttpReply r = handle_restconf(rc_, Pistache::Http::methodString(req.method()), resource, req.body());
     if (!r.body.empty())
       response.headers().add<Pistache::Http::Header::ContentType>(r.content_type);
+    if (!r.location.empty()) response.headers().add<Pistache::Http::Header::Location>(r.location);
     response.send(static_cast<Pistache::Http::Code>(r.status), r.body);
   }
 

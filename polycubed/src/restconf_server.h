@@ -20,6 +20,7 @@ struct HttpReply {
   int status;
   std::string body;  // JSON, or empty
   std::string content_type = "application/yang-data+json";
+  std::string location = {};  // 201: the URL of what was created
 };
 
 // The request logic, separate from the transport so it can be tested

@@ -23,7 +23,7 @@ namespace pcnrest {
 
 struct Response {
   int status = 0;  // 0: no answer (connection failed or closed before a status line)
-  std::string content_type, body;
+  std::string content_type, body, location;
   bool closed = false;  // the server said Connection: close, or closed the socket
 };
 
@@ -135,6 +135,7 @@ class Client {
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
       if (name == "content-length") length = std::atol(value.c_str());
       else if (name == "content-type") r.content_type = value;
+      else if (name == "location") r.location = value;
       else if (name == "connection" && lower(value) == "close") r.closed = true;
       else if (name == "transfer-encoding" && lower(value).find("chunked") != std::string::npos) chunked = true;
     }

@@ -131,7 +131,7 @@ TEST_F(Restconf, BadRequestsGetTheirStatusAndChangeNothing) {
     int status;
     const char *tag;
   } cases[] = {
-      {"malformed JSON", "POST", "", R"({"helloworld:helloworld":[)", 400, "invalid-value"},
+      {"malformed JSON", "POST", "", R"({"helloworld:helloworld":[)", 400, "malformed-message"},
       {"unknown leaf", "PATCH", "", R"({"helloworld:helloworld":[{"name":"hw1","colour":1}]})", 400, "unknown-element"},
       {"bad enum", "PATCH", "", R"({"helloworld:helloworld":[{"name":"hw1","action":"FLY"}]})", 400, "invalid-value"},
       {"wrong type", "PATCH", "", R"({"simplebridge:simplebridge":[{"name":"s","fdb":{"aging-time":"x"}}]})", 400,
