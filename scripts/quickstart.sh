@@ -48,7 +48,7 @@ daemon=$!
 for _ in $(seq 50); do grep -q listening "$state/out" && break; sleep 0.1; done
 export PCN_URL="http://127.0.0.1:$(grep -o '[0-9]*$' "$state/out")"
 echo "   $(cat "$state/out")"
-pcn() { echo "\$ pcn $*"; "$root/build/bin/pcn" "$@"; }
+pcn() { echo "\$ pcn $*"; "$root/build/bin/pcn" "$@" </dev/null; }
 
 echo "== building the topology with pcn"
 pcn simplebridge add br1
@@ -70,8 +70,16 @@ pcn hw1 set action=DROP
 if ip netns exec pcn-demo-a ping -c 2 -i 0.2 -W 1 -q 10.10.0.3; then echo "unexpected reply" >&2; exit 1; fi
 pcn hw1 set action=FORWARD
 ip netns exec pcn-demo-a ping -c 2 -i 0.2 -q 10.10.0.3
+echo "== a transparent cube that drops what enters br1 from a, attached and detached"
+pcn transparenthelloworld add t1 ingress-action=DROP
+pcn attach t1 br1:p1 position=first
+pcn topology
+if ip netns exec pcn-demo-a ping -c 2 -i 0.2 -W 1 -q 10.10.0.2; then echo "unexpected reply" >&2; exit 1; fi
+pcn detach t1 br1:p1
+ip netns exec pcn-demo-a ping -c 2 -i 0.2 -q 10.10.0.2
 
 echo "== tearing down with pcn"
+pcn transparenthelloworld del t1
 pcn disconnect br1:p3 hw1:in   # a linked cube is in use: unlink first
 pcn helloworld del hw1
 pcn simplebridge del br1

@@ -8,9 +8,16 @@
 // schema's own words, before any request).
 #include <cstring>
 #include <libyang/libyang.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <sstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -38,8 +45,14 @@ const char *kUsage =
     "  pcn <cube> [path...] set k=v ...       change leaves        pcn br1 fdb set aging-time=60\n"
     "  pcn <cube> <list> del <key>            remove a list entry  pcn br1 ports del p1\n"
     "  pcn connect <cube:port> <cube:port>    pcn disconnect <cube:port> <cube:port>\n"
-    "  pcn cubes | services | netdevs\n"
+    "  pcn attach <tcube> <cube:port|netdev> [position=first|last|before:<c>|after:<c>]\n"
+    "  pcn detach <tcube> <cube:port|netdev>\n"
+    "  pcn cubes | services | netdevs | topology\n"
+    "  pcn completion bash                    print the bash completion script\n"
     "\n"
+    "  add and set also take a JSON or YAML body on stdin (a file or a pipe), relative\n"
+    "  to the node addressed:   pcn simplebridge add br1 < br1.yaml\n"
+    "                           echo '{\"fdb\":{\"aging-time\":60}}' | pcn br1 set\n"
     "  ? or --help at any depth lists what can follow, from the schema.\n"
     "  The daemon is at $PCN_URL or --url (default http://127.0.0.1:9000).\n";
 
@@ -231,6 +244,7 @@ class Schema {
     return s;
   }
   const std::string &service() const { return service_; }
+  const lys_module *module() const { return mod_; }
 
  private:
   std::string service_;
@@ -306,6 +320,130 @@ std::string percent_encode(const std::string &v) {
   return out;
 }
 
+
+// ---- a body on stdin ----
+
+// A regular file or a pipe on stdin is a body; a terminal, /dev/null or a
+// closed stdin is not. A pipe is read when data (or its end) comes within
+// 200 ms, so an idle inherited pipe never hangs a command.
+std::string stdin_body() {
+  struct stat st {};
+  if (fstat(STDIN_FILENO, &st) != 0) return "";
+  if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) return "";
+  } else if (!S_ISREG(st.st_mode)) {
+    return "";
+  }
+  std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return "";
+  return text;
+}
+
+json yaml_to_json(const YAML::Node &n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      json o = json::object();
+      for (const auto &kv : n) o[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      return o;
+    }
+    case YAML::NodeType::Sequence: {
+      json a = json::array();
+      for (const auto &e : n) a.push_back(yaml_to_json(e));
+      return a;
+    }
+    case YAML::NodeType::Scalar: return n.Scalar();  // typed later, by the schema
+    default: return nullptr;
+  }
+}
+
+// JSON, or else YAML; an object either way.
+json parse_body(const std::string &text) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) {
+    try {
+      doc = yaml_to_json(YAML::Load(text));
+    } catch (const YAML::Exception &e) {
+      throw UsageError("the body on stdin is neither JSON nor YAML: " + std::string(e.what()));
+    }
+  }
+  if (!doc.is_object()) throw UsageError("the body on stdin must be an object (a JSON object or a YAML map)");
+  return doc;
+}
+
+// Puts `body` (relative to schema node `node` at `xpath`) into the request
+// through libyang, leaf by leaf from their text, so JSON and YAML values are
+// typed by the schema alike and errors name the place.
+void apply_body(Schema &schema, const lysc_node *node, const std::string &xpath, const json &body,
+                const std::string &where) {
+  for (auto &[k, v] : body.items()) {
+    std::string name = strip_prefix(k);
+    const lysc_node *c = schema.child(node, name);
+    if (!c || !(c->flags & LYS_CONFIG_W))
+      throw UsageError("unknown or read-only '" + name + "' in the body at " + where);
+    std::string at = xpath + "/" + name;
+    if (c->nodetype == LYS_CONTAINER) {
+      if (!v.is_object()) throw UsageError("'" + name + "' in the body must be an object");
+      apply_body(schema, c, at, v, where + " " + name);
+    } else if (c->nodetype == LYS_LIST) {
+      if (!v.is_array()) throw UsageError("'" + name + "' in the body must be a list");
+      for (const auto &entry : v) {
+        if (!entry.is_object()) throw UsageError("entries of '" + name + "' must be objects");
+        std::string e = at;
+        json rest = entry;
+        for (const lysc_node *key = lysc_node_child(c); key && lysc_is_key(key); key = key->next) {
+          if (!entry.contains(key->name)) throw UsageError("an entry of '" + name + "' has no " + key->name);
+          const json &kv = entry[key->name];
+          e += "[" + std::string(key->name) + "=" + xpath_key(kv.is_string() ? kv.get<std::string>() : kv.dump()) + "]";
+          rest.erase(key->name);
+        }
+        schema.set(e, nullptr, name);
+        apply_body(schema, c, e, rest, where + " " + name);
+      }
+    } else if (c->nodetype == LYS_LEAFLIST) {
+      for (const auto &item : v.is_array() ? v : json::array({v})) {
+        std::string text = item.is_string() ? item.get<std::string>() : item.dump();
+        schema.set(at + "[.=" + xpath_key(text) + "]", nullptr, name + "=" + text);
+      }
+    } else if (c->nodetype == LYS_LEAF) {
+      if (v.is_structured()) throw UsageError("'" + name + "' in the body must be a single value");
+      std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+      schema.set(at, text.c_str(), name + "=" + text);
+    }
+  }
+}
+
+// An action input value from its text, typed by the input leaf's schema.
+json action_value(const lysc_node_action *action, const std::string &leaf, const std::string &text) {
+  for (const lysc_node *c = action->input.child; c; c = c->next) {
+    if (leaf != c->name) continue;
+    if (!(c->nodetype & (LYS_LEAF | LYS_LEAFLIST))) return text;
+    switch (reinterpret_cast<const lysc_node_leaf *>(c)->type->basetype) {
+      case LY_TYPE_INT8: case LY_TYPE_INT16: case LY_TYPE_INT32:
+      case LY_TYPE_UINT8: case LY_TYPE_UINT16: case LY_TYPE_UINT32: {
+        json n = json::parse(text, nullptr, false);
+        return n.is_number_integer() ? n : json(text);  // the daemon names a bad one
+      }
+      case LY_TYPE_BOOL: return text == "true" ? json(true) : text == "false" ? json(false) : json(text);
+      case LY_TYPE_EMPTY: return json::array({nullptr});
+      default: return text;
+    }
+  }
+  throw UsageError("action " + std::string(action->name) + " has no input '" + leaf + "'");
+}
+
+// ---- completion ----
+
+const char *kBashCompletion =
+    "# bash completion for pcn, generated by `pcn completion bash`; the words\n"
+    "# come from the daemon's schemas and data at completion time.\n"
+    "_pcn() {\n"
+    "  local IFS=$'\\n'\n"
+    "  COMPREPLY=($(pcn __complete \"${COMP_WORDS[@]:1:COMP_CWORD}\" 2>/dev/null))\n"
+    "  [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && compopt -o nospace\n"
+    "}\n"
+    "complete -F _pcn pcn\n";
+
 // k=v arguments onto `base` (an XPath), typed by the schema.
 void apply_args(Schema &schema, const std::string &base, const std::vector<std::string> &args) {
   for (const auto &a : args) {
@@ -316,13 +454,154 @@ void apply_args(Schema &schema, const std::string &base, const std::vector<std::
   }
 }
 
+
+// `pcn __complete <words...> <partial>`: one candidate per line, from the
+// daemon (services, cubes, ports) and the schema (children, verbs, leaves,
+// enum values, actions).
+int complete(std::vector<std::string> w) {
+  std::string partial = w.empty() ? "" : w.back();
+  if (!w.empty()) w.pop_back();
+  std::set<std::string> out;
+  auto emit = [&](const std::string &c) {
+    if (c.rfind(partial, 0) == 0) out.insert(c);
+  };
+  auto all_ports = [&](bool netdevs) {
+    // (Copies: a range-for over a member of a temporary would dangle.)
+    json list = call("GET", "/restconf/data/polycube:cubes")["polycube:cubes"]["cube"];
+    for (const auto &c : list)
+      for (const auto &p : c.value("ports", json::array())) emit(c["name"].get<std::string>() + ":" + p["name"].get<std::string>());
+    if (netdevs) {
+      json devs = call("GET", "/restconf/data/polycube:netdevs")["polycube:netdevs"]["netdev"];
+      for (const auto &n : devs) emit(n["name"]);
+    }
+  };
+  json services = call("GET", "/restconf/data/polycube:services")["polycube:services"]["service"];
+  json cubes = call("GET", "/restconf/data/polycube:cubes")["polycube:cubes"]["cube"];
+  if (w.empty()) {
+    for (const char *f : {"connect", "disconnect", "attach", "detach", "cubes", "services", "netdevs", "topology",
+                          "completion"})
+      emit(f);
+    for (const auto &x : services) emit(x["name"]);
+    for (const auto &c : cubes) emit(c["name"]);
+  } else if (w[0] == "connect" || w[0] == "disconnect") {
+    if (w.size() <= 2) all_ports(false);
+  } else if (w[0] == "attach" || w[0] == "detach") {
+    if (w.size() == 1) {
+      for (const auto &c : cubes)
+        if (!c.contains("ports")) emit(c["name"]);  // transparent cubes have no ports
+    } else if (w.size() == 2) {
+      all_ports(true);
+    } else if (w.size() == 3 && w[0] == "attach") {
+      for (const char *p : {"position=first", "position=last"}) emit(p);
+      for (const auto &c : cubes) {
+        emit("position=before:" + c["name"].get<std::string>());
+        emit("position=after:" + c["name"].get<std::string>());
+      }
+    }
+  } else if (w[0] == "completion") {
+    if (w.size() == 1) emit("bash");
+  } else {
+    bool is_service = false;
+    for (const auto &x : services) is_service |= x["name"] == w[0];
+    std::string service;
+    for (const auto &c : cubes)
+      if (c["name"] == w[0]) service = c["service"];
+    if (is_service) {
+      if (w.size() == 1) {
+        for (const char *v : {"add", "del", "show"}) emit(v);
+      } else if (w.size() == 2 && (w[1] == "del" || w[1] == "show")) {
+        for (const auto &c : cubes)
+          if (c["service"] == w[0]) emit(c["name"]);
+      } else if (w.size() >= 3 && w[1] == "add") {
+        Schema schema(w[0]);
+        service = w[0];
+        const lysc_node *top = schema.top();
+        for (const lysc_node *c = lysc_node_child(top); c; c = c->next)
+          if ((c->nodetype & LYS_LEAF) && (c->flags & LYS_CONFIG_W) && !lysc_is_key(c)) emit(std::string(c->name) + "=");
+      }
+    } else if (!service.empty()) {
+      Schema schema(service);
+      const lysc_node *node = schema.top();
+      bool selected = true, verb_seen = false;
+      std::string rpath = service + ":" + service + "=" + percent_encode(w[0]);
+      for (size_t i = 1; i < w.size(); i++) {
+        if (kVerbs.count(w[i])) {
+          verb_seen = true;
+          continue;
+        }
+        if (verb_seen || w[i].find('=') != std::string::npos) continue;
+        if (!selected) {
+          rpath += "=" + percent_encode(w[i]);
+          selected = true;
+          continue;
+        }
+        const lysc_node *c = schema.child(node, w[i]);
+        if (!c || c->nodetype == LYS_ACTION) return 0;
+        node = c;
+        rpath += "/" + std::string(c->name);
+        selected = c->nodetype != LYS_LIST;
+      }
+      auto leaves = [&](const lysc_node *n) {
+        for (const lysc_node *c = lysc_node_child(n); c; c = c->next)
+          if ((c->nodetype & LYS_LEAF) && (c->flags & LYS_CONFIG_W) && !lysc_is_key(c)) emit(std::string(c->name) + "=");
+      };
+      auto eq = partial.find('=');
+      if (eq != std::string::npos) {  // value of a leaf: enum names, booleans
+        const lysc_node *leaf = schema.child(node, partial.substr(0, eq));
+        if (leaf && (leaf->nodetype & LYS_LEAF)) {
+          const lysc_type *t = reinterpret_cast<const lysc_node_leaf *>(leaf)->type;
+          std::string k = partial.substr(0, eq + 1);
+          if (t->basetype == LY_TYPE_ENUM) {
+            auto *e = reinterpret_cast<const lysc_type_enum *>(t);
+            LY_ARRAY_COUNT_TYPE j;
+            LY_ARRAY_FOR(e->enums, j) emit(k + e->enums[j].name);
+          } else if (t->basetype == LY_TYPE_BOOL) {
+            emit(k + "true");
+            emit(k + "false");
+          }
+        }
+      } else if (verb_seen) {
+        leaves(node);
+      } else if (!selected) {  // entries of the list, and its verbs
+        for (const char *v : {"add", "del", "show"}) emit(v);
+        try {
+          json data = call("GET", "/restconf/data/" + rpath + "?content=config");
+          for (auto &[k, list] : data.items())
+            for (const auto &e : list)
+              if (e.is_object()) {
+                auto keys = keys_of(node);
+                if (!keys.empty() && e.contains(keys[0])) emit(scalar(e[keys[0]]));
+              }
+        } catch (const std::exception &) {  // an empty list is 404
+        }
+      } else {
+        for (const char *v : {"show", "set"}) emit(v);
+        if (w.size() > 1) emit("del");
+        for (const lysc_node *c = lysc_node_child(node); c; c = c->next)
+          if (!lysc_is_key(c) && (c->nodetype & (LYS_CONTAINER | LYS_LIST))) emit(c->name);
+        for (const lysc_node_action *a = lysc_node_actions(node); a;
+             a = reinterpret_cast<const lysc_node_action *>(a->next))
+          emit(a->name);
+      }
+    }
+  }
+  for (const auto &c : out) std::puts(c.c_str());
+  return 0;
+}
+
 int run(const Options &o) {
   const auto &w = o.words;
   if (w.empty()) {
     std::fputs(kUsage, stdout);
     return o.help ? 0 : 2;
   }
-  if (w[0] == "cubes" || w[0] == "services" || w[0] == "netdevs") {
+  if (w[0] == "completion") {
+    if (w.size() != 2 || w[1] != "bash") throw UsageError("usage: pcn completion bash");
+    std::fputs(kBashCompletion, stdout);
+    return 0;
+  }
+  if (w[0] == "__complete") return complete({w.begin() + 1, w.end()});
+  if (w[0] == "cubes" || w[0] == "services" || w[0] == "netdevs" || w[0] == "topology") {
     if (w.size() > 1) throw UsageError("'" + w[0] + "' takes no more words");
     print(call("GET", "/restconf/data/polycube:" + w[0]), o);
     return 0;
@@ -332,8 +611,18 @@ int run(const Options &o) {
     call("POST", "/restconf/operations/polycube:" + w[0], json{{"polycube:input", {{"peer1", w[1]}, {"peer2", w[2]}}}}.dump());
     return 0;
   }
-  if (w[0] == "attach" || w[0] == "detach")
-    throw std::runtime_error(w[0] + " is not served by this version of polycubed yet");
+  if (w[0] == "attach" || w[0] == "detach") {
+    std::string usage = w[0] == "attach" ? "pcn attach <cube> <cube:port|netdev> [position=first|last|before:<c>|after:<c>]"
+                                         : "pcn detach <cube> <cube:port|netdev>";
+    if (w.size() < 3 || w.size() > (w[0] == "attach" ? 4u : 3u)) throw UsageError(w[0] + " needs: " + usage);
+    json in = {{"cube", w[1]}, {"port", w[2]}};
+    if (w.size() == 4) {
+      if (w[3].rfind("position=", 0) != 0) throw UsageError("unexpected '" + w[3] + "' (expected position=...)");
+      in["position"] = w[3].substr(9);
+    }
+    call("POST", "/restconf/operations/polycube:" + w[0], json{{"polycube:input", in}}.dump());
+    return 0;
+  }
 
   json services = call("GET", "/restconf/data/polycube:services")["polycube:services"]["service"];
   std::set<std::string> names;
@@ -357,6 +646,8 @@ int run(const Options &o) {
     if (verb == "add") {
       std::string base = "/" + top + "[name=" + xpath_key(name) + "]";
       schema.set(base, nullptr, name);
+      if (std::string text = stdin_body(); !text.empty())
+        apply_body(schema, list, base, parse_body(text), "pcn " + svc + " add " + name);
       apply_args(schema, base, {w.begin() + 3, w.end()});
       call("POST", "/restconf/data", schema.body());
       return 0;
@@ -403,10 +694,11 @@ int run(const Options &o) {
     if (c->nodetype == LYS_ACTION) {  // pcn br1 fdb flush [k=v ...]
       if (!selected) throw UsageError("name an entry of '" + where + "' before action " + w[i]);
       json input = json::object();
+      auto *action = reinterpret_cast<const lysc_node_action *>(c);
       for (size_t j = i + 1; j < w.size(); j++) {
         auto eq = w[j].find('=');
         if (eq == std::string::npos) throw UsageError("expected key=value after action " + w[i] + ", got '" + w[j] + "'");
-        input[w[j].substr(0, eq)] = w[j].substr(eq + 1);
+        input[w[j].substr(0, eq)] = action_value(action, w[j].substr(0, eq), w[j].substr(eq + 1));
       }
       json out = call("POST", "/restconf/data/" + rpath + "/" + w[i], json{{service + ":input", input}}.dump());
       if (!out.is_null()) print(out, o);
@@ -431,7 +723,10 @@ int run(const Options &o) {
     print(call("GET", "/restconf/data/" + rpath), o);
   } else if (verb == "set") {
     if (!selected) throw UsageError("'" + where + "' is a list: name an entry first");
-    if (rest.empty()) throw UsageError("set needs key=value arguments");
+    std::string text = stdin_body();
+    if (rest.empty() && text.empty()) throw UsageError("set needs key=value arguments (or a body on stdin)");
+    schema.set(xpath, nullptr, where);
+    if (!text.empty()) apply_body(schema, node, xpath, parse_body(text), where);
     apply_args(schema, xpath, rest);
     call("PATCH", cube_path, schema.body());
   } else if (verb == "add") {
@@ -441,6 +736,8 @@ int run(const Options &o) {
       throw UsageError("add needs the " + keys[0] + " of the new entry");
     std::string entry = xpath + "[" + keys[0] + "=" + xpath_key(rest[0]) + "]";
     schema.set(entry, nullptr, rest[0]);
+    if (std::string text = stdin_body(); !text.empty())
+      apply_body(schema, node, entry, parse_body(text), where + " " + rest[0]);
     apply_args(schema, entry, {rest.begin() + 1, rest.end()});
     call("PATCH", cube_path, schema.body());
   } else if (verb == "del") {

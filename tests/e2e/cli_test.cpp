@@ -4,6 +4,8 @@
 // schema.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "daemon_process.h"
 #include "testnet.h"
 
@@ -32,16 +34,24 @@ class Cli : public ::testing::Test {
     EXPECT_TRUE(daemon->stop());
     sh("rm -rf " + state);
   }
-  PcnRun pcn(const std::string &args) {
-    std::string err = "/tmp/" + net.prefix() + "pcn.err";
-    std::string cmd = "PCN_URL=" + daemon->url() + " " PCN_BUILD_DIR "/bin/pcn " + args + " 2>" + err;
+  // stdin is /dev/null unless `input` is given (then a file holds it).
+  PcnRun pcn(const std::string &args, const std::string &input = "") {
+    std::string err = "/tmp/" + net.prefix() + "pcn.err", in = "/tmp/" + net.prefix() + "pcn.in";
+    std::string redirect = " </dev/null";
+    if (!input.empty()) {
+      FILE *f = fopen(in.c_str(), "w");
+      fwrite(input.data(), 1, input.size(), f);
+      fclose(f);
+      redirect = " <" + in;
+    }
+    std::string cmd = "PCN_URL=" + daemon->url() + " " PCN_BUILD_DIR "/bin/pcn " + args + redirect + " 2>" + err;
     PcnRun r;
     r.out = sh_out(cmd + "; echo \"rc=$?\"");
     auto pos = r.out.rfind("rc=");
     r.rc = std::atoi(r.out.c_str() + pos + 3);
     r.out = r.out.substr(0, pos);
     r.err = sh_out("cat " + err);
-    sh("rm -f " + err);
+    sh("rm -f " + err + " " + in);
     return r;
   }
   bool ping(int from, int to) {
@@ -154,6 +164,92 @@ TEST_F(Cli, HelpComesFromTheSchema) {
   PcnRun s = pcn("helloworld ?");
   EXPECT_NE(s.out.find("DROP|SLOWPATH|FORWARD"), std::string::npos) << s.out;
   EXPECT_EQ(pcn("").rc, 2);  // no words: usage, error status
+}
+
+TEST_F(Cli, BodiesOnStdinInJsonOrYaml) {
+  // A YAML body for a new cube, typed by the schema (60 is a uint32, DEBUG an enum).
+  PcnRun r = pcn("simplebridge add br1", "ports:\n  - name: p1\n    peer: " + v[0] + "\n  - name: p2\n    peer: " + v[1] +
+                                             "\nfdb:\n  aging-time: 60\nloglevel: DEBUG\n");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(ping(1, 2));
+  // A JSON body relative to the node addressed, through a real pipe too.
+  r = pcn("br1 fdb set", R"({"aging-time": 90})");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  std::string piped = sh_out("echo '{\"loglevel\":\"WARN\"}' | PCN_URL=" + daemon->url() + " " PCN_BUILD_DIR
+                             "/bin/pcn br1 set; echo rc=$?");
+  EXPECT_NE(piped.find("rc=0"), std::string::npos) << piped;
+  auto shown = nlohmann::json::parse(pcn("br1 show -json").out)["simplebridge:simplebridge"][0];
+  shown["fdb"].erase("entry");  // learned addresses: read-only data, not what we wrote
+  EXPECT_EQ(shown, nlohmann::json::parse(R"({"name":"br1","loglevel":"WARN","fdb":{"aging-time":90},
+      "ports":[{"name":"p1","peer":")" + v[0] + R"("},{"name":"p2","peer":")" + v[1] + R"("}]})"))
+      << shown.dump();
+  // Bad bodies: refused before any request, one line naming the problem.
+  struct Case {
+    std::string args, body, names;
+  } cases[] = {
+      {"br1 fdb set", R"({"aging-time":"soon"})", "soon"},
+      {"br1 set", "fdb: {bogus: 1}\n", "bogus"},
+      {"br1 set", "- just\n- a list\n", "object"},
+      {"br1 set", "{\"fdb\": [", "neither JSON nor YAML"},
+      {"br1 ports add p3", R"({"peer":["x"]})", "single value"},
+  };
+  for (const auto &c : cases) {
+    PcnRun bad = pcn(c.args, c.body);
+    EXPECT_EQ(bad.rc, 2) << c.args << " <<< " << c.body << ": " << bad.err;
+    EXPECT_EQ(bad.err.find('\n'), std::string::npos) << bad.err;  // one line
+    EXPECT_NE(bad.err.find(c.names), std::string::npos) << bad.err;
+  }
+  EXPECT_NE(pcn("br1 show -json").out.find("\"aging-time\": 90"), std::string::npos);
+}
+
+TEST_F(Cli, AttachDetachTopologyAndCompletion) {
+  for (const std::string &cmd :
+       {std::string("simplebridge add br1"), "br1 ports add p1 peer=" + v[0], "br1 ports add p2 peer=" + v[1],
+        std::string("transparenthelloworld add t1 ingress-action=DROP")}) {
+    PcnRun r = pcn(cmd);
+    ASSERT_EQ(r.rc, 0) << "pcn " << cmd << ": " << r.err;
+  }
+  ASSERT_TRUE(ping(1, 2));
+  PcnRun r = pcn("attach t1 br1:p1 position=first");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_FALSE(ping(1, 2));  // t1 drops what enters br1 from h1
+  PcnRun topo = pcn("topology");
+  EXPECT_EQ(topo.rc, 0) << topo.err;
+  EXPECT_NE(topo.out.find("t1    0         first          br1:p1"), std::string::npos) << topo.out;
+  EXPECT_NE(topo.out.find("br1:p1  netdev  " + v[0]), std::string::npos) << topo.out;
+  EXPECT_EQ(pcn("attach t1 br1:p2").rc, 1);        // already attached
+  EXPECT_EQ(pcn("attach t1").rc, 2);               // usage
+  EXPECT_EQ(pcn("attach t1 br1:p2 first").rc, 2);  // position=...
+  PcnRun wrong = pcn("detach t1 br1:p2");
+  EXPECT_EQ(wrong.rc, 1);
+  EXPECT_NE(wrong.err.find("attached to br1:p1"), std::string::npos) << wrong.err;
+  ASSERT_EQ(pcn("detach t1 br1:p1").rc, 0);
+  EXPECT_TRUE(ping(1, 2));
+
+  // Completion answers from the daemon and the schema...
+  auto words = [&](const std::string &args) { return pcn("__complete " + args).out; };
+  EXPECT_NE(words("''").find("simplebridge\n"), std::string::npos);
+  EXPECT_NE(words("''").find("br1\n"), std::string::npos);
+  EXPECT_NE(words("''").find("topology\n"), std::string::npos);
+  EXPECT_EQ(words("br1 ''"), "fdb\nports\nset\nshow\n");
+  EXPECT_EQ(words("br1 ports ''"), "add\ndel\np1\np2\nshow\n");
+  EXPECT_EQ(words("br1 fdb ''"), "del\nentry\nflush\nset\nshow\n");  // entry: read-only, for show
+  EXPECT_EQ(words("br1 set l"), "loglevel=\n");
+  EXPECT_EQ(words("br1 set loglevel=E"), "loglevel=ERR\n");
+  EXPECT_EQ(words("attach ''"), "t1\n");
+  EXPECT_EQ(words("attach t1 br1"), "br1:p1\nbr1:p2\n");
+  EXPECT_EQ(words("simplebridge del ''"), "br1\n");
+  // ...and the generated script drives it in a real bash.
+  PcnRun script = pcn("completion bash");
+  EXPECT_NE(script.out.find("complete -F _pcn pcn"), std::string::npos) << script.out;
+  std::string file = "/tmp/" + net.prefix() + "pcn.bash";
+  FILE *f = fopen(file.c_str(), "w");
+  fwrite(script.out.data(), 1, script.out.size(), f);
+  fclose(f);
+  std::string got = sh_out("PATH=" PCN_BUILD_DIR "/bin:$PATH PCN_URL=" + daemon->url() + " bash -c 'source " + file +
+                           "; COMP_WORDS=(pcn br1 po); COMP_CWORD=2; _pcn; echo \"${COMPREPLY[*]}\"' </dev/null");
+  sh("rm -f " + file);
+  EXPECT_EQ(got, "ports");
 }
 
 }  // namespace
