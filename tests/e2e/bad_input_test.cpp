@@ -195,7 +195,7 @@ TEST_F(BadInput, EveryBadRequestGetsItsErrorAndChangesNothing) {
       {"empty JSON object on POST", "POST", D, "{}", 400, "invalid-value"},
       // Pistache refuses it before the daemon sees the request: plain-text
       // body, so only the status is checked.
-      {"huge body", "POST", D, huge, 413, "too-big", false},
+      {"huge body", "POST", D, huge, 413, "too-big"},
       // Values against the schema.
       {"wrong JSON type for a leaf", "PATCH", B1, sb(R"({"name":"br1","fdb":{"aging-time":"soon"}})"), 400,
        "invalid-value"},
