@@ -231,6 +231,129 @@ nlohmann::json Datastore::parse_action_input(const std::string &module, const st
   return parse_input(nlohmann::json{{module + ":" + module, {root}}}.dump());
 }
 
+namespace {
+
+std::vector<std::string> split_segments(const std::string &path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t slash = path.find('/', start);
+    out.push_back(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+DataError bad_body(const std::string &msg) { return DataError(ErrorCode::kInvalid, msg, "", "invalid-value"); }
+
+std::string strip_module(const std::string &n) { return n.substr(n.find(':') == std::string::npos ? 0 : n.find(':') + 1); }
+
+}  // namespace
+
+bool Datastore::is_action(const std::string &restconf_path) const {
+  std::string schema_path, module;
+  for (const auto &seg : split_segments(restconf_path)) {
+    std::string name = seg.substr(0, seg.find('='));
+    if (auto c = name.find(':'); c != std::string::npos) module = name.substr(0, c);
+    schema_path += "/" + module + ":" + strip_module(name);
+  }
+  const lysc_node *sn = lys_find_path(ctx_, nullptr, schema_path.c_str(), 0);
+  ly_err_clean(ctx_, nullptr);
+  return sn && (sn->nodetype & (LYS_ACTION | LYS_RPC));
+}
+
+nlohmann::json Datastore::wrap(const std::string &restconf_path, const std::string &body, bool child,
+                               std::string *created) const {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded()) throw DataError(ErrorCode::kInvalid, "the body is not JSON", "", "malformed-message");
+  if (!doc.is_object() || doc.size() != 1)
+    throw bad_body("the body must hold exactly one member: the " + std::string(child ? "new child" : "resource"));
+  nlohmann::json root;
+  nlohmann::json *at = nullptr;  // the object of the innermost resource
+  std::string schema_path, module, top_qname;
+  const lysc_node *sn = nullptr;
+  auto segments = split_segments(restconf_path);
+  for (size_t i = 0; i < segments.size(); i++) {
+    const std::string &seg = segments[i];
+    auto eq = seg.find('=');
+    std::string name = seg.substr(0, eq);
+    if (auto c = name.find(':'); c != std::string::npos) module = name.substr(0, c);
+    std::string local = strip_module(name);
+    schema_path += "/" + module + ":" + local;
+    sn = lys_find_path(ctx_, nullptr, schema_path.c_str(), 0);
+    ly_err_clean(ctx_, nullptr);
+    if (!sn) throw DataError(ErrorCode::kNotFound, "no schema node " + schema_path, schema_path, "invalid-value");
+    bool last = i + 1 == segments.size();
+    if (last && !child) break;  // the body stands for this node
+    if (sn->nodetype == LYS_LIST && eq == std::string::npos)
+      throw bad_body("name the entry of list '" + local + "' in the URL (" + local + "=<key>)");
+    nlohmann::json node = nlohmann::json::object();
+    if (eq != std::string::npos) {
+      std::string keys = seg.substr(eq + 1);
+      size_t kstart = 0;
+      for (const lysc_node *k = lysc_node_child(sn); k && (k->flags & LYS_KEY); k = k->next) {
+        size_t comma = keys.find(',', kstart);
+        node[k->name] = percent_decode(keys.substr(kstart, comma == std::string::npos ? std::string::npos : comma - kstart));
+        kstart = comma == std::string::npos ? keys.size() : comma + 1;
+      }
+    }
+    std::string member = at ? local : module + ":" + local;
+    nlohmann::json &slot = at ? (*at)[member] : root[member];
+    if (eq != std::string::npos || sn->nodetype == LYS_LIST) {
+      slot = nlohmann::json::array({node});
+      at = &slot[0];
+    } else {
+      slot = node;
+      at = &slot;
+    }
+  }
+  // The body's member: the resource itself (PUT/PATCH) or a new child (POST).
+  const std::string qname = doc.begin().key();
+  nlohmann::json &value = doc.begin().value();
+  std::string body_module = qname.find(':') == std::string::npos ? "" : qname.substr(0, qname.find(':'));
+  std::string body_local = strip_module(qname);
+  if (body_module.empty()) throw bad_body("the body's member '" + qname + "' needs its module prefix (RFC 7951)");
+  std::string target_path = child ? schema_path + "/" + body_module + ":" + body_local : schema_path;
+  const lysc_node *target = lys_find_path(ctx_, nullptr, target_path.c_str(), 0);
+  ly_err_clean(ctx_, nullptr);
+  if (!child && sn && (body_local != sn->name || body_module != sn->module->name)) target = nullptr;
+  if (!target || (!child && target != sn))
+    throw bad_body("the body names '" + qname + "', not " + (child ? "a child of this resource" : "this resource"));
+  std::string seg_of_target = child ? "" : segments.back();
+  if (target->nodetype == LYS_LIST) {
+    if (!value.is_array() || value.size() != 1 || !value[0].is_object())
+      throw bad_body("'" + qname + "' must be a list of exactly one entry");
+    nlohmann::json &entry = value[0];
+    std::string keys_in_url = seg_of_target.find('=') == std::string::npos ? "" : seg_of_target.substr(seg_of_target.find('=') + 1);
+    std::string made_keys;
+    size_t kstart = 0;
+    for (const lysc_node *k = lysc_node_child(target); k && (k->flags & LYS_KEY); k = k->next) {
+      if (!child) {
+        if (keys_in_url.empty()) throw bad_body("name the entry in the URL (" + std::string(k->name) + ")");
+        size_t comma = keys_in_url.find(',', kstart);
+        std::string want = percent_decode(keys_in_url.substr(kstart, comma == std::string::npos ? std::string::npos : comma - kstart));
+        kstart = comma == std::string::npos ? keys_in_url.size() : comma + 1;
+        if (entry.contains(k->name) && entry[k->name] != want && entry[k->name].dump() != want)
+          throw bad_body("key " + std::string(k->name) + " in the body (" + entry[k->name].dump() +
+                         ") differs from the URL (" + want + ")");
+        if (!entry.contains(k->name)) entry[k->name] = want;
+      } else if (!entry.contains(k->name)) {
+        throw bad_body("the new entry of '" + qname + "' needs its key " + std::string(k->name));
+      }
+      const auto &kv = entry[k->name];
+      made_keys += (made_keys.empty() ? "" : ",") + percent_encode(kv.is_string() ? kv.get<std::string>() : kv.dump());
+    }
+    if (created) *created = restconf_path + (child ? "/" + body_local + "=" + made_keys : "");
+  } else if (created) {
+    *created = restconf_path + (child ? "/" + body_local : "");
+  }
+  std::string member = at ? body_local : body_module + ":" + body_local;
+  if (at) (*at)[member] = value;
+  else root[member] = value;
+  return root;
+}
+
 std::string Datastore::candidate(const Transaction &txn) const {
   lyd_node *first = txn.candidate_;
   if (first)

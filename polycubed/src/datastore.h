@@ -104,6 +104,16 @@ class Datastore {
   // e.g. "fdb/flush" or "chain=INGRESS/append") of cube `name`.
   nlohmann::json parse_action_input(const std::string &module, const std::string &name, const std::string &path,
                                     const nlohmann::json &input) const;
+  // A RESTCONF body for the resource at `restconf_path` (below the root) as
+  // an edit from the root: `{"m:ports":[{"name":"p1",...}]}` at
+  // "m:m=br1/ports=p1" becomes `{"m:m":[{"name":"br1","ports":[{...}]}]}`.
+  // `child`: the body names a new child of that resource (POST) rather than
+  // the resource itself (PUT, PATCH). Keys in the body must match the URL.
+  // `created` receives the RESTCONF path of what the body names.
+  nlohmann::json wrap(const std::string &restconf_path, const std::string &body, bool child,
+                      std::string *created = nullptr) const;
+  // Is the last node of `restconf_path` a YANG action?
+  bool is_action(const std::string &restconf_path) const;
   // Makes the candidate the running tree.
   void commit(Transaction &&txn);
 

@@ -103,10 +103,24 @@ void Reconciler::merge(const std::string &json) {
   apply(ds_.merge(json));
 }
 
-bool Reconciler::replace(const std::string &module, const std::string &name, const std::string &xpath,
-                         const std::string &json) {
+bool Reconciler::exists_at(const std::string &xpath) const {
   std::lock_guard<std::mutex> lock(mu_);
-  bool existed = !current(module, name).is_null();
+  try {
+    ds_.get(xpath);
+    return true;
+  } catch (const DataError &) {
+    return false;
+  }
+}
+
+bool Reconciler::replace(const std::string &xpath, const std::string &json) {
+  std::lock_guard<std::mutex> lock(mu_);
+  bool existed = true;
+  try {
+    ds_.get(xpath);
+  } catch (const DataError &) {
+    existed = false;
+  }
   apply(ds_.replace(xpath, json));
   return !existed;
 }

@@ -28,9 +28,21 @@ class Reconciler {
 
   // PATCH / POST: merge RFC 7951 JSON into the configuration.
   void merge(const std::string &json);
-  // PUT: replace the configuration of cube `name` (at `xpath`) by `json`;
-  // returns whether it created the cube.
-  bool replace(const std::string &module, const std::string &name, const std::string &xpath, const std::string &json);
+  // PUT: replace the configuration at `xpath` by `json` (an edit from the
+  // root); returns whether it created it.
+  bool replace(const std::string &xpath, const std::string &json);
+  // Is there configuration at `xpath`?
+  bool exists_at(const std::string &xpath) const;
+  // A RESTCONF body as an edit from the root (see Datastore::wrap).
+  nlohmann::json wrap(const std::string &restconf_path, const std::string &body, bool child,
+                      std::string *created = nullptr) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ds_.wrap(restconf_path, body, child, created);
+  }
+  bool is_action(const std::string &restconf_path) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ds_.is_action(restconf_path);
+  }
   // DELETE of one cube, e.g. "/helloworld:helloworld[name='hw1']".
   void remove(const std::string &xpath) { remove(std::vector<std::string>{xpath}); }
   // Several nodes in one write (e.g. both peer leaves of a link).

@@ -96,62 +96,6 @@ HttpReply post_action(Reconciler &rc, const std::string &path, const std::string
 
 HttpReply route(Reconciler &rc, const std::string &method, const std::string &resource, const std::string &body);
 
-// PUT <module>:<list>=<name> with {"<module>:<list>":[{"name":<name>,...}]}:
-// replaces the cube's configuration (201 when it creates it, 204 else).
-HttpReply put(Reconciler &rc, const std::string &path, const std::string &xpath, const std::string &body) {
-  auto eq = path.find('='), colon = path.find(':');
-  if (path.empty() || path.find('/') != std::string::npos || eq == std::string::npos || colon == std::string::npos ||
-      colon > eq)
-    return error_reply(405, "operation-not-supported", "PUT replaces one cube: " + std::string(kDataRoot) +
-                                                           "/<module>:<module>=<name>");
-  std::string module = path.substr(0, colon), name = percent_decode(path.substr(eq + 1));
-  if (path.substr(colon + 1, eq - colon - 1) != module)
-    return error_reply(405, "operation-not-supported", "PUT replaces one cube: <module>:<module>=<name>");
-  auto doc = nlohmann::json::parse(body, nullptr, false);
-  std::string qname = module + ":" + module;
-  if (doc.is_discarded()) return error_reply(400, "malformed-message", "the body is not JSON");
-  if (!doc.is_object() || doc.size() != 1 || !doc.contains(qname) || !doc[qname].is_array() || doc[qname].size() != 1 ||
-      !doc[qname][0].is_object())
-    return error_reply(400, "invalid-value", "PUT body must be {\"" + qname + "\":[{...one instance...}]}");
-  const auto &inst = doc[qname][0];
-  if (inst.contains("name") && inst["name"] != name)
-    return error_reply(400, "invalid-value", "key in the body (" + inst["name"].dump() + ") differs from the URL (" + name + ")");
-  if (!inst.contains("name")) doc[qname][0]["name"] = name;
-  bool created = rc.replace(module, name, xpath, doc.dump());
-  HttpReply r{created ? 201 : 204, ""};
-  if (created) r.location = std::string(kDataRoot) + "/" + path;
-  return r;
-}
-
-// PATCH <module>:<module>=<name>: the body may only describe that cube, and
-// the cube must exist (RFC 8040 4.6.1: PATCH never creates its target).
-// Without this check the body was merged at the root whatever the URL said,
-// so PATCH .../simplebridge=br1 could change br2, or create a new cube.
-// nullopt: go ahead and merge `body` (the key filled in when the body
-// leaves it out, as PUT does).
-std::optional<HttpReply> check_cube_patch(Reconciler &rc, const std::string &path, std::string &body) {
-  auto eq = path.find('='), colon = path.find(':');
-  if (eq == std::string::npos || colon == std::string::npos || colon > eq) return std::nullopt;
-  std::string module = path.substr(0, colon), name = percent_decode(path.substr(eq + 1));
-  std::string qname = module + ":" + path.substr(colon + 1, eq - colon - 1);
-  auto doc = nlohmann::json::parse(body, nullptr, false);
-  if (doc.is_discarded()) return std::nullopt;  // the merge reports the syntax error
-  if (!doc.is_object() || doc.size() != 1 || !doc.contains(qname) || !doc[qname].is_array() || doc[qname].size() != 1 ||
-      !doc[qname][0].is_object())
-    return error_reply(400, "invalid-value", "PATCH at " + path + " takes {\"" + qname + "\":[{...that instance...}]}");
-  const auto &inst = doc[qname][0];
-  if (inst.contains("name") && inst["name"] != name)
-    return error_reply(400, "invalid-value",
-                       "key in the body (" + inst["name"].dump() + ") differs from the URL (" + name + ")");
-  if (!rc.exists(module, name))
-    return error_reply(404, "invalid-value", "no cube " + name + " in " + module,
-                       "/" + qname + "[name='" + name + "']");
-  if (!inst.contains("name")) {
-    doc[qname][0]["name"] = name;
-    body = doc.dump();
-  }
-  return std::nullopt;
-}
 }  // namespace
 
 HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::string &resource,
@@ -227,8 +171,15 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
   std::string path = resource.size() > root.size() + 1 ? resource.substr(root.size() + 1) : "";
   while (!path.empty() && path.back() == '/') path.pop_back();
   try {
-    if (method == "POST" && !path.empty()) return post_action(rc, path, body);
-    std::string xpath = path.empty() ? "" : rc.xpath(path);
+    if (method == "POST" && !path.empty() && rc.is_action(path)) return post_action(rc, path, body);
+    std::string xpath;
+    try {
+      xpath = path.empty() ? "" : rc.xpath(path);
+    } catch (const DataError &e) {
+      // POST to a name the schema does not have: no such action or resource.
+      if (method == "POST") return error_reply(404, "invalid-value", "no action or resource /" + path);
+      throw;
+    }
     if (method == "GET") {
       std::string answer = rc.get(xpath, params.nonconfig_only ? Reconciler::Content::kNonconfig
                                          : config_only        ? Reconciler::Content::kConfig
@@ -236,39 +187,31 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
       if (params.depth == 0 && params.fields.empty()) return {200, answer};
       return {200, shape(nlohmann::json::parse(answer), params).dump()};
     }
-    if (method == "PUT") return put(rc, path, xpath, body);
     if (method == "DELETE") {
       if (xpath.empty()) return error_reply(405, "operation-not-supported", "DELETE needs a data path");
       rc.remove(xpath);
       return {204, ""};
     }
-    if (method == "POST" || method == "PATCH") {
-      if (!xpath.empty() && method == "POST")
-        return error_reply(405, "operation-not-supported", "POST is served at " + root + " in this version");
-      if (!xpath.empty() && xpath.find('/', 1) != std::string::npos)
-        return error_reply(405, "operation-not-supported",
-                           "PATCH is served at " + root + " and at a cube in this version");
-      // An empty body would parse as an empty edit: a "201 Created" that
-      // created nothing.
-      if (body.find_first_not_of(" \t\r\n") == std::string::npos)
-        return error_reply(400, "malformed-message", method + " needs a body");
-      if (nlohmann::json::parse(body, nullptr, false).is_discarded())
-        return error_reply(400, "malformed-message", "the body is not JSON");
+    if (method != "POST" && method != "PATCH" && method != "PUT")
+      return error_reply(405, "operation-not-supported", "method " + method + " not allowed");
+    // An empty body would parse as an empty edit: a "201 Created" that
+    // created nothing.
+    if (body.find_first_not_of(" \t\r\n") == std::string::npos)
+      return error_reply(400, "malformed-message", method + " needs a body");
+    if (nlohmann::json::parse(body, nullptr, false).is_discarded())
+      return error_reply(400, "malformed-message", "the body is not JSON");
+    if (path.empty()) {  // the datastore root: cubes of any service
+      if (method == "PUT")
+        return error_reply(405, "operation-not-supported", "PUT replaces one resource; name it in the URL");
       if (method == "POST") {
-        auto doc = nlohmann::json::parse(body, nullptr, false);
+        auto doc = nlohmann::json::parse(body);
         if (doc.is_object() && doc.empty()) return error_reply(400, "invalid-value", "POST needs the resource to create");
-      }
-      std::string cube_edit;  // PATCH at a cube: the body, with the key the URL gives
-      if (method == "PATCH" && !xpath.empty()) {
-        cube_edit = body;
-        if (auto refused = check_cube_patch(rc, path, cube_edit)) return *refused;
-      }
-      if (method == "POST")
         for (const auto &[module, name] : instances_in(body))
           if (rc.exists(module, name))
             return error_reply(409, "data-exists", "cube " + name + " already exists",
                                "/" + module + ":" + module + "[name='" + name + "']");
-      rc.merge(cube_edit.empty() ? body : cube_edit);
+      }
+      rc.merge(body);
       if (method == "PATCH") return {204, ""};
       HttpReply created{201, ""};
       auto made = instances_in(body);
@@ -276,7 +219,28 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
         created.location = root + "/" + made[0].first + ":" + made[0].first + "=" + percent_encode(made[0].second);
       return created;
     }
-    return error_reply(405, "operation-not-supported", "method " + method + " not allowed");
+    // A resource below the root (RFC 8040 4.4-4.6): PATCH merges into it
+    // (it must exist), PUT replaces or creates it, POST creates a child of
+    // it. The body becomes an edit from the root, keys checked against the URL.
+    std::string made;
+    nlohmann::json edit = rc.wrap(path, body, method == "POST", &made);
+    if (method == "PATCH") {
+      if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
+      rc.merge(edit.dump());
+      return {204, ""};
+    }
+    if (method == "PUT") {
+      HttpReply r{rc.replace(xpath, edit.dump()) ? 201 : 204, ""};
+      if (r.status == 201) r.location = root + "/" + path;
+      return r;
+    }
+    if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
+    if (rc.exists_at(rc.xpath(made)))
+      return error_reply(409, "data-exists", "/" + made + " already exists", rc.xpath(made));
+    rc.merge(edit.dump());
+    HttpReply created{201, ""};
+    created.location = root + "/" + made;
+    return created;
   } catch (const DataError &e) {
     return error_reply(status_of(e.code()), e.tag(), e.what(), e.path());
   } catch (const Error &e) {

@@ -376,7 +376,18 @@ TEST_F(Restconf, PutDepthFieldsYangLibraryAndLogLevels) {
                 R"("}]}]})");
   EXPECT_FALSE(ping());
   EXPECT_EQ(rest("PUT", cube, R"({"simplebridge:simplebridge":[{"name":"other"}]})").status, 400);
-  EXPECT_EQ(rest("PUT", cube + "/ports=p1", R"({"simplebridge:ports":[{"name":"p1"}]})").status, 405);
+  // Below a cube too (RFC 8040 4.4-4.6): POST a child, PUT and PATCH a node.
+  r = rest("POST", cube, R"({"simplebridge:ports":[{"name":"p2","peer":")" + vb + R"("}]})");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(ping());
+  EXPECT_EQ(rest("PUT", cube + "/ports=p2", R"({"simplebridge:ports":[{"name":"p2"}]})").status, 204);  // peer gone
+  EXPECT_FALSE(ping());
+  EXPECT_EQ(rest("PATCH", cube + "/ports=p2", R"({"simplebridge:ports":[{"peer":")" + vb + R"("}]})").status, 204);
+  EXPECT_TRUE(ping());
+  EXPECT_EQ(rest("PUT", cube + "/fdb", R"({"simplebridge:fdb":{"aging-time":33}})").status, 204);  // non-presence: always there
+  EXPECT_EQ(rest("GET", cube + "/fdb/aging-time").body, R"({"simplebridge:aging-time":33})");
+  EXPECT_EQ(rest("DELETE", cube + "/ports=p2").status, 204);
+  EXPECT_EQ(rest("DELETE", cube + "/fdb").status, 204);
   // depth and fields shape the answer; keys stay.
   EXPECT_EQ(rest("GET", cube + "?depth=1").body, R"({"simplebridge:simplebridge":[{"name":"sb1"}]})");
   EXPECT_EQ(rest("GET", cube + "?content=config&fields=ports(peer)").body,
