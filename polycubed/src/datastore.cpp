@@ -94,25 +94,7 @@ std::string Datastore::load_module(const std::string &yang) {
   return mod->name;
 }
 
-Transaction Datastore::merge(const std::string &json) const {
-  lyd_node *edit = nullptr;
-  // Strict: unknown leaves are errors. No state: config false is not writable.
-  // Types, ranges and patterns are checked while parsing; the whole tree is
-  // validated after the merge (mandatory, leafref, unique, max-elements).
-  if (lyd_parse_data_mem(ctx_, json.c_str(), LYD_JSON, LYD_PARSE_STRICT | LYD_PARSE_ONLY | LYD_PARSE_NO_STATE, 0,
-                         &edit) != LY_SUCCESS)
-    throw last_error("invalid data", ErrorCode::kInvalid);
-  lyd_node *candidate = nullptr;
-  if (running_ && lyd_dup_siblings(running_, nullptr, LYD_DUP_RECURSIVE, &candidate) != LY_SUCCESS) {
-    lyd_free_all(edit);
-    throw last_error("copy of the running tree", ErrorCode::kKernel);
-  }
-  if (lyd_merge_siblings(&candidate, edit, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
-    lyd_free_all(candidate);
-    throw last_error("merge", ErrorCode::kInvalid);
-  }
-  return finish(candidate);
-}
+Transaction Datastore::merge(const std::string &json) const { return replace("", json); }
 
 Transaction Datastore::remove(const std::vector<std::string> &xpaths) const {
   lyd_node *candidate = nullptr;
@@ -141,6 +123,9 @@ Transaction Datastore::remove(const std::vector<std::string> &xpaths) const {
 
 Transaction Datastore::replace(const std::string &xpath, const std::string &json) const {
   lyd_node *edit = nullptr;
+  // Strict: unknown leaves are errors. No state: config false is not writable.
+  // Types, ranges and patterns are checked while parsing; the whole tree is
+  // validated after the merge (mandatory, leafref, unique, max-elements).
   if (lyd_parse_data_mem(ctx_, json.c_str(), LYD_JSON, LYD_PARSE_STRICT | LYD_PARSE_ONLY | LYD_PARSE_NO_STATE, 0,
                          &edit) != LY_SUCCESS)
     throw last_error("invalid data", ErrorCode::kInvalid);
@@ -149,8 +134,8 @@ Transaction Datastore::replace(const std::string &xpath, const std::string &json
     lyd_free_all(edit);
     throw last_error("copy of the running tree", ErrorCode::kKernel);
   }
-  lyd_node *target = nullptr;
-  if (candidate && lyd_find_path(candidate, xpath.c_str(), 0, &target) == LY_SUCCESS && target) {
+  lyd_node *target = nullptr;  // what PUT replaces; a merge (PATCH, POST) replaces nothing
+  if (!xpath.empty() && candidate && lyd_find_path(candidate, xpath.c_str(), 0, &target) == LY_SUCCESS && target) {
     if (target == candidate) candidate = candidate->next ? candidate->next : nullptr;
     lyd_free_tree(target);
     if (candidate)
