@@ -437,4 +437,32 @@ TEST_F(Restconf, PutDepthFieldsYangLibraryAndLogLevels) {
   EXPECT_EQ(rest("PATCH", cube, R"({"simplebridge:simplebridge":[{"name":"sb1","loglevel":"LOUD"}]})").status, 400);
 }
 
+// --log-format json: every line the daemon logs is one JSON object.
+TEST(DaemonLogs, JsonFormatIsOneObjectPerLine) {
+  std::string dir = "/tmp/pcn-jsonlog-" + std::to_string(getpid());
+  std::string err = dir + ".err";
+  int rc = std::system(("mkdir -p " + dir + " && timeout --preserve-status -s TERM 2 " PCN_BUILD_DIR "/bin/polycubed --port 0 --state-dir " +
+                        dir + " --log-format json --log-level debug >/dev/null 2>" + err)
+                           .c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 0) << "polycubed should exit cleanly on SIGTERM";
+  FILE *f = fopen(err.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  char line[4096];
+  int lines = 0;
+  bool listening = false;
+  while (fgets(line, sizeof line, f)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    for (const char *k : {"time", "level", "logger", "msg"}) EXPECT_TRUE(j.contains(k)) << k << " in " << line;
+    listening |= j.value("msg", "").find("listening on") != std::string::npos;
+    lines++;
+  }
+  fclose(f);
+  EXPECT_GE(lines, 3);
+  EXPECT_TRUE(listening);
+  std::system(("rm -rf " + dir + " " + err).c_str());
+  // A format it does not know is refused before anything starts.
+  EXPECT_EQ(WEXITSTATUS(std::system(PCN_BUILD_DIR "/bin/polycubed --log-format xml 2>/dev/null")), 2);
+}
+
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "errors.h"
 #include "helloworld.h"
 #include "polycube/runtime.h"
@@ -206,6 +208,26 @@ TEST_F(RuntimeModel, ManyCubes) {
   for (int i = 0; i < 300; i += 2) rt->delete_cube("hw" + std::to_string(i));
   EXPECT_EQ(rt->cubes().size(), 150u);
   EXPECT_EQ(rt->create<HelloWorld>("again")->slot(), 0u);  // freed slots are reused
+}
+
+}  // namespace
+
+namespace {
+
+// The polycube-base `loglevel` leaf lands here: each cube has its own
+// logger (the daemon's sinks), whose level is the cube's alone.
+TEST_F(RuntimeModel, EachCubeHasItsOwnLogLevel) {
+  auto a = rt->create<HelloWorld>("loga", Mode::kTc);
+  auto b = rt->create<HelloWorld>("logb", Mode::kTc);
+  EXPECT_EQ(a->log().name(), "loga");
+  EXPECT_EQ(a->log().level(), spdlog::level::info);
+  a->set_log_level("DEBUG");
+  b->set_log_level("err");
+  EXPECT_EQ(a->log().level(), spdlog::level::debug);
+  EXPECT_EQ(b->log().level(), spdlog::level::err);
+  EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::info);  // the daemon's own is untouched
+  EXPECT_THROW(a->set_log_level("LOUD"), Error);
+  EXPECT_EQ(a->log().level(), spdlog::level::debug);
 }
 
 }  // namespace
