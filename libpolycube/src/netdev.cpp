@@ -5,7 +5,11 @@
 #include <net/if.h>
 
 #include <bpf/bpf.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <cerrno>
 #include <string>
@@ -29,6 +33,17 @@ uint32_t netdev_ifindex(const std::string &name) {
   unsigned idx = if_nametoindex(name.c_str());
   if (idx == 0)
     throw Error(ErrorCode::kNotFound, "unknown netdev '" + name + "'");
+  return idx;
+}
+
+uint32_t usable_netdev_ifindex(const std::string &name) {
+  uint32_t idx = netdev_ifindex(name);
+  struct ifreq ifr {};
+  std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name.c_str());
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  bool loopback = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_LOOPBACK);
+  if (fd >= 0) close(fd);
+  if (loopback) throw Error(ErrorCode::kInvalid, "netdev '" + name + "' is the loopback device; it cannot be a port peer or an attachment point");
   return idx;
 }
 

@@ -463,7 +463,7 @@ void Runtime::apply_peer(Cube &cube, Port &port, const std::string &peer) {
   } else {
     np.kind = Peer::kNetdev;
     np.netdev = peer;
-    np.ifindex = netdev_ifindex(peer);
+    np.ifindex = usable_netdev_ifindex(peer);
     netdev_claim(np.ifindex, cube.mode(), cube.name() + ":" + port.name,
                  write_ingress_chain(port.transparent, entry_target(cube, port)));
   }
@@ -551,7 +551,7 @@ void Runtime::attach(const std::string &tcube, const std::string &where, const s
     }
     return;
   }
-  uint32_t ifindex = netdev_ifindex(where);
+  uint32_t ifindex = usable_netdev_ifindex(where);
   auto it = netdevs_.find(ifindex);
   if (it != netdevs_.end() && !it->second.owner.empty())
     throw Error(ErrorCode::kInUse, "netdev " + where + " is the peer of " + it->second.owner +

@@ -98,8 +98,7 @@ bool flat_object(const json &v) {
 void print_human(const json &v, int indent);
 
 // A list of flat objects as a table; anything else as indented key: value.
-void print_table(const json &rows, int indent) {
-  std::vector<std::string> cols;
+void print_table(const json &rows, int indent, std::vector<std::string> cols = {}) {
   for (const auto &r : rows)
     for (auto &[k, x] : r.items())
       if (std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
@@ -603,7 +602,29 @@ int run(const Options &o) {
   if (w[0] == "__complete") return complete({w.begin() + 1, w.end()});
   if (w[0] == "cubes" || w[0] == "services" || w[0] == "netdevs" || w[0] == "topology") {
     if (w.size() > 1) throw UsageError("'" + w[0] + "' takes no more words");
-    print(call("GET", "/restconf/data/polycube:" + w[0]), o);
+    json data = call("GET", "/restconf/data/polycube:" + w[0]);
+    if (w[0] == "cubes" && o.format == "human") {
+      // One row a cube, like `kubectl get`: ports with their peers and
+      // stacks, micro-blocks with their kernel program ids.
+      json rows = json::array();
+      for (const auto &c : data["polycube:cubes"]["cube"]) {
+        std::string ports, blocks;
+        for (const auto &p : c.value("ports", json::array())) {
+          std::string one = p["name"].get<std::string>() + (p.contains("peer") ? "->" + p["peer"].get<std::string>() : "");
+          std::string stack;
+          for (const auto &t : p.value("transparent-cubes", json::array())) stack += (stack.empty() ? "" : ",") + t.get<std::string>();
+          ports += (ports.empty() ? "" : " ") + one + (stack.empty() ? "" : "[" + stack + "]");
+        }
+        if (c.contains("attached-to")) ports = "@" + c["attached-to"].get<std::string>();
+        for (const auto &b : c["blocks"])
+          blocks += (blocks.empty() ? "" : " ") + b["name"].get<std::string>() + "#" + std::to_string(b["prog-id"].get<uint32_t>());
+        rows.push_back({{"name", c["name"]}, {"service", c["service"]}, {"type", c["type"]}, {"ports", ports}, {"blocks", blocks}});
+      }
+      if (rows.empty()) std::puts("no cubes");
+      else print_table(rows, 0, {"name", "service", "type", "ports", "blocks"});
+      return 0;
+    }
+    print(data, o);
     return 0;
   }
   if (w[0] == "connect" || w[0] == "disconnect") {

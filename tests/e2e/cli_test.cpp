@@ -101,6 +101,8 @@ TEST_F(Cli, QuickstartTopologyWithPcnOnly) {
   PcnRun cubes = pcn("cubes");
   EXPECT_NE(cubes.out.find("sb_main"), std::string::npos) << cubes.out;
   EXPECT_NE(cubes.out.find("hw_main"), std::string::npos) << cubes.out;
+  EXPECT_EQ(cubes.out.rfind("NAME  SERVICE       TYPE  PORTS", 0), 0u) << cubes.out;  // one row a cube
+  EXPECT_NE(cubes.out.find("p3->hw1:in"), std::string::npos) << cubes.out;
 
   EXPECT_EQ(pcn("hw1 set action=DROP").rc, 0);
   EXPECT_FALSE(ping(1, 3));

@@ -465,4 +465,32 @@ TEST(DaemonLogs, JsonFormatIsOneObjectPerLine) {
   EXPECT_EQ(WEXITSTATUS(std::system(PCN_BUILD_DIR "/bin/polycubed --log-format xml 2>/dev/null")), 2);
 }
 
+// The loopback device is never a port peer nor an attachment point: hooking
+// it would capture the host's local traffic, the daemon's API included. The
+// daemon runs in a namespace of the test's, so the `lo` tried is the test's.
+TEST(Loopback, IsNeverAPeerNorAnAttachmentPoint) {
+  TestNet net;
+  std::string ns = net.add_ns("lo");
+  std::string dir = "/tmp/" + net.prefix() + "lostate", log = dir + ".log";
+  sh("mkdir -p " + dir);
+  sh("ip netns exec " + ns + " timeout --preserve-status -s TERM 20 " PCN_BUILD_DIR
+     "/bin/polycubed --port 9000 --state-dir " + dir + " >" + log + " 2>&1 &");
+  for (int i = 0; i < 100 && sh_out("grep -c listening " + log + " 2>/dev/null") != "1"; i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto pcn = [&](const std::string &args) {
+    return sh_out("ip netns exec " + ns + " " PCN_BUILD_DIR "/bin/pcn " + args + " </dev/null 2>&1; echo rc=$?");
+  };
+  EXPECT_NE(pcn("simplebridge add b1").find("rc=0"), std::string::npos);
+  std::string r = pcn("b1 ports add p1 peer=lo");
+  EXPECT_NE(r.find("loopback"), std::string::npos) << r;
+  EXPECT_NE(r.find("rc=1"), std::string::npos) << r;
+  EXPECT_NE(pcn("transparenthelloworld add t1").find("rc=0"), std::string::npos);
+  r = pcn("attach t1 lo");
+  EXPECT_NE(r.find("loopback"), std::string::npos) << r;
+  EXPECT_EQ(sh_out("ip netns exec " + ns + " tc qdisc show dev lo | grep -c clsact"), "0");
+  EXPECT_NE(pcn("b1 show -json").find("\"name\": \"b1\"\n    }"), std::string::npos);  // no port was added
+  EXPECT_EQ(net.in("lo", "ping -c 1 -W 1 -q 127.0.0.1 >/dev/null"), 0);
+  sh("ip netns pids " + ns + " | xargs -r kill -TERM; sleep 0.5; rm -rf " + dir + " " + log);
+}
+
 }  // namespace

@@ -9,6 +9,10 @@ namespace polycube {
 
 // ifindex of a netdev in the daemon's namespace; throws kNotFound.
 uint32_t netdev_ifindex(const std::string &name);
+// netdev_ifindex() of a netdev a cube may take over (port peer or
+// attachment): the loopback device is refused (kInvalid), since hooking it
+// would capture the host's local traffic, the daemon's own API included.
+uint32_t usable_netdev_ifindex(const std::string &name);
 std::string netdev_name(uint32_t ifindex);
 
 // TC: attaches `prog_fd` as a direct-action filter on ingress or egress,
