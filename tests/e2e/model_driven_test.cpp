@@ -38,8 +38,10 @@ class ModelDriven : public ::testing::Test {
     rc.reset();
     rt.reset();
   }
+  // Any reply of three: right after a failed ping the neighbour entry may
+  // still be resolving.
   bool ping(int from, int to) {
-    return net.in("h" + std::to_string(from), "ping -c 1 -W 1 -q 10.22.0." + std::to_string(to) + " >/dev/null") == 0;
+    return net.in("h" + std::to_string(from), "ping -c 3 -i 0.2 -W 1 -q 10.22.0." + std::to_string(to) + " >/dev/null") == 0;
   }
   // What the kernel side holds: cubes, their ports and peers.
   std::string kernel_state() {
