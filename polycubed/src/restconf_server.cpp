@@ -101,7 +101,17 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &re
 HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::string &resource,
                           const std::string &body) {
   g_requests++;
-  HttpReply r = route(rc, method, resource, body);
+  // Every refusal, from any layer, becomes one RFC 8040 error body.
+  HttpReply r;
+  try {
+    r = route(rc, method, resource, body);
+  } catch (const DataError &e) {
+    r = error_reply(status_of(e.code()), e.tag(), e.what(), e.path());
+  } catch (const Error &e) {
+    r = error_reply(status_of(e.code()), tag_of(e.code()), e.what());
+  } catch (const std::exception &e) {
+    r = error_reply(500, "operation-failed", e.what());
+  }
   if (r.status >= 400) g_errors++;
   return r;
 }
@@ -115,12 +125,7 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
     resource = target.substr(0, q);
     query = target.substr(q + 1);
   }
-  QueryParams params;
-  try {
-    params = QueryParams::parse(query);
-  } catch (const DataError &e) {
-    return error_reply(400, e.tag(), e.what());
-  }
+  QueryParams params = QueryParams::parse(query);
   if (!query.empty() && method != "GET")
     return error_reply(400, "invalid-value", "query parameters apply to GET only");
   bool config_only = params.config_only;
@@ -132,122 +137,106 @@ HttpReply route(Reconciler &rc, const std::string &method, const std::string &ta
     if (method != "GET") return error_reply(405, "operation-not-supported", "metrics take GET");
     return {200, metrics_text(rc, g_requests, g_errors), "text/plain; version=0.0.4"};
   }
-  try {
-    const std::string ops = "/restconf/operations/polycube:";
-    if (resource.rfind(ops, 0) == 0) {
-      if (method != "POST") return error_reply(405, "operation-not-supported", "operations take POST");
-      return framework_operation(rc, resource.substr(ops.size()), body);
-    }
-    // Module sources, for clients that type their input from the schema
-    // (pcn): /restconf/yang/<module>.
-    const std::string yang = "/restconf/yang/";
-    if (resource.rfind(yang, 0) == 0 && method == "GET") {
-      std::string text = rc.yang(resource.substr(yang.size()));
-      if (text.empty()) return error_reply(404, "invalid-value", "no module " + resource.substr(yang.size()));
-      return {200, text};
-    }
-    const std::string fw = std::string(kDataRoot) + "/polycube:";
-    if (resource == std::string(kDataRoot) + "/ietf-yang-library:yang-library") {
-      if (method != "GET") return error_reply(405, "operation-not-supported", "the yang library is read-only");
-      return yang_library(rc);
-    }
-    if (resource == fw + "daemon" && method == "PATCH") return daemon_patch(body);
-    if (resource.rfind(fw, 0) == 0) {
-      if (method != "GET")
-        return error_reply(405, "operation-not-supported",
-                           "the polycube module is read-only (but polycube:daemon takes PATCH; use the operations)");
-      return framework_get(rc, resource.substr(fw.size()));
-    }
-  } catch (const DataError &e) {
-    return error_reply(status_of(e.code()), e.tag(), e.what(), e.path());
-  } catch (const Error &e) {
-    return error_reply(status_of(e.code()), tag_of(e.code()), e.what());
-  } catch (const std::exception &e) {
-    return error_reply(500, "operation-failed", e.what());
+  const std::string ops = "/restconf/operations/polycube:";
+  if (resource.rfind(ops, 0) == 0) {
+    if (method != "POST") return error_reply(405, "operation-not-supported", "operations take POST");
+    return framework_operation(rc, resource.substr(ops.size()), body);
+  }
+  // Module sources, for clients that type their input from the schema
+  // (pcn): /restconf/yang/<module>.
+  const std::string yang = "/restconf/yang/";
+  if (resource.rfind(yang, 0) == 0 && method == "GET") {
+    std::string text = rc.yang(resource.substr(yang.size()));
+    if (text.empty()) return error_reply(404, "invalid-value", "no module " + resource.substr(yang.size()));
+    return {200, text};
+  }
+  const std::string fw = std::string(kDataRoot) + "/polycube:";
+  if (resource == std::string(kDataRoot) + "/ietf-yang-library:yang-library") {
+    if (method != "GET") return error_reply(405, "operation-not-supported", "the yang library is read-only");
+    return yang_library(rc);
+  }
+  if (resource == fw + "daemon" && method == "PATCH") return daemon_patch(body);
+  if (resource.rfind(fw, 0) == 0) {
+    if (method != "GET")
+      return error_reply(405, "operation-not-supported",
+                         "the polycube module is read-only (but polycube:daemon takes PATCH; use the operations)");
+    return framework_get(rc, resource.substr(fw.size()));
   }
   std::string root = kDataRoot;
   if (resource.compare(0, root.size(), root) != 0 || (resource.size() > root.size() && resource[root.size()] != '/'))
     return error_reply(404, "invalid-value", "no resource " + resource);
   std::string path = resource.size() > root.size() + 1 ? resource.substr(root.size() + 1) : "";
   while (!path.empty() && path.back() == '/') path.pop_back();
+  if (method == "POST" && !path.empty() && rc.is_action(path)) return post_action(rc, path, body);
+  std::string xpath;
   try {
-    if (method == "POST" && !path.empty() && rc.is_action(path)) return post_action(rc, path, body);
-    std::string xpath;
-    try {
-      xpath = path.empty() ? "" : rc.xpath(path);
-    } catch (const DataError &e) {
-      // POST to a name the schema does not have: no such action or resource.
-      if (method == "POST") return error_reply(404, "invalid-value", "no action or resource /" + path);
-      throw;
-    }
-    if (method == "GET") {
-      std::string answer = rc.get(xpath, params.nonconfig_only ? Reconciler::Content::kNonconfig
-                                         : config_only        ? Reconciler::Content::kConfig
-                                                              : Reconciler::Content::kAll);
-      if (params.depth == 0 && params.fields.empty()) return {200, answer};
-      return {200, shape(nlohmann::json::parse(answer), params).dump()};
-    }
-    if (method == "DELETE") {
-      if (xpath.empty()) return error_reply(405, "operation-not-supported", "DELETE needs a data path");
-      rc.remove(xpath);
-      return {204, ""};
-    }
-    if (method != "POST" && method != "PATCH" && method != "PUT")
-      return error_reply(405, "operation-not-supported", "method " + method + " not allowed");
-    // An empty body would parse as an empty edit: a "201 Created" that
-    // created nothing.
-    if (body.find_first_not_of(" \t\r\n") == std::string::npos)
-      return error_reply(400, "malformed-message", method + " needs a body");
-    if (nlohmann::json::parse(body, nullptr, false).is_discarded())
-      return error_reply(400, "malformed-message", "the body is not JSON");
-    if (path.empty()) {  // the datastore root: cubes of any service
-      if (method == "PUT")
-        return error_reply(405, "operation-not-supported", "PUT replaces one resource; name it in the URL");
-      if (method == "POST") {
-        auto doc = nlohmann::json::parse(body);
-        if (doc.is_object() && doc.empty()) return error_reply(400, "invalid-value", "POST needs the resource to create");
-        for (const auto &[module, name] : instances_in(body))
-          if (rc.exists(module, name))
-            return error_reply(409, "data-exists", "cube " + name + " already exists",
-                               "/" + module + ":" + module + "[name='" + name + "']");
-      }
-      rc.merge(body);
-      if (method == "PATCH") return {204, ""};
-      HttpReply created{201, ""};
-      auto made = instances_in(body);
-      if (!made.empty())
-        created.location = root + "/" + made[0].first + ":" + made[0].first + "=" + percent_encode(made[0].second);
-      return created;
-    }
-    // A resource below the root (RFC 8040 4.4-4.6): PATCH merges into it
-    // (it must exist), PUT replaces or creates it, POST creates a child of
-    // it. The body becomes an edit from the root, keys checked against the URL.
-    std::string made;
-    nlohmann::json edit = rc.wrap(path, body, method == "POST", &made);
-    if (method == "PATCH") {
-      if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
-      rc.merge(edit.dump());
-      return {204, ""};
-    }
-    if (method == "PUT") {
-      HttpReply r{rc.replace(xpath, edit.dump()) ? 201 : 204, ""};
-      if (r.status == 201) r.location = root + "/" + path;
-      return r;
-    }
-    if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
-    if (rc.exists_at(rc.xpath(made)))
-      return error_reply(409, "data-exists", "/" + made + " already exists", rc.xpath(made));
-    rc.merge(edit.dump());
-    HttpReply created{201, ""};
-    created.location = root + "/" + made;
-    return created;
+    xpath = path.empty() ? "" : rc.xpath(path);
   } catch (const DataError &e) {
-    return error_reply(status_of(e.code()), e.tag(), e.what(), e.path());
-  } catch (const Error &e) {
-    return error_reply(status_of(e.code()), tag_of(e.code()), e.what());
-  } catch (const std::exception &e) {
-    return error_reply(500, "operation-failed", e.what());
+    // POST to a name the schema does not have: no such action or resource.
+    if (method == "POST") return error_reply(404, "invalid-value", "no action or resource /" + path);
+    throw;
   }
+  if (method == "GET") {
+    std::string answer = rc.get(xpath, params.nonconfig_only ? Reconciler::Content::kNonconfig
+                                       : config_only        ? Reconciler::Content::kConfig
+                                                            : Reconciler::Content::kAll);
+    if (params.depth == 0 && params.fields.empty()) return {200, answer};
+    return {200, shape(nlohmann::json::parse(answer), params).dump()};
+  }
+  if (method == "DELETE") {
+    if (xpath.empty()) return error_reply(405, "operation-not-supported", "DELETE needs a data path");
+    rc.remove(xpath);
+    return {204, ""};
+  }
+  if (method != "POST" && method != "PATCH" && method != "PUT")
+    return error_reply(405, "operation-not-supported", "method " + method + " not allowed");
+  // An empty body would parse as an empty edit: a "201 Created" that
+  // created nothing.
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos)
+    return error_reply(400, "malformed-message", method + " needs a body");
+  if (nlohmann::json::parse(body, nullptr, false).is_discarded())
+    return error_reply(400, "malformed-message", "the body is not JSON");
+  if (path.empty()) {  // the datastore root: cubes of any service
+    if (method == "PUT")
+      return error_reply(405, "operation-not-supported", "PUT replaces one resource; name it in the URL");
+    if (method == "POST") {
+      auto doc = nlohmann::json::parse(body);
+      if (doc.is_object() && doc.empty()) return error_reply(400, "invalid-value", "POST needs the resource to create");
+      for (const auto &[module, name] : instances_in(body))
+        if (rc.exists(module, name))
+          return error_reply(409, "data-exists", "cube " + name + " already exists",
+                             "/" + module + ":" + module + "[name='" + name + "']");
+    }
+    rc.merge(body);
+    if (method == "PATCH") return {204, ""};
+    HttpReply created{201, ""};
+    auto made = instances_in(body);
+    if (!made.empty())
+      created.location = root + "/" + made[0].first + ":" + made[0].first + "=" + percent_encode(made[0].second);
+    return created;
+  }
+  // A resource below the root (RFC 8040 4.4-4.6): PATCH merges into it
+  // (it must exist), PUT replaces or creates it, POST creates a child of
+  // it. The body becomes an edit from the root, keys checked against the URL.
+  std::string made;
+  nlohmann::json edit = rc.wrap(path, body, method == "POST", &made);
+  if (method == "PATCH") {
+    if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
+    rc.merge(edit.dump());
+    return {204, ""};
+  }
+  if (method == "PUT") {
+    HttpReply r{rc.replace(xpath, edit.dump()) ? 201 : 204, ""};
+    if (r.status == 201) r.location = root + "/" + path;
+    return r;
+  }
+  if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
+  if (rc.exists_at(rc.xpath(made)))
+    return error_reply(409, "data-exists", "/" + made + " already exists", rc.xpath(made));
+  rc.merge(edit.dump());
+  HttpReply created{201, ""};
+  created.location = root + "/" + made;
+  return created;
 }
 
 }  // namespace
