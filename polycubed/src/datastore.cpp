@@ -176,44 +176,16 @@ nlohmann::json Datastore::parse_input(const std::string &op_json) const {
 
 nlohmann::json Datastore::parse_action_input(const std::string &module, const std::string &name,
                                              const std::string &path, const nlohmann::json &input) const {
-  // Build the action's parents as YANG JSON: each list segment needs its
-  // key leaves' names, which only the schema knows.
-  nlohmann::json root = {{"name", name}};
-  nlohmann::json *at = &root;
-  std::string schema_path = "/" + module + ":" + module;
-  size_t start = 0;
-  for (;;) {
-    size_t slash = path.find('/', start);
-    std::string seg = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    auto eq = seg.find('=');
-    std::string node = seg.substr(0, eq);
-    if (node.find(':') != std::string::npos) node = node.substr(node.find(':') + 1);
-    schema_path += "/" + node;
-    const lysc_node *sn = lys_find_path(ctx_, nullptr, schema_path.c_str(), 0);
-    ly_err_clean(ctx_, nullptr);
-    if (!sn) throw Error(ErrorCode::kNotFound, "no action " + path + " in " + module);
-    if (slash == std::string::npos) {
-      if (sn->nodetype != LYS_ACTION) throw Error(ErrorCode::kNotFound, path + " is not an action of " + module);
-      (*at)[node] = input.is_object() ? input : nlohmann::json::object();
-      break;
-    }
-    if (eq == std::string::npos) {
-      at = &(*at)[node];
-    } else {
-      nlohmann::json entry = nlohmann::json::object();
-      std::string keys = seg.substr(eq + 1);
-      size_t kstart = 0;
-      for (const lysc_node *c = lysc_node_child(sn); c && (c->flags & LYS_KEY); c = c->next) {
-        size_t comma = keys.find(',', kstart);
-        entry[c->name] = percent_decode(keys.substr(kstart, comma == std::string::npos ? std::string::npos : comma - kstart));
-        kstart = comma == std::string::npos ? keys.size() : comma + 1;
-      }
-      (*at)[node] = nlohmann::json::array({entry});
-      at = &(*at)[node][0];
-    }
-    start = slash + 1;
+  // The action as a child of its parent resource, wrapped up to the root
+  // like any RESTCONF body, then parsed as an operation.
+  std::string parent = module + ":" + module + "=" + percent_encode(name), action = path;
+  if (auto slash = path.rfind('/'); slash != std::string::npos) {
+    parent += "/" + path.substr(0, slash);
+    action = path.substr(slash + 1);
   }
-  return parse_input(nlohmann::json{{module + ":" + module, {root}}}.dump());
+  if (!is_action(parent + "/" + action)) throw Error(ErrorCode::kNotFound, "no action " + path + " in " + module);
+  nlohmann::json body = {{module + ":" + action, input.is_object() ? input : nlohmann::json::object()}};
+  return parse_input(wrap(parent, body.dump(), true).dump());
 }
 
 namespace {
