@@ -26,4 +26,6 @@ function(pcn_service_plugin service lib header expr)
   install(TARGETS ${target} LIBRARY DESTINATION lib/polycube)
   # polycubed finds the plugins at run time; build them with it.
   set_property(GLOBAL APPEND PROPERTY PCN_SERVICE_PLUGINS ${target})
+  # Test binaries link every service's static library (tests/CMakeLists.txt).
+  set_property(GLOBAL APPEND PROPERTY PCN_SERVICE_LIBS ${lib})
 endfunction()
