@@ -163,6 +163,10 @@ TEST_F(Cli, HelpComesFromTheSchema) {
   EXPECT_NE(f.out.find("aging-time"), std::string::npos) << f.out;
   EXPECT_NE(f.out.find("uint32"), std::string::npos) << f.out;
   EXPECT_NE(f.out.find("flush"), std::string::npos) << f.out;  // the YANG action
+  PcnRun a = pcn("br1 fdb flush ?");  // explains the action instead of running it
+  EXPECT_EQ(a.rc, 0);
+  EXPECT_NE(a.out.find("Remove every learned entry"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("input: none"), std::string::npos) << a.out;
   PcnRun s = pcn("helloworld ?");
   EXPECT_NE(s.out.find("DROP|SLOWPATH|FORWARD"), std::string::npos) << s.out;
   EXPECT_EQ(pcn("").rc, 2);  // no words: usage, error status
@@ -248,10 +252,16 @@ TEST_F(Cli, AttachDetachTopologyAndCompletion) {
   FILE *f = fopen(file.c_str(), "w");
   fwrite(script.out.data(), 1, script.out.size(), f);
   fclose(f);
-  std::string got = sh_out("PATH=" PCN_BUILD_DIR "/bin:$PATH PCN_URL=" + daemon->url() + " bash -c 'source " + file +
-                           "; COMP_WORDS=(pcn br1 po); COMP_CWORD=2; _pcn; echo \"${COMPREPLY[*]}\"' </dev/null");
+  // bash sets COMP_LINE/COMP_POINT and splits COMP_WORDS at '=' and ':'; the
+  // script completes from the line and answers only the part after the break.
+  auto in_bash = [&](const std::string &line) {
+    return sh_out("PATH=" PCN_BUILD_DIR "/bin:$PATH PCN_URL=" + daemon->url() + " bash -c 'source " + file +
+                  "; COMP_LINE=\"" + line + "\"; COMP_POINT=${#COMP_LINE}; _pcn; echo \"${COMPREPLY[*]}\"' </dev/null");
+  };
+  EXPECT_EQ(in_bash("pcn br1 po"), "ports");
+  EXPECT_EQ(in_bash("pcn br1 set loglevel=W"), "WARN");
+  EXPECT_EQ(in_bash("pcn attach t1 br1:p"), "p1 p2");
   sh("rm -f " + file);
-  EXPECT_EQ(got, "ports");
 }
 
 }  // namespace
