@@ -86,19 +86,37 @@ std::string strip_prefix(const std::string &k) {
   return c == std::string::npos ? k : k.substr(c + 1);
 }
 
-std::string scalar(const json &v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+// A cell: strings bare, leaf-lists comma-joined (allowed: 10,20).
+std::string scalar(const json &v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    std::string s;
+    for (const auto &x : v) s += (s.empty() ? "" : ",") + (x.is_string() ? x.get<std::string>() : x.dump());
+    return s;
+  }
+  return v.dump();
+}
 
 bool flat_object(const json &v) {
   if (!v.is_object()) return false;
   for (auto &[k, x] : v.items())
-    if (x.is_structured()) return false;
+    if (x.is_object() || (x.is_array() && std::any_of(x.begin(), x.end(), [](const json &y) { return y.is_structured(); })))
+      return false;
   return true;
 }
+
+// Table columns in schema order (keys first), per list name; filled from the
+// addressed schema node before printing. JSON objects come back sorted by
+// name, which would put `action` before `id` in a rule table.
+std::map<std::string, std::vector<std::string>> g_columns;
 
 void print_human(const json &v, int indent);
 
 // A list of flat objects as a table; anything else as indented key: value.
-void print_table(const json &rows, int indent, std::vector<std::string> cols = {}) {
+void print_table(const json &rows, int indent, std::vector<std::string> cols = {}, const std::string &list = "") {
+  if (cols.empty() && g_columns.count(strip_prefix(list)))
+    for (const auto &c : g_columns[strip_prefix(list)])
+      if (std::any_of(rows.begin(), rows.end(), [&](const json &r) { return r.contains(c); })) cols.push_back(c);
   for (const auto &r : rows)
     for (auto &[k, x] : r.items())
       if (std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
@@ -131,7 +149,7 @@ void print_human(const json &v, int indent) {
     for (auto &[k, x] : v.items()) {
       if (x.is_array() && !x.empty() && std::all_of(x.begin(), x.end(), flat_object)) {
         std::printf("%s%s:\n", pad.c_str(), strip_prefix(k).c_str());
-        print_table(x, indent + 2);
+        print_table(x, indent + 2, {}, k);
       } else if (x.is_structured()) {
         std::printf("%s%s:\n", pad.c_str(), strip_prefix(k).c_str());
         print_human(x, indent + 2);
@@ -251,6 +269,19 @@ class Schema {
   lys_module *mod_ = nullptr;
   lyd_node *data_ = nullptr;
 };
+
+// Records the column order of every list at or below `node`.
+void learn_columns(const lysc_node *node) {
+  for (const lysc_node *c = node; c; c = c->next) {
+    if (c->nodetype == LYS_LIST) {
+      auto &cols = g_columns[c->name];
+      if (cols.empty())
+        for (const lysc_node *x = lysc_node_child(c); x; x = x->next)
+          if (x->nodetype & (LYS_LEAF | LYS_LEAFLIST)) cols.push_back(x->name);
+    }
+    if (c->nodetype & (LYS_LIST | LYS_CONTAINER)) learn_columns(lysc_node_child(c));
+  }
+}
 
 std::vector<std::string> keys_of(const lysc_node *list) {
   std::vector<std::string> out;
@@ -702,6 +733,7 @@ int run(const Options &o) {
     }
     const std::string &verb = w[1];
     if (verb == "show") {
+      learn_columns(list);
       print(call("GET", "/restconf/data/" + top + (w.size() > 2 ? "=" + percent_encode(w[2]) : "")), o);
       return 0;
     }
@@ -795,6 +827,7 @@ int run(const Options &o) {
 
   if (verb == "show") {
     if (!rest.empty()) throw UsageError("unexpected '" + rest[0] + "' after show");
+    learn_columns(schema.top());
     print(call("GET", "/restconf/data/" + rpath), o);
   } else if (verb == "set") {
     if (!selected) throw UsageError("'" + where + "' is a list: name an entry first");
