@@ -828,6 +828,15 @@ int run(const Options &o) {
   if (verb == "show") {
     if (!rest.empty()) throw UsageError("unexpected '" + rest[0] + "' after show");
     learn_columns(schema.top());
+    pcn::HttpResponse r = pcn::http_request(g_url, "GET", "/restconf/data/" + rpath);
+    if (r.status == 404 && !selected) {
+      // RESTCONF answers 404 for an empty list; the entry holding it exists
+      // if its own GET works (else this call names what is missing).
+      call("GET", "/restconf/data/" + rpath.substr(0, rpath.rfind('/')) + "?depth=1");
+      if (o.format == "json") std::puts("{}");
+      else if (o.format == "human") std::printf("no %s\n", node->name);
+      return 0;
+    }
     print(call("GET", "/restconf/data/" + rpath), o);
   } else if (verb == "set") {
     if (!selected) throw UsageError("'" + where + "' is a list: name an entry first");

@@ -144,6 +144,13 @@ TEST_F(Cli, WrongCommandsFailWithOneLineNamingTheProblem) {
     EXPECT_EQ(r.err.rfind("pcn: ", 0), 0u) << r.err;
     EXPECT_NE(r.err.find(c.names), std::string::npos) << "pcn " << c.args << ": " << r.err;
   }
+  // An empty list is shown as empty (RESTCONF says 404), not as an error.
+  PcnRun empty = pcn("br1 fdb entry show");
+  EXPECT_EQ(empty.rc, 0) << empty.err;
+  EXPECT_EQ(empty.out, "no entry\n");
+  PcnRun empty_json = pcn("br1 ports show -json");
+  EXPECT_EQ(empty_json.rc, 0) << empty_json.err;
+  EXPECT_EQ(empty_json.out, "{}\n");
   // Nothing above changed the configuration.
   EXPECT_EQ(pcn("br1 show -json").out,
             "{\n  \"simplebridge:simplebridge\": [\n    {\n      \"name\": \"br1\"\n    }\n  ]\n}\n");
