@@ -167,6 +167,16 @@ TEST_P(RouterThreeSubnets, AllPairsPingAndTablesAreRight) {
   EXPECT_TRUE(arp("r1").empty());
   EXPECT_TRUE(ping("h3", "10.31.1.2"));
   EXPECT_EQ(arp("r1").count("10.31.1.2"), 1u);
+
+  // Aging: with a 1 s aging time the entries expire (and are not used by
+  // the data plane any more); traffic resolves them again.
+  must_pcn("r1 set arp-aging-time=1");
+  EXPECT_NE(pcn("r1 show").out.find("arp-aging-time: 1"), std::string::npos);
+  sh("sleep 2.2");
+  EXPECT_TRUE(arp("r1").empty());
+  EXPECT_TRUE(ping("h1", "10.31.2.2"));
+  must_pcn("r1 set arp-aging-time=300");
+  EXPECT_EQ(arp("r1").count("10.31.2.2"), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, RouterThreeSubnets, ::testing::Values("TC", "XDP_SKB"));
