@@ -270,6 +270,35 @@ TEST_F(RouterE2E, PortUsedByARouteCannotBeDeleted) {
   EXPECT_TRUE(ping("h1", "10.34.1.1"));
 }
 
+// The daemon dies (SIGKILL): forwarding goes on in the kernel; a new daemon
+// on the same state restores the router (addresses, routes) and it routes
+// and resolves again.
+TEST_F(RouterE2E, SurvivesADaemonCrashAndRestart) {
+  std::string v1 = host("h1", "10.36.1.2/24", "02:00:00:36:01:02", "10.36.1.1");
+  std::string v2 = host("h2", "10.36.2.2/24", "02:00:00:36:02:02", "10.36.2.1");
+  ASSERT_EQ(net.in("h2", "ip addr add 10.36.3.2/24 dev eth0"), 0);
+  must_pcn("router add r1");
+  must_pcn("r1 ports add p1 ip=10.36.1.1/24 peer=" + v1);
+  must_pcn("r1 ports add p2 ip=10.36.2.1/24 peer=" + v2);
+  must_pcn("r1 ports p2 secondaryip add 10.36.9.1/24");
+  add_route("r1", "10.36.3.0/24", "10.36.2.2");
+  EXPECT_TRUE(ping("h1", "10.36.3.2"));
+  std::string before = config("r1");
+  auto routes_before = routes("r1");
+
+  daemon->kill9();
+  EXPECT_TRUE(ping("h1", "10.36.3.2")) << "forwarding stopped with the daemon";
+  daemon = std::make_unique<DaemonProcess>(tmp + "state");
+  ASSERT_TRUE(daemon->start()) << "polycubed did not restart";
+  base = daemon->url() + "/restconf/data";
+  EXPECT_EQ(config("r1"), before);
+  EXPECT_EQ(routes("r1"), routes_before);
+  must_pcn("r1 arp-table-flush");
+  EXPECT_TRUE(ping("h1", "10.36.3.2"));
+  EXPECT_TRUE(ping("h1", "10.36.9.1"));
+  EXPECT_EQ(arp("r1").count("10.36.2.2"), 1u);
+}
+
 // Each bad request gets its status and an RFC 8040 body; the configuration
 // is byte for byte what it was.
 TEST_F(RouterE2E, BadInputIsRefusedAndChangesNothing) {
@@ -315,6 +344,8 @@ TEST_F(RouterE2E, BadInputIsRefusedAndChangesNothing) {
   // The daemon is alive and the router still works as configured.
   EXPECT_EQ(routes("r1").count("10.35.9.0/24 10.35.2.9 p2 static active"), 1u);
   // A good request after all that goes through.
+  add_route("r1", "10.35.7.0/24", "10.35.2.7", R"(,"interface":"p2")");
+  EXPECT_EQ(routes("r1").count("10.35.7.0/24 10.35.2.7 p2 static active"), 1u);
   add_route("r1", "10.35.8.0/24", "10.35.1.8", R"(,"pathcost":5)");
   add_route("r1", "10.35.8.0/24", "10.35.2.8", R"(,"pathcost":3)");
   auto rs = routes("r1");
