@@ -355,15 +355,17 @@ TEST_F(RouterE2E, BadInputIsRefusedAndChangesNothing) {
 
 // simplebridge and router chained cube to cube: the hosts behind the bridge
 // resolve the router's port MAC through the bridge, the bridge learns it.
-TEST_F(RouterE2E, ChainedBehindASimplebridge) {
+class RouterChained : public RouterE2E, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(RouterChained, BehindASimplebridge) {
   std::string v1 = host("h1", "10.33.1.2/24", "02:00:00:33:01:02", "10.33.1.1");
   std::string v2 = host("h2", "10.33.1.3/24", "02:00:00:33:01:03", "10.33.1.1");
   std::string v3 = host("h3", "10.33.2.2/24", "02:00:00:33:02:02", "10.33.2.1");
-  must_pcn("simplebridge add br1");
+  must_pcn("simplebridge add br1 type=" + GetParam());
   must_pcn("br1 ports add p1 peer=" + v1);
   must_pcn("br1 ports add p2 peer=" + v2);
   must_pcn("br1 ports add p3");
-  must_pcn("router add r1");
+  must_pcn("router add r1 type=" + GetParam());
   must_pcn("r1 ports add p1 ip=10.33.1.1/24 mac=02:00:00:33:01:01");
   must_pcn("r1 ports add p2 ip=10.33.2.1/24 peer=" + v3);
   must_pcn("connect br1:p3 r1:p1");
@@ -383,5 +385,7 @@ TEST_F(RouterE2E, ChainedBehindASimplebridge) {
   std::string t = ping_out("h2", "-t 1 10.33.2.2");
   EXPECT_NE(t.find("From 10.33.1.1 icmp_seq=1 Time to live exceeded"), std::string::npos) << t;
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, RouterChained, ::testing::Values("TC", "XDP_SKB"));
 
 }  // namespace
