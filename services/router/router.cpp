@@ -37,10 +37,11 @@ std::vector<std::pair<std::string, Cidr>> addresses_of(const RouterConfig &cfg) 
 }
 
 // The port whose connected networks hold `ip` (longest prefix), or "".
-std::string connected_port(const RouterConfig &cfg, uint32_t ip, const std::string &only = "") {
+using Addresses = std::vector<std::pair<std::string, Cidr>>;
+std::string connected_port(const Addresses &addrs, uint32_t ip, const std::string &only = "") {
   std::string best;
   int best_len = -1;
-  for (const auto &[port, c] : addresses_of(cfg))
+  for (const auto &[port, c] : addrs)
     if ((only.empty() || port == only) && c.contains(ip) && c.len > best_len) {
       best = port;
       best_len = c.len;
@@ -49,10 +50,10 @@ std::string connected_port(const RouterConfig &cfg, uint32_t ip, const std::stri
 }
 
 // Why `r` cannot run under `cfg` ("" when it can).
-std::string route_problem(const RouterConfig &cfg, const RouterConfig::StaticRoute &r) {
+std::string route_problem(const RouterConfig &cfg, const Addresses &addrs, const RouterConfig::StaticRoute &r) {
   if (!r.interface.empty() && !cfg.ports.count(r.interface))
     return "route " + route_name(r) + ": no port '" + r.interface + "'";
-  if (connected_port(cfg, r.nexthop, r.interface).empty())
+  if (connected_port(addrs, r.nexthop, r.interface).empty())
     return "route " + route_name(r) + ": next hop is not on a network of " +
            (r.interface.empty() ? std::string("any port address") : "port " + r.interface);
   return "";
@@ -117,16 +118,35 @@ void Router::validate(const RouterConfig &desired, const RouterConfig &current) 
     if (c.len <= 30 && ((c.addr & ~c.mask()) == 0 || (c.addr | c.mask()) == ~uint32_t(0)))
       throw Error(ErrorCode::kInvalid, what + ": is the network or broadcast address of its prefix");
   }
-  for (size_t i = 0; i < addrs.size(); i++)
-    for (size_t j = i + 1; j < addrs.size(); j++) {
-      const auto &[pa, a] = addrs[i];
-      const auto &[pb, b] = addrs[j];
-      if (a.addr == b.addr)
-        throw Error(ErrorCode::kExists, "address " + ipv4::addr_str(a.addr) + " is on port " + pa + " and on port " + pb);
-      if (a.overlaps(b))
-        throw Error(ErrorCode::kInvalid, "prefixes overlap: " + a.str() + " (port " + pa + ") and " + b.str() +
-                                             " (port " + pb + ")");
+  std::map<uint32_t, std::string> own;  // address -> port
+  for (const auto &[port, c] : addrs)
+    if (auto [it, fresh] = own.emplace(c.addr, port); !fresh)
+      throw Error(ErrorCode::kExists, "address " + ipv4::addr_str(c.addr) + " is on port " + it->second +
+                                          " and on port " + port);
+  // Prefixes nest or are disjoint: sorted by start (widest first), one
+  // overlaps an earlier one exactly when it starts before the furthest end
+  // seen so far. O(n log n) for the 16k addresses a router may have.
+  std::vector<size_t> order(addrs.size());
+  for (size_t i = 0; i < order.size(); i++) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Cidr &x = addrs[a].second, &y = addrs[b].second;
+    return std::make_pair(x.network(), x.len) < std::make_pair(y.network(), y.len);
+  });
+  uint64_t furthest = 0;
+  size_t holder = 0;
+  for (size_t k = 0; k < order.size(); k++) {
+    const auto &[port, c] = addrs[order[k]];
+    uint64_t start = c.network(), end = start + (uint64_t(1) << (32 - c.len));
+    if (k > 0 && start < furthest) {
+      const auto &[hport, h] = addrs[holder];
+      throw Error(ErrorCode::kInvalid, "prefixes overlap: " + h.str() + " (port " + hport + ") and " + c.str() +
+                                           " (port " + port + ")");
     }
+    if (end > furthest) {
+      furthest = end;
+      holder = order[k];
+    }
+  }
   for (const auto &[port, a] : desired.ports)
     if (a.mac && ((*a.mac >> 40) & 1 || *a.mac == 0))
       throw Error(ErrorCode::kInvalid, "port " + port + " mac " + ipv4::mac_str(*a.mac) + ": not a unicast MAC");
@@ -142,17 +162,17 @@ void Router::validate(const RouterConfig &desired, const RouterConfig &current) 
     uint8_t first = uint8_t(r.nexthop >> 24);
     if (r.nexthop == 0 || first >= 224 || first == 127)
       throw Error(ErrorCode::kInvalid, what + ": next hop is not a unicast address");
-    for (const auto &[port, c] : addrs)
-      if (c.addr == r.nexthop) throw Error(ErrorCode::kInvalid, what + ": next hop is the router's own address");
-    std::string problem = route_problem(desired, r);
+    if (own.count(r.nexthop)) throw Error(ErrorCode::kInvalid, what + ": next hop is the router's own address");
+    std::string problem = route_problem(desired, addrs, r);
     if (problem.empty()) continue;
     // Still valid in the running configuration: this change takes away
     // the port or the address the route goes through.
+    Addresses current_addrs = addresses_of(current);
     bool running = std::any_of(current.routes.begin(), current.routes.end(), [&](const auto &c) {
-      return c.network == r.network && c.nexthop == r.nexthop && route_problem(current, c).empty();
+      return c.network == r.network && c.nexthop == r.nexthop && route_problem(current, current_addrs, c).empty();
     });
     if (running) {
-      std::string needs = r.interface.empty() ? connected_port(current, r.nexthop) : r.interface;
+      std::string needs = r.interface.empty() ? connected_port(current_addrs, r.nexthop) : r.interface;
       throw Error(ErrorCode::kInUse, "port " + needs + " (or its address) is used by route " + route_name(r) +
                                          "; delete the route first");
     }
@@ -166,13 +186,14 @@ Router::Computed Router::compute(const RouterConfig &cfg) const {
   // Connected routes always win; among static routes to one network the
   // lowest cost, then the lowest next hop (so the choice is stable).
   std::map<std::pair<uint8_t, uint32_t>, std::tuple<int, uint32_t, uint32_t, std::string>> best;
-  for (const auto &[port, c] : addresses_of(cfg)) {
+  Addresses addrs = addresses_of(cfg);
+  for (const auto &[port, c] : addrs) {
     out.addrs[c.addr] = port;
     best[{c.len, c.network()}] = {0, 0, 0, port};
     out.rows.push_back({c.network_str(), "local", port, 0, true, false});
   }
   for (const auto &r : cfg.routes) {
-    std::string port = r.interface.empty() ? connected_port(cfg, r.nexthop) : r.interface;
+    std::string port = r.interface.empty() ? connected_port(addrs, r.nexthop) : r.interface;
     std::tuple<int, uint32_t, uint32_t, std::string> cand{1, r.pathcost, r.nexthop, port};
     auto key = std::make_pair(r.network.len, r.network.network());
     auto it = best.find(key);
