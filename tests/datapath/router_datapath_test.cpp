@@ -221,6 +221,33 @@ TEST_P(RouterDatapath, UnknownNextHopIsQueuedAndResolved) {
   EXPECT_TRUE(eventually([&] { return r->counters().queued == 2; }));
 }
 
+TEST_P(RouterDatapath, QueueIsBoundedAndFlushedByTheArpReply) {
+  // 12 frames for one unresolved next hop: one ARP request (rate limited),
+  // the 8 newest frames wait, the 4 oldest are dropped.
+  for (int i = 0; i < 12; i++) EXPECT_EQ(send(va, udp("10.3.0.5")).verdict, drop());
+  ASSERT_TRUE(eventually([&] { return r->counters().queued == 12; }));
+  EXPECT_EQ(r->counters().queue_drops, 4u);
+  EXPECT_EQ(r->counters().arp_requests_sent, 1u);
+  ASSERT_TRUE(eventually([&] { return r->port_stats("p2").tx_pkts == 1; }));  // the request
+  // The reply, unicast to p2's MAC: learned in the kernel, punted, and the
+  // queued frames leave by p2 with the learned MAC.
+  std::string reply = raw_mac(p2mac) + raw_mac(kGwMac) + "\x08\x06" +
+                      std::string("\x00\x01\x08\x00\x06\x04\x00\x02", 8) + raw_mac(kGwMac) + be32(ip("10.2.0.254")) +
+                      raw_mac(p2mac) + be32(ip("10.2.0.1"));
+  reply.resize(60, '\0');
+  EXPECT_EQ(send(vb, reply).verdict, drop());  // consumed by the punt
+  EXPECT_TRUE(eventually([&] { return r->counters().reinjected == 8; }));
+  EXPECT_TRUE(eventually([&] { return r->port_stats("p2").tx_pkts == 9; }));
+  auto arp = r->arp_table();
+  ASSERT_EQ(arp.size(), 1u);
+  EXPECT_EQ(arp[0].address, "10.2.0.254");
+  EXPECT_EQ(arp[0].mac, kGwMac);
+  EXPECT_EQ(arp[0].interface, "p2");
+  // From now on the kernel forwards by itself.
+  EXPECT_EQ(send(va, udp("10.3.0.5")).verdict, redirect());
+  EXPECT_EQ(r->counters().queued, 12u);
+}
+
 TEST_P(RouterDatapath, AnswersArpForItsOwnAddressesOnly) {
   RunResult res = send(va, arp_request(kHost1Mac, ip("10.1.0.10"), ip("10.1.0.1")));
   ASSERT_EQ(res.verdict, redirect());
