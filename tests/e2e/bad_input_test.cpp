@@ -211,7 +211,7 @@ TEST_F(BadInput, EveryBadRequestGetsItsErrorAndChangesNothing) {
       {"cube name longer than 64", "POST", D, hw(R"({"name":")" + std::string(65, 'h') + "\"}"), 400, "invalid-value"},
       {"port name pattern: '/'", "PATCH", B1, sb(R"({"name":"br1","ports":[{"name":"p/2"}]})"), 400, "invalid-value"},
       {"unknown leaf", "PATCH", B1, sb(R"({"name":"br1","colour":"blue"})"), 400, "unknown-element"},
-      {"unknown module", "POST", D, R"({"router:router":[{"name":"r1"}]})", 400, "invalid-value"},
+      {"unknown module", "POST", D, R"({"nosuchmodule:nosuchmodule":[{"name":"r1"}]})", 400, "invalid-value"},
       {"missing list key", "POST", D, hw(R"({"action":"DROP"})"), 400, "invalid-value"},
       {"config false data in a write", "PATCH", B1,
        sb(R"({"name":"br1","fdb":{"entry":[{"address":"00:00:00:00:00:01","port":"p1"}]}})"), 400, "invalid-value"},

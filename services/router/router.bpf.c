@@ -1,0 +1,255 @@
+/* router: an IPv4 router. Longest-prefix match in an LPM trie, next-hop MACs
+ * from a neighbour (ARP) table, ARP answers for its own addresses and ICMP
+ * echo replies in the kernel; what needs a new packet (ARP requests, ICMP
+ * errors) or waiting (frames for an unresolved next hop) goes to the slow
+ * path. Every header is rewritten in place: the frame never changes size. */
+#include <polycube/pcn.bpf.h>
+#include <linux/ip.h>
+#include "router_shared.h"
+
+/* Per port: its MAC and primary address, indexed by port index. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, RT_MAX_PORTS);
+  __type(key, __u32);
+  __type(value, struct rt_port);
+} rt_ports SEC(".maps");
+
+/* The router's own addresses (primary and secondary) -> port they are on. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, RT_MAX_ADDRS);
+  __type(key, __u32);
+  __type(value, struct rt_addr);
+} rt_addrs SEC(".maps");
+
+/* Routing table: best route per prefix (connected and static), LPM. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, RT_MAX_ROUTES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct rt_lpm_key);
+  __type(value, struct rt_route);
+} rt_routes SEC(".maps");
+
+/* Neighbour table: IPv4 address -> MAC, port and last confirmation. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, RT_ARP_SIZE);
+  __type(key, __u32);
+  __type(value, struct rt_arp_entry);
+} rt_arp SEC(".maps");
+
+/* ARP aging time (one entry). */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct rt_config);
+} rt_config SEC(".maps");
+
+/* ARP for IPv4 over Ethernet, the only kind the router speaks. */
+struct arp_eth_ipv4 {
+  __be16 htype;
+  __be16 ptype;
+  __u8 hlen;
+  __u8 plen;
+  __be16 op;
+  __u8 sha[6];
+  __u8 spa[4];
+  __u8 tha[6];
+  __u8 tpa[4];
+} __attribute__((packed));
+
+/* The fixed ICMP header (linux/icmp.h drags in libc headers). */
+struct icmp_head {
+  __u8 type;
+  __u8 code;
+  __u16 checksum;
+  __u32 rest;
+};
+#define ICMP_ECHOREPLY 0
+#define ICMP_ECHO 8
+#define PROTO_ICMP 1
+
+#define ARPOP_REQ 1
+#define ARPOP_REP 2
+
+static __always_inline int mac_eq(const __u8 *a, const __u8 *b) {
+  return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] && a[4] == b[4] && a[5] == b[5];
+}
+
+static __always_inline void mac_copy(__u8 *dst, const __u8 *src) {
+  dst[0] = src[0];
+  dst[1] = src[1];
+  dst[2] = src[2];
+  dst[3] = src[3];
+  dst[4] = src[4];
+  dst[5] = src[5];
+}
+
+static __always_inline int mac_is_broadcast(const __u8 *m) {
+  return (m[0] & m[1] & m[2] & m[3] & m[4] & m[5]) == 0xff;
+}
+
+static __always_inline __u32 load_be32(const __u8 *p) {
+  __u32 v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+/* RFC 1624: a 16-bit word covered by `sum` changed from `old` to `new`.
+ * Words are taken as they sit in memory, which one's-complement arithmetic
+ * allows whatever the byte order. */
+static __always_inline void csum_replace16(__u16 *sum, __u16 old, __u16 new) {
+  __u32 s = (__u16)~*sum;
+  s += (__u16)~old;
+  s += new;
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  *sum = (__u16)~s;
+}
+
+static __always_inline __u64 now_seconds(void) { return bpf_ktime_get_ns() / 1000000000ull; }
+
+static __always_inline __u32 arp_aging(void) {
+  __u32 zero = 0;
+  struct rt_config *cfg = bpf_map_lookup_elem(&rt_config, &zero);
+  return cfg ? cfg->arp_aging : RT_DEFAULT_ARP_AGING;
+}
+
+/* Learn or refresh a neighbour; writes at most once a second per address. */
+static __always_inline void arp_learn(__u32 ip, const __u8 *mac, __u32 port) {
+  __u64 now = now_seconds();
+  struct rt_arp_entry *e = bpf_map_lookup_elem(&rt_arp, &ip);
+  if (e && e->port == port && e->timestamp == now && mac_eq(e->mac, mac))
+    return;
+  struct rt_arp_entry fresh = {.port = port, .timestamp = now};
+  mac_copy(fresh.mac, mac);
+  bpf_map_update_elem(&rt_arp, &ip, &fresh, BPF_ANY);
+}
+
+/* ARP: answer requests for an address of the input port, learn the sender
+ * of requests and replies aimed at us, hand replies to the control plane
+ * (it sends the frames queued for that neighbour). Everything else drops. */
+static __always_inline int handle_arp(pcn_ctx_t *ctx, struct pcn_md *md, struct ethhdr *eth, void *end,
+                                      struct rt_port *pin) {
+  struct arp_eth_ipv4 *arp = (void *)(eth + 1);
+  if ((void *)(arp + 1) > end)
+    return pcn_drop_counted(md->gport_in);
+  if (arp->htype != bpf_htons(1) || arp->ptype != bpf_htons(ETH_P_IP) || arp->hlen != 6 || arp->plen != 4)
+    return pcn_drop_counted(md->gport_in);
+  if (!mac_is_broadcast(eth->h_dest) && !mac_eq(eth->h_dest, pin->mac))
+    return PCN_DROP; /* another host's business on a shared segment */
+  __u32 tpa = load_be32(arp->tpa), spa = load_be32(arp->spa);
+  struct rt_addr *own = bpf_map_lookup_elem(&rt_addrs, &tpa);
+  if (!own || own->port != md->in_port)
+    return PCN_DROP;
+  if (spa && !(arp->sha[0] & 1) && !bpf_map_lookup_elem(&rt_addrs, &spa))
+    arp_learn(spa, arp->sha, md->in_port);
+  if (arp->op == bpf_htons(ARPOP_REP))
+    return pcn_punt(ctx, md, RT_REASON_ARP_REPLY);
+  if (arp->op != bpf_htons(ARPOP_REQ))
+    return PCN_DROP;
+  /* The request becomes the reply in place. */
+  arp->op = bpf_htons(ARPOP_REP);
+  mac_copy(arp->tha, arp->sha);
+  __builtin_memcpy(arp->tpa, arp->spa, 4);
+  mac_copy(arp->sha, pin->mac);
+  __builtin_memcpy(arp->spa, &tpa, 4);
+  mac_copy(eth->h_dest, eth->h_source);
+  mac_copy(eth->h_source, pin->mac);
+  return pcn_redirect_port(ctx, md, md->in_port);
+}
+
+/* Route the IPv4 packet at `ip` towards its destination: LPM lookup, TTL
+ * (when `transit`), MACs from the output port and the neighbour table. No
+ * route: ICMP unreachable via the slow path (transit) or drop (our own
+ * replies). Unknown neighbour: punt the finished frame; the control plane
+ * resolves it and sends the frame. */
+static __always_inline int route_out(pcn_ctx_t *ctx, struct pcn_md *md, struct ethhdr *eth, struct iphdr *ip,
+                                     int transit) {
+  struct rt_lpm_key key = {.prefixlen = 32, .addr = ip->daddr};
+  struct rt_route *r = bpf_map_lookup_elem(&rt_routes, &key);
+  if (!r) {
+    if (transit)
+      return pcn_punt(ctx, md, RT_REASON_NO_ROUTE);
+    return pcn_drop_counted(md->gport_in);
+  }
+  __u32 nexthop = r->nexthop ? r->nexthop : ip->daddr;
+  __u32 out = r->port;
+  struct rt_port *pout = bpf_map_lookup_elem(&rt_ports, &out);
+  if (!pout || !(pout->flags & RT_PORT_F_VALID))
+    return pcn_drop_counted(md->gport_in);
+  if (transit) {
+    if (ip->ttl <= 1)
+      return pcn_punt(ctx, md, RT_REASON_TTL_EXCEEDED);
+    __u16 old = *(__u16 *)&ip->ttl; /* ttl and protocol form one checksum word */
+    ip->ttl--;
+    csum_replace16(&ip->check, old, *(__u16 *)&ip->ttl);
+  }
+  mac_copy(eth->h_source, pout->mac);
+  struct rt_arp_entry *n = bpf_map_lookup_elem(&rt_arp, &nexthop);
+  if (n && now_seconds() - n->timestamp <= arp_aging()) {
+    mac_copy(eth->h_dest, n->mac);
+    return pcn_redirect_port(ctx, md, out);
+  }
+  md->user[0] = nexthop;
+  md->user[1] = out;
+  return pcn_punt(ctx, md, RT_REASON_ARP_MISS);
+}
+
+/* A packet for one of our addresses: echo requests are answered (the reply
+ * is routed like any packet we originate); the rest is dropped. */
+static __always_inline int handle_local(pcn_ctx_t *ctx, struct pcn_md *md, struct ethhdr *eth, struct iphdr *ip,
+                                        void *end) {
+  if (ip->protocol != PROTO_ICMP || (ip->frag_off & bpf_htons(0x3fff)))
+    return pcn_drop_counted(md->gport_in);
+  __u32 hl = ip->ihl * 4;
+  struct icmp_head *icmp = (void *)ip + hl;
+  if ((void *)(icmp + 1) > end)
+    return pcn_drop_counted(md->gport_in);
+  if (icmp->type != ICMP_ECHO || icmp->code != 0)
+    return pcn_drop_counted(md->gport_in);
+  __u16 old = *(__u16 *)icmp;
+  icmp->type = ICMP_ECHOREPLY;
+  csum_replace16(&icmp->checksum, old, *(__u16 *)icmp);
+  __u32 src = ip->saddr;
+  ip->saddr = ip->daddr; /* swapping addresses leaves the header sum as is */
+  ip->daddr = src;
+  old = *(__u16 *)&ip->ttl;
+  ip->ttl = 64;
+  csum_replace16(&ip->check, old, *(__u16 *)&ip->ttl);
+  return route_out(ctx, md, eth, ip, 0);
+}
+
+PCN_BLOCK(rt_main) {
+  void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
+  struct pcn_md *md = pcn_md_get();
+  if (!md)
+    return PCN_DROP;
+  struct ethhdr *eth = data;
+  if ((void *)(eth + 1) > end)
+    return pcn_drop_counted(md->gport_in);
+  __u32 in_port = md->in_port;
+  struct rt_port *pin = bpf_map_lookup_elem(&rt_ports, &in_port);
+  if (!pin || !(pin->flags & RT_PORT_F_VALID))
+    return pcn_drop_counted(md->gport_in);
+  if (eth->h_proto == bpf_htons(ETH_P_ARP))
+    return handle_arp(ctx, md, eth, end, pin);
+  if (eth->h_proto != bpf_htons(ETH_P_IP))
+    return PCN_DROP; /* IPv6, LLDP, ...: not routed */
+  if (!mac_eq(eth->h_dest, pin->mac))
+    return PCN_DROP; /* L2 broadcast/multicast or another host's frame */
+  struct iphdr *ip = (void *)(eth + 1);
+  if ((void *)(ip + 1) > end || ip->version != 4 || ip->ihl < 5)
+    return pcn_drop_counted(md->gport_in);
+  __u32 daddr = ip->daddr;
+  if (bpf_map_lookup_elem(&rt_addrs, &daddr))
+    return handle_local(ctx, md, eth, ip, end);
+  /* Multicast, limited broadcast and 0/8 are not forwarded. */
+  __u8 first = ((__u8 *)&ip->daddr)[0];
+  if (first >= 224 || first == 0)
+    return PCN_DROP;
+  return route_out(ctx, md, eth, ip, 1);
+}

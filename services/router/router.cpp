@@ -1,0 +1,556 @@
+#include "router.h"
+
+#include <arpa/inet.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "polycube/runtime.h"
+#include "router_bpf.h"
+
+namespace polycube::services {
+
+using ipv4::Cidr;
+
+namespace {
+
+uint64_t monotonic_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec);
+}
+
+std::string route_name(const RouterConfig::StaticRoute &r) {
+  return r.network.str() + " via " + ipv4::addr_str(r.nexthop);
+}
+
+// Every address of the configuration with the port it is on.
+std::vector<std::pair<std::string, Cidr>> addresses_of(const RouterConfig &cfg) {
+  std::vector<std::pair<std::string, Cidr>> out;
+  for (const auto &[port, a] : cfg.ports) {
+    if (a.primary) out.emplace_back(port, *a.primary);
+    for (const auto &s : a.secondary) out.emplace_back(port, s);
+  }
+  return out;
+}
+
+// The port whose connected networks hold `ip` (longest prefix), or "".
+using Addresses = std::vector<std::pair<std::string, Cidr>>;
+std::string connected_port(const Addresses &addrs, uint32_t ip, const std::string &only = "") {
+  std::string best;
+  int best_len = -1;
+  for (const auto &[port, c] : addrs)
+    if ((only.empty() || port == only) && c.contains(ip) && c.len > best_len) {
+      best = port;
+      best_len = c.len;
+    }
+  return best;
+}
+
+// Why `r` cannot run under `cfg` ("" when it can).
+std::string route_problem(const RouterConfig &cfg, const Addresses &addrs, const RouterConfig::StaticRoute &r) {
+  if (!r.interface.empty() && !cfg.ports.count(r.interface))
+    return "route " + route_name(r) + ": no port '" + r.interface + "'";
+  if (connected_port(addrs, r.nexthop, r.interface).empty())
+    return "route " + route_name(r) + ": next hop is not on a network of " +
+           (r.interface.empty() ? std::string("any port address") : "port " + r.interface);
+  return "";
+}
+
+uint16_t csum16(const uint8_t *p, size_t n, uint32_t sum = 0) {
+  for (size_t i = 0; i + 1 < n; i += 2) sum += (uint32_t(p[i]) << 8) | p[i + 1];
+  if (n & 1) sum += uint32_t(p[n - 1]) << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
+void put16(std::string &f, size_t at, uint16_t v) {
+  f[at] = char(v >> 8);
+  f[at + 1] = char(v);
+}
+void put32(std::string &f, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; i++) f[at + i] = char(v >> (24 - 8 * i));
+}
+uint32_t get32(const std::string &f, size_t at) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; i++) v = (v << 8) | uint8_t(f[at + i]);
+  return v;
+}
+void put_mac(std::string &f, size_t at, uint64_t mac) { ipv4::mac_bytes(mac, reinterpret_cast<uint8_t *>(&f[at])); }
+
+}  // namespace
+
+uint64_t derived_port_mac(const std::string &cube, const std::string &port) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (char c : cube + "/" + port) {
+    h ^= uint8_t(c);
+    h *= 1099511628211ull;
+  }
+  return (uint64_t(0x02) << 40) | (h & 0xffffffffffull);  // 02:..: local, unicast
+}
+
+// What the data plane's maps should hold for one configuration.
+struct Router::Computed {
+  std::map<std::string, uint64_t> macs;               // port -> MAC
+  std::map<uint32_t, std::string> addrs;              // own address -> port
+  std::map<std::pair<uint8_t, uint32_t>, std::pair<std::string, uint32_t>> routes;  // -> (port, nexthop)
+  std::vector<RouteRow> rows;
+};
+
+ServiceInfo Router::info() { return ServiceInfo{"router", router_bpf(), {{"rt_main", PCN_SLOT_INGRESS}}, false}; }
+
+Router::Router(Runtime &rt, const std::string &name, Mode mode)
+    : Cube(rt, name, info(), CubeOptions{mode, RT_MAX_PORTS}) {
+  rt_config c{config_.arp_aging, 0};
+  map<uint32_t, rt_config>("rt_config").set(0, c);
+}
+
+void Router::validate(const RouterConfig &desired, const RouterConfig &current) {
+  auto addrs = addresses_of(desired);
+  for (const auto &[port, c] : addrs) {
+    std::string what = "port " + port + " address " + c.str();
+    if (c.len == 0) throw Error(ErrorCode::kInvalid, what + ": prefix length 0 is not a port address");
+    uint8_t first = uint8_t(c.addr >> 24);
+    if (first == 0 || first == 127 || first >= 224)
+      throw Error(ErrorCode::kInvalid, what + ": not a unicast host address");
+    if (c.len <= 30 && ((c.addr & ~c.mask()) == 0 || (c.addr | c.mask()) == ~uint32_t(0)))
+      throw Error(ErrorCode::kInvalid, what + ": is the network or broadcast address of its prefix");
+  }
+  std::map<uint32_t, std::string> own;  // address -> port
+  for (const auto &[port, c] : addrs)
+    if (auto [it, fresh] = own.emplace(c.addr, port); !fresh)
+      throw Error(ErrorCode::kExists, "address " + ipv4::addr_str(c.addr) + " is on port " + it->second +
+                                          " and on port " + port);
+  // Prefixes nest or are disjoint: sorted by start (widest first), one
+  // overlaps an earlier one exactly when it starts before the furthest end
+  // seen so far. O(n log n) for the 16k addresses a router may have.
+  std::vector<size_t> order(addrs.size());
+  for (size_t i = 0; i < order.size(); i++) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Cidr &x = addrs[a].second, &y = addrs[b].second;
+    return std::make_pair(x.network(), x.len) < std::make_pair(y.network(), y.len);
+  });
+  uint64_t furthest = 0;
+  size_t holder = 0;
+  for (size_t k = 0; k < order.size(); k++) {
+    const auto &[port, c] = addrs[order[k]];
+    uint64_t start = c.network(), end = start + (uint64_t(1) << (32 - c.len));
+    if (k > 0 && start < furthest) {
+      const auto &[hport, h] = addrs[holder];
+      throw Error(ErrorCode::kInvalid, "prefixes overlap: " + h.str() + " (port " + hport + ") and " + c.str() +
+                                           " (port " + port + ")");
+    }
+    if (end > furthest) {
+      furthest = end;
+      holder = order[k];
+    }
+  }
+  for (const auto &[port, a] : desired.ports)
+    if (a.mac && ((*a.mac >> 40) & 1 || *a.mac == 0))
+      throw Error(ErrorCode::kInvalid, "port " + port + " mac " + ipv4::mac_str(*a.mac) + ": not a unicast MAC");
+  if (desired.arp_aging < 1 || desired.arp_aging > 86400)
+    throw Error(ErrorCode::kInvalid, "arp-aging-time " + std::to_string(desired.arp_aging) + " out of range 1..86400");
+
+  std::set<std::pair<Cidr, uint32_t>> seen;
+  for (const auto &r : desired.routes) {
+    std::string what = "route " + route_name(r);
+    if (r.network.addr != r.network.network())
+      throw Error(ErrorCode::kInvalid, what + ": host bits set in the network (write " + r.network.network_str() + ")");
+    if (!seen.insert({r.network, r.nexthop}).second) throw Error(ErrorCode::kExists, what + ": listed twice");
+    uint8_t first = uint8_t(r.nexthop >> 24);
+    if (r.nexthop == 0 || first >= 224 || first == 127)
+      throw Error(ErrorCode::kInvalid, what + ": next hop is not a unicast address");
+    if (own.count(r.nexthop)) throw Error(ErrorCode::kInvalid, what + ": next hop is the router's own address");
+    std::string problem = route_problem(desired, addrs, r);
+    if (problem.empty()) continue;
+    // Still valid in the running configuration: this change takes away
+    // the port or the address the route goes through.
+    Addresses current_addrs = addresses_of(current);
+    bool running = std::any_of(current.routes.begin(), current.routes.end(), [&](const auto &c) {
+      return c.network == r.network && c.nexthop == r.nexthop && route_problem(current, current_addrs, c).empty();
+    });
+    if (running) {
+      std::string needs = r.interface.empty() ? connected_port(current_addrs, r.nexthop) : r.interface;
+      throw Error(ErrorCode::kInUse, "port " + needs + " (or its address) is used by route " + route_name(r) +
+                                         "; delete the route first");
+    }
+    throw Error(ErrorCode::kInvalid, problem);
+  }
+}
+
+Router::Computed Router::compute(const RouterConfig &cfg) const {
+  Computed out;
+  for (const auto &[port, a] : cfg.ports) out.macs[port] = a.mac ? *a.mac : derived_port_mac(name(), port);
+  // Connected routes always win; among static routes to one network the
+  // lowest cost, then the lowest next hop (so the choice is stable).
+  std::map<std::pair<uint8_t, uint32_t>, std::tuple<int, uint32_t, uint32_t, std::string>> best;
+  Addresses addrs = addresses_of(cfg);
+  for (const auto &[port, c] : addrs) {
+    out.addrs[c.addr] = port;
+    best[{c.len, c.network()}] = {0, 0, 0, port};
+    out.rows.push_back({c.network_str(), "local", port, 0, true, false});
+  }
+  for (const auto &r : cfg.routes) {
+    std::string port = r.interface.empty() ? connected_port(addrs, r.nexthop) : r.interface;
+    std::tuple<int, uint32_t, uint32_t, std::string> cand{1, r.pathcost, r.nexthop, port};
+    auto key = std::make_pair(r.network.len, r.network.network());
+    auto it = best.find(key);
+    if (it == best.end() || cand < it->second) best[key] = cand;
+    out.rows.push_back({r.network.str(), ipv4::addr_str(r.nexthop), port, r.pathcost, false, false});
+  }
+  for (const auto &[key, b] : best) out.routes[key] = {std::get<3>(b), std::get<2>(b)};
+  for (auto &row : out.rows) {
+    Cidr n = ipv4::parse_cidr(row.network);
+    const auto &b = best.at({n.len, n.network()});
+    row.active = row.connected ? std::get<0>(b) == 0 && std::get<3>(b) == row.interface
+                               : std::get<0>(b) == 1 && ipv4::addr_str(std::get<2>(b)) == row.nexthop;
+  }
+  return out;
+}
+
+void Router::write_port(uint32_t index, const rt_port &value) {
+  map<uint32_t, rt_port>("rt_ports").set(index, value);
+  installed_ports_[index] = value;
+}
+
+void Router::apply(const RouterConfig &desired) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  validate(desired, config_);
+  std::map<std::string, uint32_t> index;
+  for (const auto &p : ports()) index[p.name] = p.index;
+  for (const auto &[port, a] : desired.ports)
+    if (!index.count(port)) throw Error(ErrorCode::kNotFound, "router " + name() + " has no port '" + port + "'");
+  Computed want = compute(desired);
+
+  // Order: ports (MAC, primary address), own addresses, then routes; a
+  // route is only written once the port it leads to is ready. Removals
+  // go last so nothing points at a half-removed port.
+  for (const auto &[port, mac] : want.macs) {
+    rt_port v{};
+    ipv4::mac_bytes(mac, v.mac);
+    v.flags = RT_PORT_F_VALID;
+    const auto &a = desired.ports.at(port);
+    v.ip = a.primary ? htonl(a.primary->addr) : 0;
+    auto cur = installed_ports_.find(index[port]);
+    if (cur == installed_ports_.end() || std::memcmp(&cur->second, &v, sizeof(v)) != 0) write_port(index[port], v);
+  }
+  auto addrs = map<uint32_t, rt_addr>("rt_addrs");
+  for (const auto &[ip, port] : want.addrs) {
+    auto cur = installed_addrs_.find(ip);
+    if (cur != installed_addrs_.end() && cur->second == index[port]) continue;
+    addrs.set(htonl(ip), rt_addr{index[port]});
+    installed_addrs_[ip] = index[port];
+  }
+  auto routes = map<rt_lpm_key, rt_route>("rt_routes");
+  for (const auto &[key, target] : want.routes) {
+    rt_route v{htonl(target.second), index[target.first]};
+    auto cur = installed_routes_.find(key);
+    if (cur != installed_routes_.end() && cur->second.nexthop == v.nexthop && cur->second.port == v.port) continue;
+    routes.set(rt_lpm_key{key.first, htonl(key.second)}, v);
+    installed_routes_[key] = v;
+  }
+  for (auto it = installed_routes_.begin(); it != installed_routes_.end();) {
+    if (want.routes.count(it->first)) {
+      ++it;
+      continue;
+    }
+    routes.erase(rt_lpm_key{it->first.first, htonl(it->first.second)});
+    it = installed_routes_.erase(it);
+  }
+  for (auto it = installed_addrs_.begin(); it != installed_addrs_.end();) {
+    if (want.addrs.count(it->first)) {
+      ++it;
+      continue;
+    }
+    addrs.erase(htonl(it->first));
+    it = installed_addrs_.erase(it);
+  }
+  if (desired.arp_aging != config_.arp_aging) map<uint32_t, rt_config>("rt_config").set(0, rt_config{desired.arp_aging, 0});
+  config_ = desired;
+}
+
+RouterConfig Router::config() const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  return config_;
+}
+
+uint64_t Router::port_mac(const std::string &port) const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  auto it = config_.ports.find(port);
+  if (it != config_.ports.end() && it->second.mac) return *it->second.mac;
+  return derived_port_mac(name(), port);
+}
+
+std::vector<Router::RouteRow> Router::routes() const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  return compute(config_).rows;
+}
+
+void Router::on_port_added(const Port &p) {
+  // Usable at L2 at once (its MAC); addresses come with the configuration.
+  rt_port v{};
+  ipv4::mac_bytes(port_mac(p.name), v.mac);
+  v.flags = RT_PORT_F_VALID;
+  write_port(p.index, v);
+}
+
+void Router::on_port_removed(const Port &p) {
+  // Nothing may keep pointing at the index: a new port can reuse it.
+  auto routes = map<rt_lpm_key, rt_route>("rt_routes");
+  for (auto it = installed_routes_.begin(); it != installed_routes_.end();) {
+    if (it->second.port != p.index) {
+      ++it;
+      continue;
+    }
+    routes.erase(rt_lpm_key{it->first.first, htonl(it->first.second)});
+    it = installed_routes_.erase(it);
+  }
+  auto addrs = map<uint32_t, rt_addr>("rt_addrs");
+  for (auto it = installed_addrs_.begin(); it != installed_addrs_.end();) {
+    if (it->second != p.index) {
+      ++it;
+      continue;
+    }
+    addrs.erase(htonl(it->first));
+    it = installed_addrs_.erase(it);
+  }
+  map<uint32_t, rt_port>("rt_ports").set(p.index, rt_port{});
+  installed_ports_.erase(p.index);
+  auto arp = map<uint32_t, rt_arp_entry>("rt_arp");
+  for (uint32_t ip : arp.keys()) {
+    auto e = arp.get(ip);
+    if (e && e->port == p.index) arp.erase(ip);
+  }
+  std::lock_guard<std::mutex> slow(slow_mu_);
+  for (auto it = pending_.begin(); it != pending_.end();)
+    it = it->second.port == p.index ? pending_.erase(it) : std::next(it);
+}
+
+std::string Router::port_name_of(uint32_t index) const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  for (const auto &p : ports())
+    if (p.index == index) return p.name;
+  return "";
+}
+
+std::vector<Router::ArpRow> Router::arp_table() {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  std::map<uint32_t, std::string> names;
+  for (const auto &p : ports()) names[p.index] = p.name;
+  uint64_t now = monotonic_seconds();
+  auto arp = map<uint32_t, rt_arp_entry>("rt_arp");
+  std::vector<ArpRow> out;
+  std::vector<uint32_t> expired;
+  arp.for_each([&](const uint32_t &ip, const rt_arp_entry &e) {
+    uint64_t age = now > e.timestamp ? now - e.timestamp : 0;
+    auto name = names.find(e.port);
+    if (age > config_.arp_aging || name == names.end()) {
+      expired.push_back(ip);
+      return;
+    }
+    out.push_back({ipv4::addr_str(ntohl(ip)), ipv4::mac_str(ipv4::mac_of(e.mac)), name->second, uint32_t(age)});
+  });
+  for (uint32_t ip : expired) arp.erase(ip);
+  std::sort(out.begin(), out.end(), [](const ArpRow &a, const ArpRow &b) {
+    return ipv4::parse_addr(a.address) < ipv4::parse_addr(b.address);
+  });
+  return out;
+}
+
+void Router::flush_arp() {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  auto arp = map<uint32_t, rt_arp_entry>("rt_arp");
+  for (uint32_t ip : arp.keys()) arp.erase(ip);
+  std::lock_guard<std::mutex> slow(slow_mu_);
+  pending_.clear();
+}
+
+Router::Counters Router::counters() const {
+  std::lock_guard<std::mutex> slow(slow_mu_);
+  return counters_;
+}
+
+// ---- Slow path ----
+
+std::optional<Cidr> Router::source_for(const std::string &port, uint32_t towards) const {
+  auto it = config_.ports.find(port);
+  if (it == config_.ports.end()) return std::nullopt;
+  const auto &a = it->second;
+  for (const auto &s : a.secondary)
+    if (s.contains(towards) && !(a.primary && a.primary->contains(towards))) return s;
+  if (a.primary) return a.primary;
+  if (!a.secondary.empty()) return a.secondary.front();
+  return std::nullopt;
+}
+
+std::string Router::arp_request(uint64_t src_mac, uint32_t src_ip, uint32_t target) const {
+  std::string f(42, '\0');
+  put_mac(f, 0, 0xffffffffffffull);
+  put_mac(f, 6, src_mac);
+  put16(f, 12, 0x0806);
+  put16(f, 14, 1);       // Ethernet
+  put16(f, 16, 0x0800);  // IPv4
+  f[18] = 6;
+  f[19] = 4;
+  put16(f, 20, 1);  // request
+  put_mac(f, 22, src_mac);
+  put32(f, 28, src_ip);
+  put32(f, 38, target);  // target MAC left zero
+  return f;
+}
+
+void Router::on_packet_in(const PacketIn &pkt) {
+  switch (pkt.reason) {
+    case RT_REASON_ARP_MISS: on_arp_miss(pkt); break;
+    case RT_REASON_ARP_REPLY: on_arp_reply(pkt); break;
+    case RT_REASON_TTL_EXCEEDED: send_icmp_error(pkt, 11, 0); break;
+    case RT_REASON_NO_ROUTE: send_icmp_error(pkt, 3, 0); break;
+    default: break;
+  }
+}
+
+void Router::on_arp_miss(const PacketIn &pkt) {
+  if (pkt.data.size() != pkt.len || pkt.data.size() < 14) return;  // truncated: cannot be sent on
+  uint32_t nexthop = ntohl(pkt.user[0]), out = pkt.user[1];
+  std::string port = port_name_of(out);
+  if (port.empty()) return;
+  auto now = std::chrono::steady_clock::now();
+  std::string request;
+  std::optional<uint64_t> known;
+  {
+    std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+    // Resolved while this frame was in the ring: send it on at once.
+    auto e = map<uint32_t, rt_arp_entry>("rt_arp").get(htonl(nexthop));
+    if (e && e->port == out && monotonic_seconds() - e->timestamp <= config_.arp_aging) known = ipv4::mac_of(e->mac);
+    std::lock_guard<std::mutex> slow(slow_mu_);
+    if (!known) {
+      if (!pending_.count(nexthop) && pending_.size() >= kMaxPendingNexthops) {
+        counters_.queue_drops++;
+        return;
+      }
+      Pending &p = pending_[nexthop];
+      p.port = out;
+      while (!p.frames.empty() && (p.frames.size() >= kQueuePerNexthop || now - p.frames.front().first > kQueueLifetime)) {
+        p.frames.pop_front();  // oldest first, as the Linux neighbour queue
+        counters_.queue_drops++;
+      }
+      p.frames.emplace_back(now, pkt.data);
+      counters_.queued++;
+      if (now - p.last_request >= std::chrono::seconds(1)) {
+        auto src = source_for(port, nexthop);
+        if (src) {
+          request = arp_request(port_mac(port), src->addr, nexthop);
+          p.last_request = now;
+          counters_.arp_requests_sent++;
+        }
+      }
+    } else {
+      counters_.reinjected++;
+    }
+  }
+  if (known) {
+    std::string f = pkt.data;
+    put_mac(f, 0, *known);
+    packet_out(port, f);
+  } else if (!request.empty()) {
+    packet_out(port, request);
+  }
+}
+
+void Router::on_arp_reply(const PacketIn &pkt) {
+  if (pkt.data.size() < 42) return;
+  const uint8_t *d = reinterpret_cast<const uint8_t *>(pkt.data.data());
+  uint64_t mac = ipv4::mac_of(d + 22);
+  uint32_t ip = get32(pkt.data, 28);
+  std::string port = port_name_of(pkt.port_index);
+  if (port.empty() || ip == 0) return;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> frames;
+  {
+    std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+    rt_arp_entry e{};
+    ipv4::mac_bytes(mac, e.mac);
+    e.port = pkt.port_index;
+    e.timestamp = monotonic_seconds();
+    map<uint32_t, rt_arp_entry>("rt_arp").set(htonl(ip), e);
+    std::lock_guard<std::mutex> slow(slow_mu_);
+    auto it = pending_.find(ip);
+    if (it == pending_.end()) return;
+    if (it->second.port == pkt.port_index) frames.swap(it->second.frames);
+    pending_.erase(it);
+  }
+  auto now = std::chrono::steady_clock::now();
+  for (auto &[queued_at, f] : frames) {
+    if (now - queued_at > kQueueLifetime) continue;
+    put_mac(f, 0, mac);
+    packet_out(port, f);
+    std::lock_guard<std::mutex> slow(slow_mu_);
+    counters_.reinjected++;
+  }
+}
+
+bool Router::take_icmp_token() {
+  std::lock_guard<std::mutex> slow(slow_mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (now - icmp_refill_ >= std::chrono::seconds(1)) {
+    icmp_tokens_ = kIcmpErrorsPerSecond;
+    icmp_refill_ = now;
+  }
+  if (icmp_tokens_ == 0) return false;
+  icmp_tokens_--;
+  counters_.icmp_errors_sent++;
+  return true;
+}
+
+// ICMP error about the frame as it arrived: sent back out of the input
+// port to the frame's source MAC (the previous hop), from the input port's
+// address on the sender's network (else its primary), with the offending
+// header and the start of its payload (RFC 1812 4.3.2.3: up to 576 bytes).
+void Router::send_icmp_error(const PacketIn &pkt, uint8_t type, uint8_t code) {
+  const std::string &in = pkt.data;
+  if (in.size() < 14 + 20) return;
+  const uint8_t *d = reinterpret_cast<const uint8_t *>(in.data());
+  size_t ihl = size_t(d[14] & 0x0f) * 4;
+  if ((d[14] >> 4) != 4 || ihl < 20 || in.size() < 14 + ihl) return;
+  uint32_t src = get32(in, 14 + 12);
+  uint16_t frag = uint16_t((d[14 + 6] << 8) | d[14 + 7]);
+  uint8_t first = uint8_t(src >> 24);
+  if (src == 0 || first >= 224 || first == 127 || (frag & 0x1fff)) return;  // RFC 1812 4.3.2.7
+  if (d[14 + 9] == 1 && in.size() >= 14 + ihl + 1) {
+    uint8_t t = d[14 + ihl];
+    if (t != 0 && t != 8) return;  // never an error about an error
+  }
+  std::string port = pkt.port_name.empty() ? port_name_of(pkt.port_index) : pkt.port_name;
+  std::optional<Cidr> from;
+  uint64_t mac;
+  {
+    std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+    if (port.empty()) return;
+    from = source_for(port, src);
+    mac = port_mac(port);
+    for (const auto &[p, c] : addresses_of(config_))
+      if (c.addr == src) return;  // from ourselves
+  }
+  if (!from || !take_icmp_token()) return;
+  size_t quoted = std::min<size_t>(in.size() - 14, 576 - 20 - 8);
+  std::string f(14 + 20 + 8 + quoted, '\0');
+  f.replace(0, 6, in, 6, 6);  // back to the previous hop
+  put_mac(f, 6, mac);
+  put16(f, 12, 0x0800);
+  f[14] = 0x45;
+  f[15] = char(0xc0);  // internetwork control
+  put16(f, 16, uint16_t(20 + 8 + quoted));
+  f[14 + 8] = 64;
+  f[14 + 9] = 1;
+  put32(f, 14 + 12, from->addr);
+  put32(f, 14 + 16, src);
+  put16(f, 14 + 10, csum16(reinterpret_cast<const uint8_t *>(&f[14]), 20));
+  f[34] = char(type);
+  f[35] = char(code);
+  f.replace(42, quoted, in, 14, quoted);
+  put16(f, 36, csum16(reinterpret_cast<const uint8_t *>(&f[34]), 8 + quoted));
+  packet_out(port, f);
+}
+
+}  // namespace polycube::services
