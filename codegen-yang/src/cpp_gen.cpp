@@ -234,6 +234,7 @@ class Generator {
     for (size_t i = 0; i < fields.size(); i++) body_ << (i ? ", " : "") << cpp_quoted(fields[i].json);
     body_ << "});\n";
     for (const auto &f : fields) body_ << "  polycube::gen::get(j, " << cpp_quoted(f.json) << ", s." << f.cpp << ");\n";
+    if (fields.empty()) body_ << "  (void)s;\n";
     body_ << "}\n";
     body_ << "inline void to_json(nlohmann::json &j, const " << name << " &s) {\n  j = nlohmann::json::object();\n";
     for (const auto &f : fields) body_ << "  polycube::gen::put(j, " << cpp_quoted(f.json) << ", s." << f.cpp << ");\n";

@@ -430,7 +430,9 @@ TEST_F(Restconf, PutDepthFieldsYangLibraryAndLogLevels) {
   refs(doc);
   for (const auto &[path, ops] : doc["paths"].items())
     for (const auto &[verb, op] : ops.items())
-      if (verb != "parameters") EXPECT_TRUE(op.contains("responses")) << verb << " " << path;
+      if (verb != "parameters") {
+        EXPECT_TRUE(op.contains("responses")) << verb << " " << path;
+      }
   // The services came from plugins.
   auto services = nlohmann::json::parse(rest("GET", "/polycube:services").body);
   std::set<std::string> service_names;

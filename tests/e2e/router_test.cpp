@@ -37,7 +37,9 @@ class RouterE2E : public ::testing::Test {
     base = daemon->url() + "/restconf/data";
   }
   void TearDown() override {
-    if (daemon) EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    if (daemon) {
+      EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    }
     sh("rm -rf " + tmp + "state");
   }
   // A namespace `name` with address `cidr` and MAC `mac` on eth0, default
@@ -136,7 +138,9 @@ TEST_P(RouterThreeSubnets, AllPairsPingAndTablesAreRight) {
   }
   for (int a = 1; a <= 3; a++)
     for (int b = 1; b <= 3; b++)
-      if (a != b) EXPECT_TRUE(ping("h" + std::to_string(a), "10.31." + std::to_string(b) + ".2")) << a << "->" << b;
+      if (a != b) {
+        EXPECT_TRUE(ping("h" + std::to_string(a), "10.31." + std::to_string(b) + ".2")) << a << "->" << b;
+      }
   // The router answers on each of its addresses, from any subnet.
   EXPECT_TRUE(ping("h1", "10.31.1.1"));
   EXPECT_TRUE(ping("h1", "10.31.3.1"));
@@ -164,6 +168,10 @@ TEST_P(RouterThreeSubnets, AllPairsPingAndTablesAreRight) {
 
   // Flush: the table empties, traffic resolves again.
   must_pcn("r1 arp-table-flush");
+  {
+    PcnRun flushed = pcn("r1 arp-table show");  // empty: shown as such, not an error
+    EXPECT_EQ(flushed.rc, 0) << flushed.err;
+  }
   EXPECT_TRUE(arp("r1").empty());
   EXPECT_TRUE(ping("h3", "10.31.1.2"));
   EXPECT_EQ(arp("r1").count("10.31.1.2"), 1u);
@@ -195,7 +203,7 @@ TEST_F(RouterE2E, TwoRoutersStaticRoutesAndSecondaryAddress) {
   must_pcn("r2 ports add p2 ip=10.32.2.1/24 peer=" + v2);
   must_pcn("r2 ports p2 secondaryip add 10.32.3.1/24");
   must_pcn("connect r1:p2 r2:p1");
-  add_route("r1", "10.32.2.0/24", "10.32.0.2");
+  must_pcn("r1 route add 10.32.2.0/24 10.32.0.2");  // the form: the two keys, positional
   add_route("r1", "10.32.3.0/24", "10.32.0.2");
   add_route("r2", "10.32.1.0/24", "10.32.0.1");
 
