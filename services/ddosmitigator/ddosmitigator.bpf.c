@@ -1,0 +1,180 @@
+/* ddosmitigator: a transparent cube that drops the packets whose source or
+ * destination address falls in a blacklisted prefix, counting drops per
+ * entry. Each matcher is its own micro-block and is in the pipeline only
+ * while its list has entries (see DD_SLOT_DST in ddosmitigator_shared.h):
+ *
+ *   no entries      ingress: dd_ingress                 (just passes)
+ *   src only        ingress: dd_src
+ *   dst only        ingress: dd_dst
+ *   src and dst     ingress: dd_src -> slot DD_SLOT_DST: dd_dst
+ *
+ * The egress direction is never filtered (dd_egress passes): the mitigator
+ * protects what lies behind the point it is attached to. */
+#include <polycube/pcn.bpf.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include "ddosmitigator_shared.h"
+
+/* Blacklisted source prefixes (IPv4) -> entry. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, DD_MAX_ENTRIES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct dd_lpm_v4);
+  __type(value, struct dd_entry);
+} dd_src_v4 SEC(".maps");
+
+/* Blacklisted destination prefixes (IPv4) -> entry. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, DD_MAX_ENTRIES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct dd_lpm_v4);
+  __type(value, struct dd_entry);
+} dd_dst_v4 SEC(".maps");
+
+/* Blacklisted source prefixes (IPv6) -> entry. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, DD_MAX_ENTRIES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct dd_lpm_v6);
+  __type(value, struct dd_entry);
+} dd_src_v6 SEC(".maps");
+
+/* Blacklisted destination prefixes (IPv6) -> entry. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, DD_MAX_ENTRIES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct dd_lpm_v6);
+  __type(value, struct dd_entry);
+} dd_dst_v6 SEC(".maps");
+
+/* Drops per blacklist entry (per CPU), keyed by dd_entry.counter; the
+ * control plane creates the zeroed value before the entry goes live. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+  __uint(max_entries, DD_MAX_COUNTERS);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, __u32);
+  __type(value, struct dd_drop_count);
+} dd_entry_drops SEC(".maps");
+
+/* Totals of this cube (per CPU, one entry). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct dd_stats);
+} dd_stats SEC(".maps");
+
+struct dd_vlan_hdr {
+  __be16 tci;
+  __be16 proto;
+};
+
+/* The L3 header of the packet: returns 4 or 6 and sets *l3, or 0 when the
+ * packet is not IP (or too short), which is never dropped. */
+static __always_inline int dd_l3(pcn_ctx_t *ctx, void **l3) {
+  void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
+  struct ethhdr *eth = data;
+  if ((void *)(eth + 1) > end)
+    return 0;
+  __be16 proto = eth->h_proto;
+  void *p = eth + 1;
+  if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+    struct dd_vlan_hdr *v = p;
+    if ((void *)(v + 1) > end)
+      return 0;
+    proto = v->proto;
+    p = v + 1;
+  }
+  if (proto == bpf_htons(ETH_P_IP)) {
+    if (p + sizeof(struct iphdr) > end)
+      return 0;
+    *l3 = p;
+    return 4;
+  }
+  if (proto == bpf_htons(ETH_P_IPV6)) {
+    if (p + sizeof(struct ipv6hdr) > end)
+      return 0;
+    *l3 = p;
+    return 6;
+  }
+  return 0;
+}
+
+/* The blacklist entry covering the packet's source (dst = 0) or
+ * destination (dst = 1) address in the given tries, or NULL. */
+static __always_inline struct dd_entry *dd_lookup(pcn_ctx_t *ctx, void *trie4, void *trie6, int dst) {
+  void *l3 = 0;
+  int family = dd_l3(ctx, &l3);
+  if (family == 4) {
+    struct iphdr *ip = l3;
+    struct dd_lpm_v4 key = {.prefixlen = 32, .addr = dst ? ip->daddr : ip->saddr};
+    return bpf_map_lookup_elem(trie4, &key);
+  }
+  if (family == 6) {
+    struct ipv6hdr *ip6 = l3;
+    struct dd_lpm_v6 key = {.prefixlen = 128};
+    __builtin_memcpy(key.addr, dst ? &ip6->daddr : &ip6->saddr, 16);
+    return bpf_map_lookup_elem(trie6, &key);
+  }
+  return 0;
+}
+
+/* Counts the drop on the entry and in the cube's totals, then drops. */
+static __always_inline int dd_drop(pcn_ctx_t *ctx, const struct dd_entry *e) {
+  __u64 len = pcn_pkt_len(ctx);
+  __u32 counter = e->counter, zero = 0;
+  struct dd_drop_count *c = bpf_map_lookup_elem(&dd_entry_drops, &counter);
+  if (c) {
+    c->pkts++;
+    c->bytes += len;
+  }
+  struct dd_stats *s = bpf_map_lookup_elem(&dd_stats, &zero);
+  if (s) {
+    __u64 now = bpf_ktime_get_ns() / 1000000000ull;
+    if (s->second != now) {
+      s->prev = s->second + 1 == now ? s->cur : 0;
+      s->cur = 0;
+      s->second = now;
+    }
+    s->cur++;
+    s->pkts++;
+    s->bytes += len;
+  }
+  return PCN_DROP;
+}
+
+static __always_inline int dd_next(pcn_ctx_t *ctx, __u32 dir) {
+  struct pcn_md *md = pcn_md_get();
+  if (!md)
+    return PCN_DROP;
+  return pcn_transparent_next(ctx, md, dir);
+}
+
+/* Ingress with no list in use. */
+PCN_BLOCK(dd_ingress) { return dd_next(ctx, PCN_SLOT_INGRESS); }
+
+/* Egress: never filtered. */
+PCN_BLOCK(dd_egress) { return dd_next(ctx, PCN_SLOT_EGRESS); }
+
+/* Source matcher; continues with the destination matcher when it is in the
+ * pipeline (slot DD_SLOT_DST), else with what follows the cube. */
+PCN_BLOCK(dd_src) {
+  struct dd_entry *e = dd_lookup(ctx, &dd_src_v4, &dd_src_v6, 0);
+  if (e)
+    return dd_drop(ctx, e);
+  pcn_next_block(ctx, DD_SLOT_DST);
+  return dd_next(ctx, PCN_SLOT_INGRESS);
+}
+
+/* Destination matcher; always the last one. */
+PCN_BLOCK(dd_dst) {
+  struct dd_entry *e = dd_lookup(ctx, &dd_dst_v4, &dd_dst_v6, 1);
+  if (e)
+    return dd_drop(ctx, e);
+  return dd_next(ctx, PCN_SLOT_INGRESS);
+}

@@ -1,0 +1,258 @@
+#include "ddosmitigator.h"
+
+#include <arpa/inet.h>
+#include <spdlog/spdlog.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "ddosmitigator_bpf.h"
+#include "polycube/runtime.h"
+
+namespace polycube::services {
+
+namespace {
+
+uint64_t monotonic_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec);
+}
+
+const char *trie_name(DdosMitigator::List l, int family) {
+  if (l == DdosMitigator::List::kSrc) return family == 4 ? "dd_src_v4" : "dd_src_v6";
+  return family == 4 ? "dd_dst_v4" : "dd_dst_v6";
+}
+
+const char *list_name(DdosMitigator::List l) { return l == DdosMitigator::List::kSrc ? "blacklist-src" : "blacklist-dst"; }
+
+}  // namespace
+
+// ---- IpPrefix ----
+
+IpPrefix IpPrefix::parse(const std::string &text) {
+  auto bad = [&](const std::string &why) {
+    return Error(ErrorCode::kInvalid, "'" + text + "' is not an address or prefix: " + why);
+  };
+  IpPrefix p;
+  std::string addr = text, len;
+  auto slash = text.find('/');
+  if (slash != std::string::npos) {
+    addr = text.substr(0, slash);
+    len = text.substr(slash + 1);
+    if (len.empty() || len.size() > 3 || !std::all_of(len.begin(), len.end(), ::isdigit))
+      throw bad("the prefix length must be a number");
+  }
+  p.family = addr.find(':') != std::string::npos ? 6 : 4;
+  if (inet_pton(p.family == 4 ? AF_INET : AF_INET6, addr.c_str(), p.addr) != 1)
+    throw bad(p.family == 4 ? "expected a dotted IPv4 address (four numbers 0..255)" : "malformed IPv6 address");
+  uint32_t max = p.family == 4 ? 32 : 128;
+  p.len = len.empty() ? max : static_cast<uint32_t>(std::stoul(len));
+  if (p.len > max) throw bad("prefix length " + len + " is over " + std::to_string(max));
+  // Host bits must be zero: the key then names exactly what it matches.
+  IpPrefix net = p;
+  for (uint32_t bit = p.len; bit < max; bit++) net.addr[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
+  if (!(net == p)) throw bad("host bits are set (the prefix is " + net.str() + ")");
+  return p;
+}
+
+std::string IpPrefix::str() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, sizeof(buf));
+  std::string s = buf;
+  if (len != (family == 4 ? 32u : 128u)) s += "/" + std::to_string(len);
+  return s;
+}
+
+bool IpPrefix::operator<(const IpPrefix &o) const {
+  if (family != o.family) return family < o.family;
+  int c = std::memcmp(addr, o.addr, sizeof(addr));
+  if (c != 0) return c < 0;
+  return len < o.len;
+}
+
+bool IpPrefix::operator==(const IpPrefix &o) const {
+  return family == o.family && len == o.len && std::memcmp(addr, o.addr, sizeof(addr)) == 0;
+}
+
+// ---- DdosMitigator ----
+
+ServiceInfo DdosMitigator::info() {
+  return ServiceInfo{"ddosmitigator",
+                     ddosmitigator_bpf(),
+                     {{"dd_ingress", PCN_SLOT_INGRESS}, {"dd_egress", PCN_SLOT_EGRESS}},
+                     true};
+}
+
+DdosMitigator::DdosMitigator(Runtime &rt, const std::string &name, Mode mode)
+    : Cube(rt, name, info(), CubeOptions{mode, 1}) {}
+
+void DdosMitigator::parse_list(const std::vector<std::string> &ips,
+                                std::map<IpPrefix, std::string> &out) {
+  for (const auto &ip : ips) {
+    IpPrefix p = IpPrefix::parse(ip);
+    auto [it, fresh] = out.emplace(p, ip);
+    if (!fresh && it->second != ip)
+      throw Error(ErrorCode::kExists, "'" + ip + "' and '" + it->second + "' are the same entry (" + p.str() + ")");
+  }
+}
+
+uint32_t DdosMitigator::alloc_counter() {
+  if (!free_counters_.empty()) {
+    uint32_t c = free_counters_.back();
+    free_counters_.pop_back();
+    return c;
+  }
+  if (next_counter_ >= DD_MAX_COUNTERS) throw Error(ErrorCode::kInvalid, "blacklists are full");
+  return next_counter_++;
+}
+
+void DdosMitigator::free_counter(uint32_t c) {
+  map<uint32_t, dd_drop_count>("dd_entry_drops").erase(c);
+  free_counters_.push_back(c);
+}
+
+void DdosMitigator::insert_entry(List l, const IpPrefix &p, const std::string &text) {
+  uint32_t counter = alloc_counter();
+  try {
+    // The counter exists (zeroed) before the entry can match.
+    PercpuMap<uint32_t, dd_drop_count>(map_fd("dd_entry_drops")).set_all(counter, dd_drop_count{});
+    dd_entry value{counter};
+    if (p.family == 4) {
+      dd_lpm_v4 key{p.len, 0};
+      std::memcpy(&key.addr, p.addr, 4);
+      map<dd_lpm_v4, dd_entry>(trie_name(l, 4)).set(key, value);
+    } else {
+      dd_lpm_v6 key{};
+      key.prefixlen = p.len;
+      std::memcpy(key.addr, p.addr, 16);
+      map<dd_lpm_v6, dd_entry>(trie_name(l, 6)).set(key, value);
+    }
+  } catch (...) {
+    free_counter(counter);
+    throw;
+  }
+  table(l)[p] = Entry{text, counter};
+}
+
+void DdosMitigator::erase_entry(List l, const IpPrefix &p) {
+  auto it = table(l).find(p);
+  if (it == table(l).end()) return;
+  if (p.family == 4) {
+    dd_lpm_v4 key{p.len, 0};
+    std::memcpy(&key.addr, p.addr, 4);
+    map<dd_lpm_v4, dd_entry>(trie_name(l, 4)).erase(key);
+  } else {
+    dd_lpm_v6 key{};
+    key.prefixlen = p.len;
+    std::memcpy(key.addr, p.addr, 16);
+    map<dd_lpm_v6, dd_entry>(trie_name(l, 6)).erase(key);
+  }
+  free_counter(it->second.counter);
+  table(l).erase(it);
+}
+
+void DdosMitigator::reshape(bool want_src, bool want_dst) {
+  // Order: a block is loaded before anything can reach it, and unloaded
+  // after nothing reaches it any more; each step is one atomic
+  // program-array update, so every packet runs a complete pipeline.
+  bool want_chain = want_src && want_dst;
+  std::string entry = want_src ? "dd_src" : want_dst ? "dd_dst" : "dd_ingress";
+  if (want_chain && !dst_in_chain_) {
+    load_block(DD_SLOT_DST, "dd_dst");
+    dst_in_chain_ = true;
+  }
+  if (entry != entry_block_) {
+    load_block(PCN_SLOT_INGRESS, entry);
+    entry_block_ = entry;
+  }
+  if (!want_chain && dst_in_chain_) {
+    remove_block(DD_SLOT_DST);
+    dst_in_chain_ = false;
+  }
+  log().debug("pipeline: {}{}", entry_block_, dst_in_chain_ ? " -> dd_dst" : "");
+}
+
+void DdosMitigator::set_blacklists(const std::vector<std::string> &src, const std::vector<std::string> &dst) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  std::map<IpPrefix, std::string> want[2];
+  parse_list(src, want[0]);
+  parse_list(dst, want[1]);
+  const List lists[2] = {List::kSrc, List::kDst};
+  // Additions first, then the pipeline, then removals.
+  for (int i = 0; i < 2; i++) {
+    Table &t = table(lists[i]);
+    for (const auto &[p, text] : want[i]) {
+      auto it = t.find(p);
+      if (it == t.end())
+        insert_entry(lists[i], p, text);
+      else
+        it->second.text = text;  // another spelling of the same prefix: same entry
+    }
+  }
+  reshape(!want[0].empty(), !want[1].empty());
+  for (int i = 0; i < 2; i++) {
+    std::vector<IpPrefix> gone;
+    for (const auto &[p, e] : table(lists[i]))
+      if (!want[i].count(p)) gone.push_back(p);
+    for (const auto &p : gone) erase_entry(lists[i], p);
+  }
+}
+
+void DdosMitigator::add(List l, const std::string &ip) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  IpPrefix p = IpPrefix::parse(ip);
+  auto it = table(l).find(p);
+  if (it != table(l).end())
+    throw Error(ErrorCode::kExists, std::string(list_name(l)) + " already has " + it->second.text);
+  insert_entry(l, p, ip);
+  reshape(!src_.empty(), !dst_.empty());
+}
+
+void DdosMitigator::remove(List l, const std::string &ip) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  IpPrefix p = IpPrefix::parse(ip);
+  if (!table(l).count(p)) throw Error(ErrorCode::kNotFound, std::string(list_name(l)) + " has no " + ip);
+  bool src_left = !src_.empty() && !(l == List::kSrc && src_.size() == 1);
+  bool dst_left = !dst_.empty() && !(l == List::kDst && dst_.size() == 1);
+  reshape(src_left, dst_left);
+  erase_entry(l, p);
+}
+
+std::vector<DdosMitigator::EntryStats> DdosMitigator::entries(List l) const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  PercpuMap<uint32_t, dd_drop_count> drops(map_fd("dd_entry_drops"));
+  std::vector<EntryStats> out;
+  for (const auto &[p, e] : table(l)) {
+    EntryStats s{e.text};
+    for (const auto &v : drops.get(e.counter)) {
+      s.drop_pkts += v.pkts;
+      s.drop_bytes += v.bytes;
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+DdosMitigator::Stats DdosMitigator::stats() const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  Stats s;
+  uint64_t now = monotonic_seconds();
+  for (const auto &v : PercpuMap<uint32_t, dd_stats>(map_fd("dd_stats")).get(0)) {
+    s.drop_pkts += v.pkts;
+    s.drop_bytes += v.bytes;
+    // Drops of the last complete second, whichever second each CPU last
+    // rolled over in.
+    if (v.second == now)
+      s.drop_pps += v.prev;
+    else if (v.second + 1 == now)
+      s.drop_pps += v.cur;
+  }
+  s.src_entries = static_cast<uint32_t>(src_.size());
+  s.dst_entries = static_cast<uint32_t>(dst_.size());
+  return s;
+}
+
+}  // namespace polycube::services

@@ -1,0 +1,49 @@
+/* Structs and constants shared by ddosmitigator's BPF code and its control
+ * plane. */
+#pragma once
+#include <linux/types.h>
+
+/* Blacklist entries per list and family (LPM trie capacity). */
+#define DD_MAX_ENTRIES 65536
+/* Drop counters: one per entry of all four tries (src/dst x v4/v6); an
+ * entry's counter index is allocated by the control plane. */
+#define DD_MAX_COUNTERS (4 * DD_MAX_ENTRIES)
+
+/* Micro-block slots. 0 and 1 are the transparent entries (ingress, egress).
+ * Ingress slot 0 holds the first matcher in use (dd_src, else dd_dst, else
+ * the bare dd_ingress); when both lists are in use dd_dst also sits in
+ * DD_SLOT_DST, where dd_src continues. */
+#define DD_SLOT_DST 2
+
+/* Key of the IPv4 tries dd_src_v4 / dd_dst_v4 (address in network order). */
+struct dd_lpm_v4 {
+  __u32 prefixlen;
+  __u32 addr;
+};
+
+/* Key of the IPv6 tries dd_src_v6 / dd_dst_v6. */
+struct dd_lpm_v6 {
+  __u32 prefixlen;
+  __u8 addr[16];
+};
+
+/* Value of every trie: the entry's index in dd_entry_drops. */
+struct dd_entry {
+  __u32 counter;
+};
+
+/* Per-CPU value of dd_entry_drops (one per blacklist entry). */
+struct dd_drop_count {
+  __u64 pkts;
+  __u64 bytes;
+};
+
+/* Per-CPU single entry of dd_stats: everything this cube dropped, and the
+ * drops of the current and of the previous second (drop rate). */
+struct dd_stats {
+  __u64 pkts;
+  __u64 bytes;
+  __u64 second;     /* CLOCK_MONOTONIC second `cur` counts */
+  __u64 cur;        /* drops during `second` */
+  __u64 prev;       /* drops during `second - 1` */
+};
