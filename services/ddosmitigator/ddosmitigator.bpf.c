@@ -51,12 +51,11 @@ struct {
   __type(value, struct dd_entry);
 } dd_dst_v6 SEC(".maps");
 
-/* Drops per blacklist entry (per CPU), keyed by dd_entry.counter; the
- * control plane creates the zeroed value before the entry goes live. */
+/* Drops per blacklist entry (per CPU), indexed by dd_entry.counter; the
+ * control plane zeroes a counter before its entry goes live. */
 struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-  __uint(max_entries, DD_MAX_COUNTERS);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, DD_MAX_ENTRIES);
   __type(key, __u32);
   __type(value, struct dd_drop_count);
 } dd_entry_drops SEC(".maps");
@@ -135,7 +134,8 @@ static __always_inline int dd_drop(pcn_ctx_t *ctx, const struct dd_entry *e) {
   }
   struct dd_stats *s = bpf_map_lookup_elem(&dd_stats, &zero);
   if (s) {
-    __u64 now = bpf_ktime_get_ns() / 1000000000ull;
+    /* The coarse clock (last tick) costs a load, not a clock read. */
+    __u64 now = bpf_ktime_get_coarse_ns() / 1000000000ull;
     if (s->second != now) {
       s->prev = s->second + 1 == now ? s->cur : 0;
       s->cur = 0;

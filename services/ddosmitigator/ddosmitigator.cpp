@@ -17,7 +17,7 @@ namespace {
 
 uint64_t monotonic_seconds() {
   timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // the data plane's clock (bpf_ktime_get_coarse_ns)
   return static_cast<uint64_t>(ts.tv_sec);
 }
 
@@ -100,19 +100,19 @@ void DdosMitigator::parse_list(const std::vector<std::string> &ips,
 }
 
 uint32_t DdosMitigator::alloc_counter() {
-  if (!free_counters_.empty()) {
-    uint32_t c = free_counters_.back();
-    free_counters_.pop_back();
-    return c;
-  }
-  if (next_counter_ >= DD_MAX_COUNTERS) throw Error(ErrorCode::kInvalid, "blacklists are full");
-  return next_counter_++;
+  // Never-used counters first: a freed one may still be bumped by a packet
+  // that found its entry just before the entry was deleted, so reuse waits
+  // until nothing else is left.
+  if (next_counter_ < DD_MAX_ENTRIES) return next_counter_++;
+  if (free_counters_.empty())
+    throw Error(ErrorCode::kInvalid, "blacklists are full (" + std::to_string(DD_MAX_ENTRIES) + " entries in all)");
+  uint32_t c = free_counters_.front();  // the longest-freed
+  free_counters_.pop_front();
+  return c;
 }
 
-void DdosMitigator::free_counter(uint32_t c) {
-  map<uint32_t, dd_drop_count>("dd_entry_drops").erase(c);
-  free_counters_.push_back(c);
-}
+// The counter is zeroed when it is reused (array entries cannot be deleted).
+void DdosMitigator::free_counter(uint32_t c) { free_counters_.push_back(c); }
 
 void DdosMitigator::insert_entry(List l, const IpPrefix &p, const std::string &text) {
   uint32_t counter = alloc_counter();
@@ -180,8 +180,18 @@ void DdosMitigator::set_blacklists(const std::vector<std::string> &src, const st
   std::map<IpPrefix, std::string> want[2];
   parse_list(src, want[0]);
   parse_list(dst, want[1]);
+  if (want[0].size() + want[1].size() > DD_MAX_ENTRIES)
+    throw Error(ErrorCode::kInvalid, "at most " + std::to_string(DD_MAX_ENTRIES) + " blacklist entries in all");
   const List lists[2] = {List::kSrc, List::kDst};
-  // Additions first, then the pipeline, then removals.
+  // Removals first (their counters and trie slots serve the additions),
+  // then additions, then the pipeline. No order can lose a packet that no
+  // entry covers: a matcher with an empty or partial list passes it.
+  for (int i = 0; i < 2; i++) {
+    std::vector<IpPrefix> gone;
+    for (const auto &[p, e] : table(lists[i]))
+      if (!want[i].count(p)) gone.push_back(p);
+    for (const auto &p : gone) erase_entry(lists[i], p);
+  }
   for (int i = 0; i < 2; i++) {
     Table &t = table(lists[i]);
     for (const auto &[p, text] : want[i]) {
@@ -193,12 +203,6 @@ void DdosMitigator::set_blacklists(const std::vector<std::string> &src, const st
     }
   }
   reshape(!want[0].empty(), !want[1].empty());
-  for (int i = 0; i < 2; i++) {
-    std::vector<IpPrefix> gone;
-    for (const auto &[p, e] : table(lists[i]))
-      if (!want[i].count(p)) gone.push_back(p);
-    for (const auto &p : gone) erase_entry(lists[i], p);
-  }
 }
 
 void DdosMitigator::add(List l, const std::string &ip) {
@@ -207,6 +211,8 @@ void DdosMitigator::add(List l, const std::string &ip) {
   auto it = table(l).find(p);
   if (it != table(l).end())
     throw Error(ErrorCode::kExists, std::string(list_name(l)) + " already has " + it->second.text);
+  if (src_.size() + dst_.size() >= DD_MAX_ENTRIES)
+    throw Error(ErrorCode::kInvalid, "at most " + std::to_string(DD_MAX_ENTRIES) + " blacklist entries in all");
   insert_entry(l, p, ip);
   reshape(!src_.empty(), !dst_.empty());
 }

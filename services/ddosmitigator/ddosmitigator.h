@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -77,7 +78,7 @@ class DdosMitigator : public Cube {
   void free_counter(uint32_t c);
 
   Table src_, dst_;
-  std::vector<uint32_t> free_counters_;
+  std::deque<uint32_t> free_counters_;  // oldest first
   uint32_t next_counter_ = 0;
   std::string entry_block_ = "dd_ingress";  // program in ingress slot 0
   bool dst_in_chain_ = false;               // dd_dst loaded in DD_SLOT_DST

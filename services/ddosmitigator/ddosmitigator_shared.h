@@ -3,11 +3,11 @@
 #pragma once
 #include <linux/types.h>
 
-/* Blacklist entries per list and family (LPM trie capacity). */
+/* Blacklist entries of one cube, both lists and families together: the
+ * capacity of each LPM trie and the number of drop counters (a per-CPU
+ * array, DD_MAX_ENTRIES * 16 bytes per CPU, so that counting a drop is an
+ * inlined array access rather than a hash lookup). */
 #define DD_MAX_ENTRIES 65536
-/* Drop counters: one per entry of all four tries (src/dst x v4/v6); an
- * entry's counter index is allocated by the control plane. */
-#define DD_MAX_COUNTERS (4 * DD_MAX_ENTRIES)
 
 /* Micro-block slots. 0 and 1 are the transparent entries (ingress, egress).
  * Ingress slot 0 holds the first matcher in use (dd_src, else dd_dst, else

@@ -221,6 +221,25 @@ TEST_P(DdosDatapath, RefusedEditsChangeNothing) {
   EXPECT_EQ(drops(List::kSrc, "10.0.0.0/8"), 1u);
 }
 
+TEST_P(DdosDatapath, CapacityIsEnforcedAcrossBothLists) {
+  std::vector<std::string> src;
+  for (uint32_t i = 0; i < DD_MAX_ENTRIES; i++)
+    src.push_back("10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 0xff) + "." + std::to_string(i & 0xff));
+  dd->set_blacklists(src, {});
+  EXPECT_EQ(dd->stats().src_entries, uint32_t(DD_MAX_ENTRIES));
+  EXPECT_EQ(error_of([&] { dd->add(List::kDst, "192.0.2.1"); }), "invalid-value");
+  src.push_back("192.0.2.1");
+  EXPECT_EQ(error_of([&] { dd->set_blacklists(src, {}); }), "invalid-value");
+  EXPECT_EQ(dd->stats().dst_entries, 0u);
+  EXPECT_EQ(send(from("10.0.255.255")), drop_verdict(GetParam()));  // the last entry is live
+  EXPECT_EQ(send(from("10.1.0.0")), pass_verdict(GetParam()));
+  EXPECT_EQ(drops(List::kSrc, "10.0.255.255"), 1u);
+  // Freed counters are reused, from zero.
+  dd->set_blacklists({}, {"192.0.2.1"});
+  EXPECT_EQ(send(from("1.1.1.1", "192.0.2.1")), drop_verdict(GetParam()));
+  EXPECT_EQ(drops(List::kDst, "192.0.2.1"), 1u);
+}
+
 TEST(DdosPrefix, ParseAndCanonicalForm) {
   EXPECT_EQ(IpPrefix::parse("10.0.0.1").str(), "10.0.0.1");
   EXPECT_EQ(IpPrefix::parse("10.0.0.1/32").str(), "10.0.0.1");
