@@ -15,41 +15,48 @@
 #include <linux/ipv6.h>
 #include "ddosmitigator_shared.h"
 
-/* Blacklisted source prefixes (IPv4) -> entry. */
-struct {
-  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-  __uint(max_entries, DD_MAX_ENTRIES);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __type(key, struct dd_lpm_v4);
-  __type(value, struct dd_entry);
-} dd_src_v4 SEC(".maps");
+/* The blacklist tables, declared below one by one. */
+#define DD_TRIE(name, key_t)                       \
+  struct {                                         \
+    __uint(type, BPF_MAP_TYPE_LPM_TRIE);           \
+    __uint(max_entries, DD_MAX_ENTRIES);           \
+    __uint(map_flags, BPF_F_NO_PREALLOC);          \
+    __type(key, key_t);                            \
+    __type(value, struct dd_entry);                \
+  } name SEC(".maps")
+#define DD_HASH(name, key_t)                       \
+  struct {                                         \
+    __uint(type, BPF_MAP_TYPE_HASH);               \
+    __uint(max_entries, DD_MAX_ENTRIES);           \
+    __uint(map_flags, BPF_F_NO_PREALLOC);          \
+    __type(key, key_t);                            \
+    __type(value, struct dd_entry);                \
+  } name SEC(".maps")
 
-/* Blacklisted destination prefixes (IPv4) -> entry. */
-struct {
-  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-  __uint(max_entries, DD_MAX_ENTRIES);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __type(key, struct dd_lpm_v4);
-  __type(value, struct dd_entry);
-} dd_dst_v4 SEC(".maps");
+/* Blacklisted source prefixes shorter than /32 (IPv4) -> entry. */
+DD_TRIE(dd_src_v4, struct dd_lpm_v4);
+/* Blacklisted source addresses (IPv4, network order) -> entry. */
+DD_HASH(dd_src_host_v4, __u32);
+/* Blacklisted destination prefixes shorter than /32 (IPv4) -> entry. */
+DD_TRIE(dd_dst_v4, struct dd_lpm_v4);
+/* Blacklisted destination addresses (IPv4) -> entry. */
+DD_HASH(dd_dst_host_v4, __u32);
+/* Blacklisted source prefixes shorter than /128 (IPv6) -> entry. */
+DD_TRIE(dd_src_v6, struct dd_lpm_v6);
+/* Blacklisted source addresses (IPv6) -> entry. */
+DD_HASH(dd_src_host_v6, struct in6_addr);
+/* Blacklisted destination prefixes shorter than /128 (IPv6) -> entry. */
+DD_TRIE(dd_dst_v6, struct dd_lpm_v6);
+/* Blacklisted destination addresses (IPv6) -> entry. */
+DD_HASH(dd_dst_host_v6, struct in6_addr);
 
-/* Blacklisted source prefixes (IPv6) -> entry. */
+/* Per list (DD_LIST_*): which of its tables have entries (DD_HAS_*). */
 struct {
-  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-  __uint(max_entries, DD_MAX_ENTRIES);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __type(key, struct dd_lpm_v6);
-  __type(value, struct dd_entry);
-} dd_src_v6 SEC(".maps");
-
-/* Blacklisted destination prefixes (IPv6) -> entry. */
-struct {
-  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-  __uint(max_entries, DD_MAX_ENTRIES);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __type(key, struct dd_lpm_v6);
-  __type(value, struct dd_entry);
-} dd_dst_v6 SEC(".maps");
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 2);
+  __type(key, __u32);
+  __type(value, __u32);
+} dd_shape SEC(".maps");
 
 /* Drops per blacklist entry (per CPU), indexed by dd_entry.counter; the
  * control plane zeroes a counter before its entry goes live. */
@@ -104,23 +111,38 @@ static __always_inline int dd_l3(pcn_ctx_t *ctx, void **l3) {
   return 0;
 }
 
-/* The blacklist entry covering the packet's source (dst = 0) or
- * destination (dst = 1) address in the given tries, or NULL. */
-static __always_inline struct dd_entry *dd_lookup(pcn_ctx_t *ctx, void *trie4, void *trie6, int dst) {
+/* The blacklist entry of `list` (DD_LIST_SRC: the source address,
+ * DD_LIST_DST: the destination) covering the packet, or NULL. A host entry
+ * is the longest match, so its hash is asked first; empty tables are
+ * skipped. */
+static __always_inline struct dd_entry *dd_lookup(pcn_ctx_t *ctx, __u32 list, void *host4, void *trie4, void *host6,
+                                                  void *trie6) {
+  __u32 *shape = bpf_map_lookup_elem(&dd_shape, &list);
+  if (!shape)
+    return 0;
+  __u32 has = *shape;
   void *l3 = 0;
   int family = dd_l3(ctx, &l3);
+  struct dd_entry *e = 0;
   if (family == 4) {
     struct iphdr *ip = l3;
-    struct dd_lpm_v4 key = {.prefixlen = 32, .addr = dst ? ip->daddr : ip->saddr};
-    return bpf_map_lookup_elem(trie4, &key);
-  }
-  if (family == 6) {
+    __u32 addr = list == DD_LIST_DST ? ip->daddr : ip->saddr;
+    if (has & DD_HAS_HOST4)
+      e = bpf_map_lookup_elem(host4, &addr);
+    if (!e && (has & DD_HAS_NET4)) {
+      struct dd_lpm_v4 key = {.prefixlen = 32, .addr = addr};
+      e = bpf_map_lookup_elem(trie4, &key);
+    }
+  } else if (family == 6) {
     struct ipv6hdr *ip6 = l3;
     struct dd_lpm_v6 key = {.prefixlen = 128};
-    __builtin_memcpy(key.addr, dst ? &ip6->daddr : &ip6->saddr, 16);
-    return bpf_map_lookup_elem(trie6, &key);
+    __builtin_memcpy(key.addr, list == DD_LIST_DST ? &ip6->daddr : &ip6->saddr, 16);
+    if (has & DD_HAS_HOST6)
+      e = bpf_map_lookup_elem(host6, key.addr);
+    if (!e && (has & DD_HAS_NET6))
+      e = bpf_map_lookup_elem(trie6, &key);
   }
-  return 0;
+  return e;
 }
 
 /* Counts the drop on the entry and in the cube's totals, then drops. */
@@ -164,7 +186,7 @@ PCN_BLOCK(dd_egress) { return dd_next(ctx, PCN_SLOT_EGRESS); }
 /* Source matcher; continues with the destination matcher when it is in the
  * pipeline (slot DD_SLOT_DST), else with what follows the cube. */
 PCN_BLOCK(dd_src) {
-  struct dd_entry *e = dd_lookup(ctx, &dd_src_v4, &dd_src_v6, 0);
+  struct dd_entry *e = dd_lookup(ctx, DD_LIST_SRC, &dd_src_host_v4, &dd_src_v4, &dd_src_host_v6, &dd_src_v6);
   if (e)
     return dd_drop(ctx, e);
   pcn_next_block(ctx, DD_SLOT_DST);
@@ -173,7 +195,7 @@ PCN_BLOCK(dd_src) {
 
 /* Destination matcher; always the last one. */
 PCN_BLOCK(dd_dst) {
-  struct dd_entry *e = dd_lookup(ctx, &dd_dst_v4, &dd_dst_v6, 1);
+  struct dd_entry *e = dd_lookup(ctx, DD_LIST_DST, &dd_dst_host_v4, &dd_dst_v4, &dd_dst_host_v6, &dd_dst_v6);
   if (e)
     return dd_drop(ctx, e);
   return dd_next(ctx, PCN_SLOT_INGRESS);

@@ -1,6 +1,7 @@
 #include "ddosmitigator.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <time.h>
 
@@ -21,9 +22,17 @@ uint64_t monotonic_seconds() {
   return static_cast<uint64_t>(ts.tv_sec);
 }
 
-const char *trie_name(DdosMitigator::List l, int family) {
-  if (l == DdosMitigator::List::kSrc) return family == 4 ? "dd_src_v4" : "dd_src_v6";
-  return family == 4 ? "dd_dst_v4" : "dd_dst_v6";
+// The table holding `p` in list `l`: a hash for host entries, else a trie.
+std::string table_name(DdosMitigator::List l, const IpPrefix &p) {
+  bool host = p.len == (p.family == 4 ? 32u : 128u);
+  return std::string(l == DdosMitigator::List::kSrc ? "dd_src_" : "dd_dst_") + (host ? "host_" : "") +
+         (p.family == 4 ? "v4" : "v6");
+}
+
+uint32_t kind_bit(const IpPrefix &p) {
+  bool host = p.len == (p.family == 4 ? 32u : 128u);
+  if (p.family == 4) return host ? DD_HAS_HOST4 : DD_HAS_NET4;
+  return host ? DD_HAS_HOST6 : DD_HAS_NET6;
 }
 
 const char *list_name(DdosMitigator::List l) { return l == DdosMitigator::List::kSrc ? "blacklist-src" : "blacklist-dst"; }
@@ -120,15 +129,26 @@ void DdosMitigator::insert_entry(List l, const IpPrefix &p, const std::string &t
     // The counter exists (zeroed) before the entry can match.
     PercpuMap<uint32_t, dd_drop_count>(map_fd("dd_entry_drops")).set_all(counter, dd_drop_count{});
     dd_entry value{counter};
-    if (p.family == 4) {
+    std::string name = table_name(l, p);
+    if (p.len == (p.family == 4 ? 32u : 128u)) {
+      if (p.family == 4) {
+        uint32_t key;
+        std::memcpy(&key, p.addr, 4);
+        map<uint32_t, dd_entry>(name).set(key, value);
+      } else {
+        in6_addr key;
+        std::memcpy(&key, p.addr, 16);
+        map<in6_addr, dd_entry>(name).set(key, value);
+      }
+    } else if (p.family == 4) {
       dd_lpm_v4 key{p.len, 0};
       std::memcpy(&key.addr, p.addr, 4);
-      map<dd_lpm_v4, dd_entry>(trie_name(l, 4)).set(key, value);
+      map<dd_lpm_v4, dd_entry>(name).set(key, value);
     } else {
       dd_lpm_v6 key{};
       key.prefixlen = p.len;
       std::memcpy(key.addr, p.addr, 16);
-      map<dd_lpm_v6, dd_entry>(trie_name(l, 6)).set(key, value);
+      map<dd_lpm_v6, dd_entry>(name).set(key, value);
     }
   } catch (...) {
     free_counter(counter);
@@ -140,18 +160,41 @@ void DdosMitigator::insert_entry(List l, const IpPrefix &p, const std::string &t
 void DdosMitigator::erase_entry(List l, const IpPrefix &p) {
   auto it = table(l).find(p);
   if (it == table(l).end()) return;
-  if (p.family == 4) {
+  std::string name = table_name(l, p);
+  if (p.len == (p.family == 4 ? 32u : 128u)) {
+    if (p.family == 4) {
+      uint32_t key;
+      std::memcpy(&key, p.addr, 4);
+      map<uint32_t, dd_entry>(name).erase(key);
+    } else {
+      in6_addr key;
+      std::memcpy(&key, p.addr, 16);
+      map<in6_addr, dd_entry>(name).erase(key);
+    }
+  } else if (p.family == 4) {
     dd_lpm_v4 key{p.len, 0};
     std::memcpy(&key.addr, p.addr, 4);
-    map<dd_lpm_v4, dd_entry>(trie_name(l, 4)).erase(key);
+    map<dd_lpm_v4, dd_entry>(name).erase(key);
   } else {
     dd_lpm_v6 key{};
     key.prefixlen = p.len;
     std::memcpy(key.addr, p.addr, 16);
-    map<dd_lpm_v6, dd_entry>(trie_name(l, 6)).erase(key);
+    map<dd_lpm_v6, dd_entry>(name).erase(key);
   }
   free_counter(it->second.counter);
   table(l).erase(it);
+}
+
+void DdosMitigator::write_shape() {
+  // Written after additions (a new entry's bit is set once it is in its
+  // table) and after removals (a bit left set over an emptied table for a
+  // moment costs a lookup that misses, never a wrong verdict).
+  auto shape = map<uint32_t, uint32_t>("dd_shape");
+  for (List l : {List::kSrc, List::kDst}) {
+    uint32_t has = 0;
+    for (const auto &[p, e] : table(l)) has |= kind_bit(p);
+    shape.set(l == List::kSrc ? DD_LIST_SRC : DD_LIST_DST, has);
+  }
 }
 
 void DdosMitigator::reshape(bool want_src, bool want_dst) {
@@ -202,6 +245,7 @@ void DdosMitigator::set_blacklists(const std::vector<std::string> &src, const st
         it->second.text = text;  // another spelling of the same prefix: same entry
     }
   }
+  write_shape();
   reshape(!want[0].empty(), !want[1].empty());
 }
 
@@ -214,6 +258,7 @@ void DdosMitigator::add(List l, const std::string &ip) {
   if (src_.size() + dst_.size() >= DD_MAX_ENTRIES)
     throw Error(ErrorCode::kInvalid, "at most " + std::to_string(DD_MAX_ENTRIES) + " blacklist entries in all");
   insert_entry(l, p, ip);
+  write_shape();
   reshape(!src_.empty(), !dst_.empty());
 }
 
@@ -225,6 +270,7 @@ void DdosMitigator::remove(List l, const std::string &ip) {
   bool dst_left = !dst_.empty() && !(l == List::kDst && dst_.size() == 1);
   reshape(src_left, dst_left);
   erase_entry(l, p);
+  write_shape();
 }
 
 std::vector<DdosMitigator::EntryStats> DdosMitigator::entries(List l) const {

@@ -74,6 +74,8 @@ class DdosMitigator : public Cube {
   // Loads/unloads matcher blocks so the pipeline matches which lists have
   // entries; every step leaves a complete pipeline.
   void reshape(bool want_src, bool want_dst);
+  // dd_shape: which tables of each list have entries (DD_HAS_*).
+  void write_shape();
   uint32_t alloc_counter();
   void free_counter(uint32_t c);
 

@@ -15,6 +15,19 @@
  * DD_SLOT_DST, where dd_src continues. */
 #define DD_SLOT_DST 2
 
+/* Each list keeps host entries (/32, /128) in exact-match hashes and
+ * shorter prefixes in LPM tries: a host entry is always the longest match,
+ * so the hash answers first, and a hash lookup costs the same whatever the
+ * number of entries, unlike a trie walk. Map dd_shape, indexed by
+ * DD_LIST_*, says which of a list's tables have entries, so a matcher
+ * skips the empty ones. */
+#define DD_LIST_SRC 0
+#define DD_LIST_DST 1
+#define DD_HAS_HOST4 1u
+#define DD_HAS_NET4 2u
+#define DD_HAS_HOST6 4u
+#define DD_HAS_NET6 8u
+
 /* Key of the IPv4 tries dd_src_v4 / dd_dst_v4 (address in network order). */
 struct dd_lpm_v4 {
   __u32 prefixlen;
@@ -27,7 +40,7 @@ struct dd_lpm_v6 {
   __u8 addr[16];
 };
 
-/* Value of every trie: the entry's index in dd_entry_drops. */
+/* Value of every trie and hash: the entry's index in dd_entry_drops. */
 struct dd_entry {
   __u32 counter;
 };
