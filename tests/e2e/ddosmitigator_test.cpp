@@ -281,6 +281,41 @@ TEST_P(DdosOnBridge, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(ping_replies("10.77.0.2", 2), 2);  // and still forwarding
 }
 
+TEST_P(DdosOnBridge, Ipv6SourceAndDaemonRestart) {
+  for (const char *ns : {"a", "b"}) net.in(ns, "sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.eth0.disable_ipv6=0");
+  net.in("a", "ip -6 addr add fd77::1/64 dev eth0 nodad && ip -6 neigh replace fd77::2 lladdr 02:00:00:00:77:02 dev eth0");
+  net.in("b", "ip -6 addr add fd77::2/64 dev eth0 nodad && ip -6 neigh replace fd77::1 lladdr 02:00:00:00:77:01 dev eth0");
+  bridge_with_mitigator();
+  auto ping6 = [&](int count) {
+    std::string out = net.in_out("a", "ping -6 -c " + std::to_string(count) + " -i 0.2 -W 1 -q fd77::2");
+    auto pos = out.find(" received");
+    return pos == std::string::npos ? -1 : std::atoi(out.c_str() + out.rfind(", ", pos) + 2);
+  };
+  ASSERT_EQ(ping6(2), 2);
+  pcn_ok("dd1 blacklist-src add fd77::1");
+  pcn_ok("dd1 blacklist-dst add fd78::/16");  // covers nothing here: both matchers run
+  EXPECT_EQ(ping6(4), 0);
+  EXPECT_EQ(counter("/blacklist-src=fd77%3A%3A1", "drop-pkts"), 4u);
+  EXPECT_EQ(counter("/blacklist-src=fd77%3A%3A1", "drop-bytes"), 4u * 118);  // 14 + 40 + 8 + 56
+  EXPECT_EQ(counter("/blacklist-dst=fd78%3A%3A%2F16", "drop-pkts"), 0u);
+  EXPECT_EQ(ping_replies("10.77.0.2", 2), 2);  // IPv4 from the same host is not covered
+
+  // The configuration comes back with the daemon: entries, blocks, effect.
+  ASSERT_TRUE(daemon->stop());
+  client.reset();
+  daemon = std::make_unique<DaemonProcess>(state);
+  ASSERT_TRUE(daemon->start());
+  port = static_cast<uint16_t>(std::stoi(daemon->url().substr(daemon->url().rfind(':') + 1)));
+  client = std::make_unique<pcnrest::Client>(port);
+  EXPECT_EQ(blocks(), (std::vector<std::string>{"0:dd_src", "1:dd_egress", "2:dd_dst"}));
+  uint64_t before = counter("/stats", "drop-pkts");
+  EXPECT_EQ(ping6(2), 0);
+  EXPECT_EQ(counter("/stats", "drop-pkts"), before + 2);
+  pcn_ok("dd1 blacklist-src del fd77::1");
+  EXPECT_EQ(ping6(2), 2);
+  EXPECT_EQ(blocks(), (std::vector<std::string>{"0:dd_dst", "1:dd_egress"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, DdosOnBridge, ::testing::Values(Mode::kTc, Mode::kXdpSkb),
                          [](const auto &info) { return std::string(polycube::to_string(info.param)); });
 
