@@ -288,6 +288,14 @@ std::vector<DdosMitigator::EntryStats> DdosMitigator::entries(List l) const {
   return out;
 }
 
+void DdosMitigator::reset_counters() {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  PercpuMap<uint32_t, dd_drop_count> drops(map_fd("dd_entry_drops"));
+  for (const Table *t : {&src_, &dst_})
+    for (const auto &[p, e] : *t) drops.set_all(e.counter, dd_drop_count{});
+  PercpuMap<uint32_t, dd_stats>(map_fd("dd_stats")).set_all(0, dd_stats{});
+}
+
 DdosMitigator::Stats DdosMitigator::stats() const {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
   Stats s;

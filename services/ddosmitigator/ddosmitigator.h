@@ -58,6 +58,8 @@ class DdosMitigator : public Cube {
 
   std::vector<EntryStats> entries(List list) const;  // sorted by prefix
   Stats stats() const;
+  // Zeroes every entry's counters and the totals.
+  void reset_counters();
 
  private:
   struct Entry {

@@ -29,6 +29,10 @@ class Handler : public model::DdosmitigatorHandler<D> {
     s.stats = {st.drop_pkts, st.drop_bytes, st.drop_pps, st.src_entries, st.dst_entries};
     return s;
   }
+  model::DdosmitigatorResetCountersOutput reset_counters(D &d, const model::DdosmitigatorResetCountersInput &) override {
+    d.reset_counters();
+    return {};
+  }
 };
 
 }  // namespace

@@ -106,6 +106,13 @@ TEST_P(DdosDatapath, BlacklistedSourceIsDroppedAndCounted) {
   EXPECT_EQ(s.dst_entries, 0u);
   EXPECT_LE(s.drop_pps, 5u);
 
+  dd->reset_counters();
+  EXPECT_EQ(drops(List::kSrc, "10.0.0.1"), 0u);
+  EXPECT_EQ(dd->stats().drop_pkts, 0u);
+  EXPECT_EQ(dd->stats().drop_pps, 0u);
+  for (int i = 0; i < 5; i++) EXPECT_EQ(send(from("10.0.0.1", "10.9.9.9", 100)), drop_verdict(GetParam()));
+  EXPECT_EQ(drops(List::kSrc, "10.0.0.1"), 5u);
+
   dd->remove(List::kSrc, "10.0.0.1");
   EXPECT_EQ(send(from("10.0.0.1")), pass_verdict(GetParam()));
   EXPECT_EQ(dd->stats().drop_pkts, 5u);  // totals outlive the entry

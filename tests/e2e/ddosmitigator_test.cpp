@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <cstdio>
 #include <thread>
 
 #include "../../scripts/bench/rest_client.h"
@@ -144,6 +145,11 @@ TEST_P(DdosOnNetdev, BlacklistStopsPingAndCountsExactly) {
   EXPECT_NE(stats.out.find("src-entries: 1\n"), std::string::npos) << stats.out;
   PcnRun list = pcn("dd1 blacklist-src show");
   EXPECT_NE(list.out.find("10.77.0.1"), std::string::npos) << list.out;
+  pcn_ok("dd1 reset-counters");  // YANG action
+  EXPECT_EQ(counter("/blacklist-src=10.77.0.1", "drop-pkts"), 0u);
+  EXPECT_EQ(counter("/stats", "drop-pkts"), 0u);
+  EXPECT_EQ(ping_replies("10.77.0.254", 5), 0);
+  EXPECT_EQ(counter("/blacklist-src=10.77.0.1", "drop-pkts"), 5u);
 
   pcn_ok("dd1 blacklist-src del 10.77.0.1");
   EXPECT_EQ(ping_replies("10.77.0.254", 3), 3);
@@ -230,6 +236,8 @@ TEST_P(DdosOnBridge, NoLossWhileEntriesComeAndGo) {
   flow.stop_sending();
   flow.finish();
   uint64_t dropped = counter("/stats", "drop-pkts");
+  std::printf("[   flow   ] sent %llu, received %llu, dropped by the cube %llu, over 400 reshaping edits\n",
+              (unsigned long long)flow.sent(), (unsigned long long)flow.received(), (unsigned long long)dropped);
   EXPECT_GT(flow.sent(), 1000u);
   EXPECT_GT(dropped, 100u);  // ~1200 in 300 ms
   EXPECT_EQ(flow.received() + dropped, flow.sent()) << "sent " << flow.sent() << " received " << flow.received()
