@@ -254,6 +254,8 @@ TEST(DdosPrefix, ParseAndCanonicalForm) {
   EXPECT_EQ(IpPrefix::parse("0.0.0.0/0").str(), "0.0.0.0/0");
   EXPECT_EQ(IpPrefix::parse("2001:DB8:0::/32").str(), "2001:db8::/32");
   EXPECT_EQ(IpPrefix::parse("2001:db8::1/128").str(), "2001:db8::1");
+  EXPECT_EQ(IpPrefix::parse("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128").str(),
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
   EXPECT_TRUE(IpPrefix::parse("10.0.0.1") == IpPrefix::parse("10.0.0.1/32"));
   EXPECT_FALSE(IpPrefix::parse("10.0.0.0/8") == IpPrefix::parse("10.0.0.0/9"));
   try {

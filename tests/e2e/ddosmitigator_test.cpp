@@ -250,6 +250,11 @@ TEST_P(DdosOnBridge, BadInputIsRefusedAndChangesNothing) {
   const std::string cube = "/ddosmitigator:ddosmitigator=dd1";
   ASSERT_EQ(rest("POST", cube, R"({"ddosmitigator:blacklist-src":[{"ip":"10.200.0.0/16"}]})").status, 201);
   ASSERT_EQ(rest("POST", cube, R"({"ddosmitigator:blacklist-dst":[{"ip":"192.168.7.7"}]})").status, 201);
+  // The longest spelling there is (49 characters) is a valid key.
+  const std::string longest = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128";
+  auto ok = rest("POST", cube, R"({"ddosmitigator:blacklist-dst":[{"ip":")" + longest + R"("}]})");
+  EXPECT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(rest("DELETE", cube + "/blacklist-dst=ffff%3Affff%3Affff%3Affff%3Affff%3Affff%3A255.255.255.255%2F128").status, 204);
   std::string before = rest("GET", "?content=config").body;
   std::vector<std::string> blocks_before = blocks();
   std::string ids_before = rest("GET", "/polycube:cubes").body;
