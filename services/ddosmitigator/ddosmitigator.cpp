@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <type_traits>
 
 #include "ddosmitigator_bpf.h"
 #include "polycube/runtime.h"
@@ -24,15 +25,14 @@ uint64_t monotonic_seconds() {
 
 // The table holding `p` in list `l`: a hash for host entries, else a trie.
 std::string table_name(DdosMitigator::List l, const IpPrefix &p) {
-  bool host = p.len == (p.family == 4 ? 32u : 128u);
-  return std::string(l == DdosMitigator::List::kSrc ? "dd_src_" : "dd_dst_") + (host ? "host_" : "") +
+  return std::string(l == DdosMitigator::List::kSrc ? "dd_src_" : "dd_dst_") + (p.is_host() ? "host_" : "") +
          (p.family == 4 ? "v4" : "v6");
 }
 
+// The dd_shape bit of the table holding `p`.
 uint32_t kind_bit(const IpPrefix &p) {
-  bool host = p.len == (p.family == 4 ? 32u : 128u);
-  if (p.family == 4) return host ? DD_HAS_HOST4 : DD_HAS_NET4;
-  return host ? DD_HAS_HOST6 : DD_HAS_NET6;
+  if (p.family == 4) return p.is_host() ? DD_HAS_HOST4 : DD_HAS_NET4;
+  return p.is_host() ? DD_HAS_HOST6 : DD_HAS_NET6;
 }
 
 const char *list_name(DdosMitigator::List l) { return l == DdosMitigator::List::kSrc ? "blacklist-src" : "blacklist-dst"; }
@@ -71,7 +71,7 @@ std::string IpPrefix::str() const {
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, sizeof(buf));
   std::string s = buf;
-  if (len != (family == 4 ? 32u : 128u)) s += "/" + std::to_string(len);
+  if (!is_host()) s += "/" + std::to_string(len);
   return s;
 }
 
@@ -123,33 +123,42 @@ uint32_t DdosMitigator::alloc_counter() {
 // The counter is zeroed when it is reused (array entries cannot be deleted).
 void DdosMitigator::free_counter(uint32_t c) { free_counters_.push_back(c); }
 
+void DdosMitigator::write_table(List l, const IpPrefix &p, const dd_entry *value) {
+  std::string name = table_name(l, p);
+  auto apply = [&](const auto &key) {
+    auto m = map<std::decay_t<decltype(key)>, dd_entry>(name);
+    if (value)
+      m.set(key, *value);
+    else
+      m.erase(key);
+  };
+  if (p.is_host() && p.family == 4) {
+    uint32_t key;
+    std::memcpy(&key, p.addr, 4);
+    apply(key);
+  } else if (p.is_host()) {
+    in6_addr key;
+    std::memcpy(&key, p.addr, 16);
+    apply(key);
+  } else if (p.family == 4) {
+    dd_lpm_v4 key{p.len, 0};
+    std::memcpy(&key.addr, p.addr, 4);
+    apply(key);
+  } else {
+    dd_lpm_v6 key{};
+    key.prefixlen = p.len;
+    std::memcpy(key.addr, p.addr, 16);
+    apply(key);
+  }
+}
+
 void DdosMitigator::insert_entry(List l, const IpPrefix &p, const std::string &text) {
   uint32_t counter = alloc_counter();
   try {
-    // The counter exists (zeroed) before the entry can match.
+    // The counter is zeroed before the entry can match.
     PercpuMap<uint32_t, dd_drop_count>(map_fd("dd_entry_drops")).set_all(counter, dd_drop_count{});
     dd_entry value{counter};
-    std::string name = table_name(l, p);
-    if (p.len == (p.family == 4 ? 32u : 128u)) {
-      if (p.family == 4) {
-        uint32_t key;
-        std::memcpy(&key, p.addr, 4);
-        map<uint32_t, dd_entry>(name).set(key, value);
-      } else {
-        in6_addr key;
-        std::memcpy(&key, p.addr, 16);
-        map<in6_addr, dd_entry>(name).set(key, value);
-      }
-    } else if (p.family == 4) {
-      dd_lpm_v4 key{p.len, 0};
-      std::memcpy(&key.addr, p.addr, 4);
-      map<dd_lpm_v4, dd_entry>(name).set(key, value);
-    } else {
-      dd_lpm_v6 key{};
-      key.prefixlen = p.len;
-      std::memcpy(key.addr, p.addr, 16);
-      map<dd_lpm_v6, dd_entry>(name).set(key, value);
-    }
+    write_table(l, p, &value);
   } catch (...) {
     free_counter(counter);
     throw;
@@ -160,27 +169,7 @@ void DdosMitigator::insert_entry(List l, const IpPrefix &p, const std::string &t
 void DdosMitigator::erase_entry(List l, const IpPrefix &p) {
   auto it = table(l).find(p);
   if (it == table(l).end()) return;
-  std::string name = table_name(l, p);
-  if (p.len == (p.family == 4 ? 32u : 128u)) {
-    if (p.family == 4) {
-      uint32_t key;
-      std::memcpy(&key, p.addr, 4);
-      map<uint32_t, dd_entry>(name).erase(key);
-    } else {
-      in6_addr key;
-      std::memcpy(&key, p.addr, 16);
-      map<in6_addr, dd_entry>(name).erase(key);
-    }
-  } else if (p.family == 4) {
-    dd_lpm_v4 key{p.len, 0};
-    std::memcpy(&key.addr, p.addr, 4);
-    map<dd_lpm_v4, dd_entry>(name).erase(key);
-  } else {
-    dd_lpm_v6 key{};
-    key.prefixlen = p.len;
-    std::memcpy(key.addr, p.addr, 16);
-    map<dd_lpm_v6, dd_entry>(name).erase(key);
-  }
+  write_table(l, p, nullptr);
   free_counter(it->second.counter);
   table(l).erase(it);
 }

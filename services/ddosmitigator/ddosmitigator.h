@@ -25,6 +25,7 @@ struct IpPrefix {
   // Parses an address ("10.0.0.1", "2001:db8::1") or a prefix
   // ("10.0.0.0/8"); throws Error(kInvalid) naming what is wrong.
   static IpPrefix parse(const std::string &text);
+  bool is_host() const { return len == (family == 4 ? 32u : 128u); }
   // Canonical text: the bare address for a host prefix, else addr/len.
   std::string str() const;
   bool operator<(const IpPrefix &o) const;
@@ -71,6 +72,8 @@ class DdosMitigator : public Cube {
   Table &table(List l) { return l == List::kSrc ? src_ : dst_; }
   const Table &table(List l) const { return l == List::kSrc ? src_ : dst_; }
   static void parse_list(const std::vector<std::string> &ips, std::map<IpPrefix, std::string> &out);
+  // Writes (value) or erases (nullptr) `p` in its table of list `l`.
+  void write_table(List l, const IpPrefix &p, const dd_entry *value);
   void insert_entry(List l, const IpPrefix &p, const std::string &text);
   void erase_entry(List l, const IpPrefix &p);
   // Loads/unloads matcher blocks so the pipeline matches which lists have
