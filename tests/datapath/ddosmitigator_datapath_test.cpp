@@ -9,6 +9,8 @@
 #include <linux/pkt_cls.h>
 
 #include <cstring>
+#include <thread>
+#include <time.h>
 
 #include "ddosmitigator.h"
 #include "errors.h"
@@ -245,6 +247,35 @@ TEST_P(DdosDatapath, CapacityIsEnforcedAcrossBothLists) {
   dd->set_blacklists({}, {"192.0.2.1"});
   EXPECT_EQ(send(from("1.1.1.1", "192.0.2.1")), drop_verdict(GetParam()));
   EXPECT_EQ(drops(List::kDst, "192.0.2.1"), 1u);
+}
+
+uint64_t coarse_second() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec);
+}
+
+TEST_P(DdosDatapath, DropRateIsTheLastCompleteSecond) {
+  dd->add(List::kSrc, "10.0.0.1");
+  std::string hook = rt->pin_root() + (is_xdp(GetParam()) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
+  // A burst of 1000 drops inside one second of the data plane's clock
+  // (retried if it straddled a second boundary).
+  uint64_t burst_second = 0;
+  for (int attempt = 0; attempt < 5 && !burst_second; attempt++) {
+    dd->reset_counters();
+    uint64_t before = coarse_second();
+    RunResult r = run_pinned(hook, GetParam(), netdev_ifindex(va), from("10.0.0.1"), 1000);
+    EXPECT_EQ(r.verdict, drop_verdict(GetParam()));
+    if (coarse_second() == before) burst_second = before;
+  }
+  ASSERT_NE(burst_second, 0u);
+  EXPECT_EQ(dd->stats().drop_pkts, 1000u);
+  EXPECT_EQ(dd->stats().drop_pps, 0u);  // that second is not over yet
+  while (coarse_second() == burst_second) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (coarse_second() == burst_second + 1) EXPECT_EQ(dd->stats().drop_pps, 1000u);
+  while (coarse_second() <= burst_second + 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(dd->stats().drop_pps, 0u);  // a quiet second since
+  EXPECT_EQ(dd->stats().drop_pkts, 1000u);
 }
 
 TEST(DdosPrefix, ParseAndCanonicalForm) {
