@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <stdexcept>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -49,7 +50,8 @@ using namespace pcntest;
 namespace {
 
 const char *kMacA = "02:00:00:00:0d:01";
-std::string g_nft_table;  // ours, removed on exit and on SIGINT/SIGTERM
+std::string g_nft_table;  // ours, removed on every way out
+volatile sig_atomic_t g_stop = 0;  // SIGINT/SIGTERM: finish the current step and clean up
 
 std::string source(uint32_t i) { return "10.200." + std::to_string((i >> 8) & 0xff) + "." + std::to_string(i & 0xff); }
 
@@ -83,7 +85,7 @@ uint64_t generate(const std::string &ns, const std::string &dst_mac, uint32_t so
     }
     uint32_t next = 0;
     auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < end) {
+    while (!g_stop && std::chrono::steady_clock::now() < end) {
       for (int i = 0; i < kBatch; i++, next = (next + 1) % kFrames) iov[i] = {frames[next].data(), frames[next].size()};
       int n = sendmmsg(s, msgs, kBatch, 0);
       if (n > 0) sent += n;
@@ -126,11 +128,9 @@ void nft_install(const std::string &family, const std::string &dev, uint32_t ent
   rules += "  chain c { " + hook + " ip saddr " + (entries > 1 ? "@bl" : "10.200.0.0/16") + " counter drop; }\n}\n";
   std::string file = "/tmp/" + g_nft_table + ".nft";
   std::ofstream(file) << rules;
-  if (sh("nft -f " + file) != 0) {
-    std::fprintf(stderr, "nft -f failed\n");
-    std::exit(1);
-  }
+  int rc = sh("nft -f " + file);
   std::remove(file.c_str());
+  if (rc != 0) throw std::runtime_error("nft -f failed");
 }
 
 // Best of three BPF_PROG_TEST_RUN runs of the netdev hook, ns per packet.
@@ -193,8 +193,10 @@ int main(int argc, char **argv) {
   TestNet net;
   g_nft_table = net.prefix() + "ddos";
   std::replace(g_nft_table.begin(), g_nft_table.end(), '-', '_');
-  std::atexit(nft_remove);
-  for (int sig : {SIGINT, SIGTERM}) signal(sig, [](int) { std::exit(130); });
+  struct NftCleanup {
+    ~NftCleanup() { nft_remove(); }
+  } nft_cleanup;  // runs after the loop below, also when it throws
+  for (int sig : {SIGINT, SIGTERM}) signal(sig, [](int) { g_stop = 1; });
   net.add_ns("a");
   std::string va = net.add_host("a", "va", "10.99.0.1/24", kMacA);
   net.in("a", "sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
@@ -242,21 +244,27 @@ int main(int argc, char **argv) {
               entries == 1 ? "10.200.0.0/16 (one prefix blacklisted)" : (std::to_string(entries) + " blacklisted /32 sources").c_str(),
               seconds, rounds, "drops counted by each filter");
   std::map<std::string, std::vector<double>> drop_pps, sent_pps;
-  for (int r = 0; r < rounds; r++) {
-    for (auto &s : scenarios) {
-      s.setup();
-      generate(net.ns("a"), va_mac, entries, 0.2);  // warm-up
-      uint64_t before = s.dropped();
-      auto t0 = std::chrono::steady_clock::now();
-      uint64_t sent = generate(net.ns("a"), va_mac, entries, seconds);
-      double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // NAPI / backlog drain
-      uint64_t dropped = s.dropped() - before;
-      s.teardown();
-      drop_pps[s.name].push_back(dropped / elapsed);
-      sent_pps[s.name].push_back(sent / elapsed);
+  try {
+    for (int r = 0; r < rounds && !g_stop; r++) {
+      for (auto &s : scenarios) {
+        s.setup();
+        generate(net.ns("a"), va_mac, entries, 0.2);  // warm-up
+        uint64_t before = s.dropped();
+        auto t0 = std::chrono::steady_clock::now();
+        uint64_t sent = generate(net.ns("a"), va_mac, entries, seconds);
+        double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // NAPI / backlog drain
+        uint64_t dropped = s.dropped() - before;
+        s.teardown();
+        drop_pps[s.name].push_back(dropped / elapsed);
+        sent_pps[s.name].push_back(sent / elapsed);
+      }
     }
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "pcn-bench-ddos: %s\n", e.what());
+    return 1;
   }
+  if (g_stop) return 130;
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
