@@ -80,10 +80,58 @@ struct dd_vlan_hdr {
   __be16 proto;
 };
 
-/* The L3 header of the packet: returns 4 or 6 and sets *l3, or 0 when the
- * packet is not IP (or too short), which is never dropped. */
-static __always_inline int dd_l3(pcn_ctx_t *ctx, void **l3) {
+/* The address a list matches on: source for DD_LIST_SRC, destination for
+ * DD_LIST_DST. */
+struct dd_addr {
+  __u32 v4;
+  __u8 v6[16];
+};
+
+/* Longest header run a matcher reads: Ethernet, one VLAN tag, IPv6. */
+#define DD_HDR_MAX (sizeof(struct ethhdr) + sizeof(struct dd_vlan_hdr) + sizeof(struct ipv6hdr))
+
+#ifndef PCN_XDP
+/* TC, headers outside the skb's linear part (an AF_PACKET frame over a page
+ * long keeps only its Ethernet header there): copy them out instead. */
+static __noinline int dd_addr_copied(struct __sk_buff *ctx, __u32 list, struct dd_addr *a) {
+  struct ethhdr eth;
+  __u32 off = sizeof(eth);
+  if (!a || bpf_skb_load_bytes(ctx, 0, &eth, sizeof(eth)))
+    return 0;
+  __be16 proto = eth.h_proto;
+  if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+    struct dd_vlan_hdr v;
+    if (bpf_skb_load_bytes(ctx, off, &v, sizeof(v)))
+      return 0;
+    proto = v.proto;
+    off += sizeof(v);
+  }
+  if (proto == bpf_htons(ETH_P_IP)) {
+    struct iphdr ip;
+    if (bpf_skb_load_bytes(ctx, off, &ip, sizeof(ip)))
+      return 0;
+    a->v4 = list == DD_LIST_DST ? ip.daddr : ip.saddr;
+    return 4;
+  }
+  if (proto == bpf_htons(ETH_P_IPV6)) {
+    struct ipv6hdr ip6;
+    if (bpf_skb_load_bytes(ctx, off, &ip6, sizeof(ip6)))
+      return 0;
+    __builtin_memcpy(a->v6, list == DD_LIST_DST ? &ip6.daddr : &ip6.saddr, 16);
+    return 6;
+  }
+  return 0;
+}
+#endif
+
+/* Fills *a with the packet's address for `list`; returns 4 or 6, or 0 when
+ * the packet is not IP (or too short), which is never dropped. */
+static __always_inline int dd_addr_of(pcn_ctx_t *ctx, __u32 list, struct dd_addr *a) {
   void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
+#ifndef PCN_XDP
+  if (data + DD_HDR_MAX > end && ctx->len > (__u32)(end - data))
+    return dd_addr_copied(ctx, list, a);
+#endif
   struct ethhdr *eth = data;
   if ((void *)(eth + 1) > end)
     return 0;
@@ -97,22 +145,23 @@ static __always_inline int dd_l3(pcn_ctx_t *ctx, void **l3) {
     p = v + 1;
   }
   if (proto == bpf_htons(ETH_P_IP)) {
-    if (p + sizeof(struct iphdr) > end)
+    struct iphdr *ip = p;
+    if ((void *)(ip + 1) > end)
       return 0;
-    *l3 = p;
+    a->v4 = list == DD_LIST_DST ? ip->daddr : ip->saddr;
     return 4;
   }
   if (proto == bpf_htons(ETH_P_IPV6)) {
-    if (p + sizeof(struct ipv6hdr) > end)
+    struct ipv6hdr *ip6 = p;
+    if ((void *)(ip6 + 1) > end)
       return 0;
-    *l3 = p;
+    __builtin_memcpy(a->v6, list == DD_LIST_DST ? &ip6->daddr : &ip6->saddr, 16);
     return 6;
   }
   return 0;
 }
 
-/* The blacklist entry of `list` (DD_LIST_SRC: the source address,
- * DD_LIST_DST: the destination) covering the packet, or NULL. A host entry
+/* The blacklist entry of `list` covering the packet, or NULL. A host entry
  * is the longest match, so its hash is asked first; empty tables are
  * skipped. */
 static __always_inline struct dd_entry *dd_lookup(pcn_ctx_t *ctx, __u32 list, void *host4, void *trie4, void *host6,
@@ -121,26 +170,24 @@ static __always_inline struct dd_entry *dd_lookup(pcn_ctx_t *ctx, __u32 list, vo
   if (!shape)
     return 0;
   __u32 has = *shape;
-  void *l3 = 0;
-  int family = dd_l3(ctx, &l3);
+  struct dd_addr a;
+  int family = dd_addr_of(ctx, list, &a);
   struct dd_entry *e = 0;
   if (family == 4) {
-    struct iphdr *ip = l3;
-    __u32 addr = list == DD_LIST_DST ? ip->daddr : ip->saddr;
     if (has & DD_HAS_HOST4)
-      e = bpf_map_lookup_elem(host4, &addr);
+      e = bpf_map_lookup_elem(host4, &a.v4);
     if (!e && (has & DD_HAS_NET4)) {
-      struct dd_lpm_v4 key = {.prefixlen = 32, .addr = addr};
+      struct dd_lpm_v4 key = {.prefixlen = 32, .addr = a.v4};
       e = bpf_map_lookup_elem(trie4, &key);
     }
   } else if (family == 6) {
-    struct ipv6hdr *ip6 = l3;
-    struct dd_lpm_v6 key = {.prefixlen = 128};
-    __builtin_memcpy(key.addr, list == DD_LIST_DST ? &ip6->daddr : &ip6->saddr, 16);
     if (has & DD_HAS_HOST6)
-      e = bpf_map_lookup_elem(host6, key.addr);
-    if (!e && (has & DD_HAS_NET6))
+      e = bpf_map_lookup_elem(host6, a.v6);
+    if (!e && (has & DD_HAS_NET6)) {
+      struct dd_lpm_v6 key = {.prefixlen = 128};
+      __builtin_memcpy(key.addr, a.v6, 16);
       e = bpf_map_lookup_elem(trie6, &key);
+    }
   }
   return e;
 }

@@ -5,7 +5,14 @@
 // polycube:cubes follow the lists; a UDP stream from a source that is not
 // blacklisted loses nothing while entries are added and removed hundreds of
 // times (each time reshaping the pipeline); bad input changes nothing.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <cstdio>
@@ -13,6 +20,7 @@
 
 #include "../../scripts/bench/rest_client.h"
 #include "daemon_process.h"
+#include "frames.h"
 #include "polycube/types.h"
 #include "testnet.h"
 #include "udpflow.h"
@@ -22,6 +30,29 @@ using json = nlohmann::json;
 using polycube::Mode;
 
 namespace {
+
+// Sends `frame` `count` times from `ns`'s eth0 with an AF_PACKET socket
+// (from a thread that enters the namespace); returns how many were sent.
+int send_frames(const std::string &ns, const std::string &frame, int count) {
+  int sent = 0;
+  std::thread t([&] {
+    int nsfd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) return;
+    close(nsfd);
+    int s = socket(AF_PACKET, SOCK_RAW, 0);
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = static_cast<int>(if_nametoindex("eth0"));
+    sll.sll_halen = ETH_ALEN;
+    for (int i = 0; i < count; i++)
+      if (sendto(s, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr *>(&sll), sizeof(sll)) ==
+          static_cast<ssize_t>(frame.size()))
+        sent++;
+    close(s);
+  });
+  t.join();
+  return sent;
+}
 
 struct PcnRun {
   int rc;
@@ -327,6 +358,29 @@ TEST_P(DdosOnBridge, Ipv6SourceAndDaemonRestart) {
   pcn_ok("dd1 blacklist-src del fd77::1");
   EXPECT_EQ(ping6(2), 2);
   EXPECT_EQ(blocks(), (std::vector<std::string>{"0:dd_dst", "1:dd_egress"}));
+}
+
+// An AF_PACKET frame over a page long leaves the socket with only its
+// Ethernet header in the skb's linear part: the IP header is in a page
+// fragment. It must be matched like any other.
+TEST_P(DdosOnBridge, JumboFramesWithHeadersOutsideTheLinearPart) {
+  sh("ip link set dev " + va + " mtu 9000");
+  net.in("a", "ip link set dev eth0 mtu 9000");
+  pcn_ok("ddosmitigator add dd1 type=" + type());
+  pcn_ok("attach dd1 " + va);
+  pcn_ok("dd1 blacklist-src add 10.66.0.0/16");
+  pcn_ok("dd1 blacklist-dst add 2001:db8::/32");
+  std::string va_mac = sh_out("cat /sys/class/net/" + va + "/address");
+  std::string bad = udp_frame(mac(va_mac), mac("02:00:00:00:77:01"), ip("10.66.1.1"), ip("10.77.0.254"), 9, 9, 6000);
+  std::string good = udp_frame(mac(va_mac), mac("02:00:00:00:77:01"), ip("10.77.0.1"), ip("10.77.0.254"), 9, 9, 6000);
+  ASSERT_EQ(send_frames(net.ns("a"), bad, 10), 10);
+  ASSERT_EQ(send_frames(net.ns("a"), good, 7), 7);
+  EXPECT_EQ(counter("/blacklist-src=10.66.0.0%2F16", "drop-pkts"), 10u);
+  EXPECT_EQ(counter("/blacklist-src=10.66.0.0%2F16", "drop-bytes"), 60000u);
+  EXPECT_EQ(counter("/stats", "drop-pkts"), 10u);
+  // And small frames of both families still go the direct way.
+  ASSERT_EQ(send_frames(net.ns("a"), bad.substr(0, 60), 3), 3);
+  EXPECT_EQ(counter("/blacklist-src=10.66.0.0%2F16", "drop-pkts"), 13u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, DdosOnBridge, ::testing::Values(Mode::kTc, Mode::kXdpSkb),
