@@ -87,8 +87,12 @@ struct dd_addr {
   __u8 v6[16];
 };
 
-/* Longest header run a matcher reads: Ethernet, one VLAN tag, IPv6. */
-#define DD_HDR_MAX (sizeof(struct ethhdr) + sizeof(struct dd_vlan_hdr) + sizeof(struct ipv6hdr))
+/* VLAN tags looked through (802.1ad outer + 802.1Q inner). A frame with
+ * more is not taken for IP: it passes, and no host takes it for IP either
+ * without a matching stack of VLAN devices. */
+#define DD_MAX_VLAN_TAGS 2
+/* Longest header run a matcher reads: Ethernet, the VLAN tags, IPv6. */
+#define DD_HDR_MAX (sizeof(struct ethhdr) + DD_MAX_VLAN_TAGS * sizeof(struct dd_vlan_hdr) + sizeof(struct ipv6hdr))
 
 #ifndef PCN_XDP
 /* TC, headers outside the skb's linear part (an AF_PACKET frame over a page
@@ -99,7 +103,10 @@ static __noinline int dd_addr_copied(struct __sk_buff *ctx, __u32 list, struct d
   if (!a || bpf_skb_load_bytes(ctx, 0, &eth, sizeof(eth)))
     return 0;
   __be16 proto = eth.h_proto;
-  if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+#pragma unroll
+  for (int i = 0; i < DD_MAX_VLAN_TAGS; i++) {
+    if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+      break;
     struct dd_vlan_hdr v;
     if (bpf_skb_load_bytes(ctx, off, &v, sizeof(v)))
       return 0;
@@ -137,7 +144,10 @@ static __always_inline int dd_addr_of(pcn_ctx_t *ctx, __u32 list, struct dd_addr
     return 0;
   __be16 proto = eth->h_proto;
   void *p = eth + 1;
-  if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+#pragma unroll
+  for (int i = 0; i < DD_MAX_VLAN_TAGS; i++) {
+    if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+      break;
     struct dd_vlan_hdr *v = p;
     if ((void *)(v + 1) > end)
       return 0;

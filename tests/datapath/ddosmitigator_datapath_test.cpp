@@ -170,10 +170,16 @@ TEST_P(DdosDatapath, Ipv6AndVlanTaggedFrames) {
   EXPECT_EQ(send(udp6_frame("2001:db8::1", "2001:db8::99")), drop_verdict(GetParam()));
   EXPECT_EQ(drops(List::kSrc, "2001:db8:bad::/48"), 1u);
   EXPECT_EQ(drops(List::kDst, "2001:db8::99"), 1u);
-  // A single 802.1Q tag is looked through.
+  // 802.1Q and 802.1ad + 802.1Q (QinQ) tags are looked through.
   EXPECT_EQ(send(vlan_tagged(from("10.5.5.5"), 7)), drop_verdict(GetParam()));
   EXPECT_EQ(send(vlan_tagged(from("10.5.5.6"), 7)), pass_verdict(GetParam()));
-  EXPECT_EQ(drops(List::kSrc, "10.5.5.5"), 1u);
+  std::string qinq = vlan_tagged(vlan_tagged(from("10.5.5.5"), 7), 100);
+  qinq[12] = '\x88';  // outer tag 802.1ad
+  qinq[13] = '\xa8';
+  EXPECT_EQ(send(qinq), drop_verdict(GetParam()));
+  EXPECT_EQ(send(vlan_tagged(vlan_tagged(udp6_frame("2001:db8:bad::9", "::1"), 1), 2)), drop_verdict(GetParam()));
+  EXPECT_EQ(drops(List::kSrc, "10.5.5.5"), 2u);
+  EXPECT_EQ(drops(List::kSrc, "2001:db8:bad::/48"), 2u);
 }
 
 TEST_P(DdosDatapath, OnlyTheMatchersInUseAreInThePipeline) {
