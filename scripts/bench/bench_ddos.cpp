@@ -170,6 +170,37 @@ void per_packet_costs(Runtime &rt, const std::string &dev, uint32_t entries, con
   }
 }
 
+// How the cost of a drop grows with the entries: N host entries (exact-match
+// hash) against N /24 prefixes (LPM trie), the hit on the last one added.
+void scaling(Runtime &rt, const std::string &dev) {
+  const uint32_t repeat = 300000;
+  uint32_t ifindex = netdev_ifindex(dev);
+  auto dd = rt.create<DdosMitigator>("dd1", Mode::kXdpDrv);
+  dd->set_log_level("WARN");
+  rt.attach("dd1", dev);
+  std::string hook = rt.pin_root() + "/hooks/xdp_ingress";
+  std::printf("ns/packet of a drop (XDP) by number of entries: hosts (/32, hash) and /24 prefixes (trie):\n");
+  for (uint32_t n : {1u, 100u, 1000u, 10000u, 65536u}) {
+    std::vector<std::string> hosts, nets;
+    for (uint32_t i = 0; i < n; i++) {
+      std::string a = std::to_string(i >> 8 & 0xff) + "." + std::to_string(i & 0xff);
+      hosts.push_back("10.1." + a);
+      nets.push_back("11." + a + ".0/24");
+    }
+    uint32_t last = n - 1;
+    std::string tail = std::to_string(last >> 8 & 0xff) + "." + std::to_string(last & 0xff);
+    dd->set_blacklists(hosts, {});
+    double host = ns_per_packet(hook, Mode::kXdpDrv, ifindex,
+                                udp_frame(mac("02:00:00:00:0d:02"), mac(kMacA), ip("10.1." + tail), ip("10.99.0.254"), 9, 9, 64), repeat);
+    dd->set_blacklists(nets, {});
+    double net = ns_per_packet(hook, Mode::kXdpDrv, ifindex,
+                               udp_frame(mac("02:00:00:00:0d:02"), mac(kMacA), ip("11." + tail + ".1"), ip("10.99.0.254"), 9, 9, 64), repeat);
+    std::printf("  %6u entries   hosts %6.1f   prefixes %6.1f\n", n, host, net);
+  }
+  rt.detach("dd1", dev);
+  rt.delete_cube("dd1");
+}
+
 struct Scenario {
   std::string name;
   std::function<void()> setup;
@@ -212,6 +243,7 @@ int main(int argc, char **argv) {
 
   Runtime rt;
   per_packet_costs(rt, va, entries, blacklist);
+  if (entries == 1) scaling(rt, va);
   std::shared_ptr<DdosMitigator> dd;
   auto dd_scenario = [&](Mode mode) {
     return Scenario{std::string("ddosmitigator ") + to_string(mode),
