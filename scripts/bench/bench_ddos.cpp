@@ -171,7 +171,9 @@ void per_packet_costs(Runtime &rt, const std::string &dev, uint32_t entries, con
 }
 
 // How the cost of a drop grows with the entries: N host entries (exact-match
-// hash) against N /24 prefixes (LPM trie), the hit on the last one added.
+// hash), N /24 prefixes (one length: the (length, address) hash), and the
+// same N /24 prefixes with five more lengths beside them (over DD_LEN_SLOTS
+// lengths: the LPM trie); the hit is on the last /24 or host added.
 void scaling(Runtime &rt, const std::string &dev) {
   const uint32_t repeat = 300000;
   uint32_t ifindex = netdev_ifindex(dev);
@@ -179,8 +181,13 @@ void scaling(Runtime &rt, const std::string &dev) {
   dd->set_log_level("WARN");
   rt.attach("dd1", dev);
   std::string hook = rt.pin_root() + "/hooks/xdp_ingress";
-  std::printf("ns/packet of a drop (XDP) by number of entries: hosts (/32, hash) and /24 prefixes (trie):\n");
-  for (uint32_t n : {1u, 100u, 1000u, 10000u, 65536u}) {
+  auto cost = [&](const std::string &src) {
+    return ns_per_packet(hook, Mode::kXdpDrv, ifindex,
+                         udp_frame(mac("02:00:00:00:0d:02"), mac(kMacA), ip(src), ip("10.99.0.254"), 9, 9, 64), repeat);
+  };
+  std::printf("ns/packet of a drop (XDP) by number of entries:\n");
+  std::printf("  %8s %14s %22s %26s\n", "entries", "hosts (hash)", "/24s (length hash)", "/24s + 5 lengths (trie)");
+  for (uint32_t n : {1u, 100u, 1000u, 10000u, 65530u}) {
     std::vector<std::string> hosts, nets;
     for (uint32_t i = 0; i < n; i++) {
       std::string a = std::to_string(i >> 8 & 0xff) + "." + std::to_string(i & 0xff);
@@ -190,12 +197,13 @@ void scaling(Runtime &rt, const std::string &dev) {
     uint32_t last = n - 1;
     std::string tail = std::to_string(last >> 8 & 0xff) + "." + std::to_string(last & 0xff);
     dd->set_blacklists(hosts, {});
-    double host = ns_per_packet(hook, Mode::kXdpDrv, ifindex,
-                                udp_frame(mac("02:00:00:00:0d:02"), mac(kMacA), ip("10.1." + tail), ip("10.99.0.254"), 9, 9, 64), repeat);
+    double host = cost("10.1." + tail);
     dd->set_blacklists(nets, {});
-    double net = ns_per_packet(hook, Mode::kXdpDrv, ifindex,
-                               udp_frame(mac("02:00:00:00:0d:02"), mac(kMacA), ip("11." + tail + ".1"), ip("10.99.0.254"), 9, 9, 64), repeat);
-    std::printf("  %6u entries   hosts %6.1f   prefixes %6.1f\n", n, host, net);
+    double by_length = cost("11." + tail + ".1");
+    for (const char *other : {"13.0.0.0/8", "14.0.0.0/9", "15.0.0.0/10", "16.0.0.0/11", "17.0.0.0/12"}) nets.push_back(other);
+    dd->set_blacklists(nets, {});
+    double trie = cost("11." + tail + ".1");
+    std::printf("  %8u %14.1f %22.1f %26.1f\n", n, host, by_length, trie);
   }
   rt.detach("dd1", dev);
   rt.delete_cube("dd1");

@@ -37,10 +37,14 @@
 DD_TRIE(dd_src_v4, struct dd_lpm_v4);
 /* Blacklisted source addresses (IPv4, network order) -> entry. */
 DD_HASH(dd_src_host_v4, __u32);
+/* The same source prefixes keyed by (length, masked address). */
+DD_HASH(dd_src_net_v4, struct dd_lpm_v4);
 /* Blacklisted destination prefixes shorter than /32 (IPv4) -> entry. */
 DD_TRIE(dd_dst_v4, struct dd_lpm_v4);
 /* Blacklisted destination addresses (IPv4) -> entry. */
 DD_HASH(dd_dst_host_v4, __u32);
+/* The same destination prefixes keyed by (length, masked address). */
+DD_HASH(dd_dst_net_v4, struct dd_lpm_v4);
 /* Blacklisted source prefixes shorter than /128 (IPv6) -> entry. */
 DD_TRIE(dd_src_v6, struct dd_lpm_v6);
 /* Blacklisted source addresses (IPv6) -> entry. */
@@ -50,12 +54,13 @@ DD_TRIE(dd_dst_v6, struct dd_lpm_v6);
 /* Blacklisted destination addresses (IPv6) -> entry. */
 DD_HASH(dd_dst_host_v6, struct in6_addr);
 
-/* Per list (DD_LIST_*): which of its tables have entries (DD_HAS_*). */
+/* Per list (DD_LIST_*): which of its tables have entries, how IPv4
+ * prefixes are looked up. */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, 2);
   __type(key, __u32);
-  __type(value, __u32);
+  __type(value, struct dd_shape);
 } dd_shape SEC(".maps");
 
 /* Drops per blacklist entry (per CPU), indexed by dd_entry.counter; the
@@ -171,15 +176,32 @@ static __always_inline int dd_addr_of(pcn_ctx_t *ctx, __u32 list, struct dd_addr
   return 0;
 }
 
+/* The IPv4 prefix entry covering `addr`, probing the (length, address) hash
+ * once per length in use, longest first. */
+static __always_inline struct dd_entry *dd_by_length(void *net4, const struct dd_shape *shape, __u32 addr) {
+  struct dd_entry *e = 0;
+#pragma unroll
+  for (int i = 0; i < DD_LEN_SLOTS; i++) {
+    if (i >= shape->nlen4)
+      break;
+    __u32 len = shape->len4[i] & 31; /* 0..31: /32 entries are hosts */
+    struct dd_lpm_v4 key = {.prefixlen = len, .addr = len ? addr & bpf_htonl(~0u << (32 - len)) : 0};
+    e = bpf_map_lookup_elem(net4, &key);
+    if (e)
+      break;
+  }
+  return e;
+}
+
 /* The blacklist entry of `list` covering the packet, or NULL. A host entry
  * is the longest match, so its hash is asked first; empty tables are
  * skipped. */
-static __always_inline struct dd_entry *dd_lookup(pcn_ctx_t *ctx, __u32 list, void *host4, void *trie4, void *host6,
-                                                  void *trie6) {
-  __u32 *shape = bpf_map_lookup_elem(&dd_shape, &list);
+static __always_inline struct dd_entry *dd_lookup(pcn_ctx_t *ctx, __u32 list, void *host4, void *net4, void *trie4,
+                                                  void *host6, void *trie6) {
+  struct dd_shape *shape = bpf_map_lookup_elem(&dd_shape, &list);
   if (!shape)
     return 0;
-  __u32 has = *shape;
+  __u32 has = shape->has;
   struct dd_addr a;
   int family = dd_addr_of(ctx, list, &a);
   struct dd_entry *e = 0;
@@ -187,8 +209,12 @@ static __always_inline struct dd_entry *dd_lookup(pcn_ctx_t *ctx, __u32 list, vo
     if (has & DD_HAS_HOST4)
       e = bpf_map_lookup_elem(host4, &a.v4);
     if (!e && (has & DD_HAS_NET4)) {
-      struct dd_lpm_v4 key = {.prefixlen = 32, .addr = a.v4};
-      e = bpf_map_lookup_elem(trie4, &key);
+      if (has & DD_NET4_BY_LENGTH) {
+        e = dd_by_length(net4, shape, a.v4);
+      } else {
+        struct dd_lpm_v4 key = {.prefixlen = 32, .addr = a.v4};
+        e = bpf_map_lookup_elem(trie4, &key);
+      }
     }
   } else if (family == 6) {
     if (has & DD_HAS_HOST6)
@@ -243,7 +269,7 @@ PCN_BLOCK(dd_egress) { return dd_next(ctx, PCN_SLOT_EGRESS); }
 /* Source matcher; continues with the destination matcher when it is in the
  * pipeline (slot DD_SLOT_DST), else with what follows the cube. */
 PCN_BLOCK(dd_src) {
-  struct dd_entry *e = dd_lookup(ctx, DD_LIST_SRC, &dd_src_host_v4, &dd_src_v4, &dd_src_host_v6, &dd_src_v6);
+  struct dd_entry *e = dd_lookup(ctx, DD_LIST_SRC, &dd_src_host_v4, &dd_src_net_v4, &dd_src_v4, &dd_src_host_v6, &dd_src_v6);
   if (e)
     return dd_drop(ctx, e);
   pcn_next_block(ctx, DD_SLOT_DST);
@@ -252,7 +278,7 @@ PCN_BLOCK(dd_src) {
 
 /* Destination matcher; always the last one. */
 PCN_BLOCK(dd_dst) {
-  struct dd_entry *e = dd_lookup(ctx, DD_LIST_DST, &dd_dst_host_v4, &dd_dst_v4, &dd_dst_host_v6, &dd_dst_v6);
+  struct dd_entry *e = dd_lookup(ctx, DD_LIST_DST, &dd_dst_host_v4, &dd_dst_net_v4, &dd_dst_v4, &dd_dst_host_v6, &dd_dst_v6);
   if (e)
     return dd_drop(ctx, e);
   return dd_next(ctx, PCN_SLOT_INGRESS);

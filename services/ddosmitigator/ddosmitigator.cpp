@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <functional>
+#include <set>
 #include <cstring>
 #include <mutex>
 #include <type_traits>
@@ -144,6 +146,12 @@ void DdosMitigator::write_table(List l, const IpPrefix &p, const dd_entry *value
     dd_lpm_v4 key{p.len, 0};
     std::memcpy(&key.addr, p.addr, 4);
     apply(key);
+    // Also in the (length, address) hash: either can serve lookups.
+    auto net = map<dd_lpm_v4, dd_entry>(l == List::kSrc ? "dd_src_net_v4" : "dd_dst_net_v4");
+    if (value)
+      net.set(key, *value);
+    else
+      net.erase(key);
   } else {
     dd_lpm_v6 key{};
     key.prefixlen = p.len;
@@ -176,13 +184,21 @@ void DdosMitigator::erase_entry(List l, const IpPrefix &p) {
 
 void DdosMitigator::write_shape() {
   // Written after additions (a new entry's bit is set once it is in its
-  // table) and after removals (a bit left set over an emptied table for a
-  // moment costs a lookup that misses, never a wrong verdict).
-  auto shape = map<uint32_t, uint32_t>("dd_shape");
+  // tables) and after removals (a bit or length left over an emptied table
+  // for a moment costs a lookup that misses, never a wrong verdict).
+  auto shapes = map<uint32_t, dd_shape>("dd_shape");
   for (List l : {List::kSrc, List::kDst}) {
-    uint32_t has = 0;
-    for (const auto &[p, e] : table(l)) has |= kind_bit(p);
-    shape.set(l == List::kSrc ? DD_LIST_SRC : DD_LIST_DST, has);
+    dd_shape shape{};
+    std::set<uint32_t, std::greater<>> lengths;  // IPv4 prefix lengths, longest first
+    for (const auto &[p, e] : table(l)) {
+      shape.has |= kind_bit(p);
+      if (p.family == 4 && !p.is_host()) lengths.insert(p.len);
+    }
+    if (lengths.size() <= DD_LEN_SLOTS) {
+      shape.has |= DD_NET4_BY_LENGTH;
+      for (uint32_t len : lengths) shape.len4[shape.nlen4++] = static_cast<uint8_t>(len);
+    }
+    shapes.set(l == List::kSrc ? DD_LIST_SRC : DD_LIST_DST, shape);
   }
 }
 

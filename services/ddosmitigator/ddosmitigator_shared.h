@@ -18,17 +18,30 @@
 /* Each list keeps host entries (/32, /128) in exact-match hashes and
  * shorter prefixes in LPM tries: a host entry is always the longest match,
  * so the hash answers first, and a hash lookup costs the same whatever the
- * number of entries, unlike a trie walk. Map dd_shape, indexed by
- * DD_LIST_*, says which of a list's tables have entries, so a matcher
- * skips the empty ones. */
+ * number of entries, unlike a trie walk. IPv4 prefixes are also kept in a
+ * hash keyed by (length, masked address): while a list uses at most
+ * DD_LEN_SLOTS distinct IPv4 prefix lengths, the matcher probes that hash
+ * once per length, longest first, instead of walking the trie. Map
+ * dd_shape, indexed by DD_LIST_*, says which tables have entries and how
+ * IPv4 prefixes are looked up, so a matcher skips what is empty. */
 #define DD_LIST_SRC 0
 #define DD_LIST_DST 1
 #define DD_HAS_HOST4 1u
 #define DD_HAS_NET4 2u
 #define DD_HAS_HOST6 4u
 #define DD_HAS_NET6 8u
+#define DD_NET4_BY_LENGTH 16u /* probe the (length, address) hash, not the trie */
+#define DD_LEN_SLOTS 4
 
-/* Key of the IPv4 tries dd_src_v4 / dd_dst_v4 (address in network order). */
+/* Value of map dd_shape. */
+struct dd_shape {
+  __u32 has;                 /* DD_HAS_* | DD_NET4_BY_LENGTH */
+  __u32 nlen4;               /* valid entries of len4 (DD_NET4_BY_LENGTH) */
+  __u8 len4[DD_LEN_SLOTS];   /* IPv4 prefix lengths in use, longest first */
+};
+
+/* Key of the IPv4 tries dd_src_v4 / dd_dst_v4 and of the (length, masked
+ * address) hashes dd_src_net_v4 / dd_dst_net_v4 (address in network order). */
 struct dd_lpm_v4 {
   __u32 prefixlen;
   __u32 addr;

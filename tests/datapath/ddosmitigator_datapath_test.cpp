@@ -148,6 +148,49 @@ TEST_P(DdosDatapath, LongestPrefixWinsAndEachEntryCountsItsOwn) {
   EXPECT_EQ(drops(List::kSrc, "0.0.0.0/0"), 1u);
 }
 
+// IPv4 prefixes are probed per length in a hash while a list uses at most
+// DD_LEN_SLOTS lengths, in the trie beyond: both give the longest match.
+TEST_P(DdosDatapath, PrefixLookupByLengthOrTrieGivesTheLongestMatch) {
+  auto by_length = [&] { return (dd->map<uint32_t, dd_shape>("dd_shape").get(DD_LIST_SRC)->has & DD_NET4_BY_LENGTH) != 0; };
+  // source -> the entry that must count it
+  const std::vector<std::pair<std::string, std::string>> probes = {
+      {"10.200.0.1", "10.0.0.0/8"},      {"10.1.200.1", "10.1.0.0/16"},     {"10.1.2.1", "10.1.2.0/24"},
+      {"10.1.2.129", "10.1.2.128/25"},   {"10.1.2.193", "10.1.2.192/26"},   {"10.1.2.225", "10.1.2.224/27"},
+      {"10.1.2.255", "10.1.2.255"}};
+  std::vector<std::string> all;
+  for (const auto &[src, entry] : probes) all.push_back(entry);
+  dd->set_blacklists(all, {});  // six prefix lengths and a host: the trie
+  EXPECT_FALSE(by_length());
+  for (const auto &[src, entry] : probes) {
+    uint64_t before = drops(List::kSrc, entry);
+    EXPECT_EQ(send(from(src)), drop_verdict(GetParam())) << src;
+    EXPECT_EQ(drops(List::kSrc, entry), before + 1) << src << " should count on " << entry;
+  }
+  EXPECT_EQ(send(from("11.0.0.1")), pass_verdict(GetParam()));
+  // Down to four lengths (/8 /16 /24 /27 and the host): probed per length.
+  dd->remove(List::kSrc, "10.1.2.128/25");
+  dd->remove(List::kSrc, "10.1.2.192/26");
+  EXPECT_TRUE(by_length());
+  const std::vector<std::pair<std::string, std::string>> after = {
+      {"10.200.0.1", "10.0.0.0/8"}, {"10.1.200.1", "10.1.0.0/16"}, {"10.1.2.129", "10.1.2.0/24"},
+      {"10.1.2.193", "10.1.2.0/24"}, {"10.1.2.225", "10.1.2.224/27"}, {"10.1.2.255", "10.1.2.255"}};
+  for (const auto &[src, entry] : after) {
+    uint64_t before = drops(List::kSrc, entry);
+    EXPECT_EQ(send(from(src)), drop_verdict(GetParam())) << src;
+    EXPECT_EQ(drops(List::kSrc, entry), before + 1) << src << " should count on " << entry;
+  }
+  EXPECT_EQ(send(from("11.0.0.1")), pass_verdict(GetParam()));
+  // 0.0.0.0/0 is a length too (0): it catches what nothing longer does.
+  dd->add(List::kSrc, "0.0.0.0/0");
+  EXPECT_FALSE(by_length());  // five lengths
+  dd->remove(List::kSrc, "10.1.0.0/16");
+  EXPECT_TRUE(by_length());
+  EXPECT_EQ(send(from("11.0.0.1")), drop_verdict(GetParam()));
+  EXPECT_EQ(send(from("10.1.200.1")), drop_verdict(GetParam()));
+  EXPECT_EQ(drops(List::kSrc, "0.0.0.0/0"), 1u);
+  EXPECT_EQ(drops(List::kSrc, "10.0.0.0/8"), 3u);
+}
+
 TEST_P(DdosDatapath, DestinationListAndBothListsChained) {
   dd->add(List::kDst, "192.168.1.0/24");
   EXPECT_EQ(send(from("10.0.0.1", "192.168.1.7")), drop_verdict(GetParam()));
