@@ -9,7 +9,9 @@
  *   src and dst     ingress: dd_src -> slot DD_SLOT_DST: dd_dst
  *
  * The egress direction is never filtered (dd_egress passes): the mitigator
- * protects what lies behind the point it is attached to. */
+ * protects what lies behind the point it is attached to. How a matcher
+ * finds an entry (host hashes, a per-length hash, LPM tries) is described
+ * in ddosmitigator_shared.h. */
 #include <polycube/pcn.bpf.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>

@@ -4,7 +4,7 @@
 #include <linux/types.h>
 
 /* Blacklist entries of one cube, both lists and families together: the
- * capacity of each LPM trie and the number of drop counters (a per-CPU
+ * capacity of each table (trie or hash) and the number of drop counters (a per-CPU
  * array, DD_MAX_ENTRIES * 16 bytes per CPU, so that counting a drop is an
  * inlined array access rather than a hash lookup). */
 #define DD_MAX_ENTRIES 65536
