@@ -173,15 +173,18 @@ std::optional<ServiceModel::ConfigEdit> edit_rules(const json &current, const st
   } else if (action == "batch") {
     if (in.value("flush", false)) rules.clear();
     size_t n = 0;
-    if (in.contains("rules"))
-      for (const auto &r : in["rules"]) {
-        try {
-          rules.push_back(rule_leaves(r));
-        } catch (const Error &e) {
-          throw Error(ErrorCode::kInvalid, "batch rule " + std::to_string(n) + ": " + e.what());
-        }
-        n++;
+    std::vector<json> batch;
+    if (in.contains("rules")) batch.assign(in["rules"].begin(), in["rules"].end());
+    std::stable_sort(batch.begin(), batch.end(),
+                     [](const json &a, const json &b) { return a.value("id", 0u) < b.value("id", 0u); });
+    for (const auto &r : batch) {
+      try {
+        rules.push_back(rule_leaves(r));
+      } catch (const Error &e) {
+        throw Error(ErrorCode::kInvalid, "batch rule id " + std::to_string(r.value("id", 0u)) + ": " + e.what());
       }
+      n++;
+    }
     output = {{"count", n}};
   } else {
     return std::nullopt;

@@ -153,8 +153,8 @@ TEST_F(FirewallE2E, RulesAreConfigurationAndSurviveRestart) {
   json batch = {{"firewall:input", {{"rules", json::array()}}}};
   for (int i = 0; i < 1000; i++)
     batch["firewall:input"]["rules"].push_back(
-        {{"src", "172.16." + std::to_string(i / 256) + "." + std::to_string(i % 256) + "/32"}, {"action", "DROP"}});
-  batch["firewall:input"]["rules"].push_back({{"src", "10.31.0.1/32"}, {"l4proto", "ICMP"}, {"action", "DROP"}});
+        {{"id", i}, {"src", "172.16." + std::to_string(i / 256) + "." + std::to_string(i % 256) + "/32"}, {"action", "DROP"}});
+  batch["firewall:input"]["rules"].push_back({{"id", 1000}, {"src", "10.31.0.1/32"}, {"l4proto", "ICMP"}, {"action", "DROP"}});
   auto r = rest("POST", "/firewall:firewall=fw1/chain=INGRESS/batch", batch.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["firewall:output"]["count"], 1001);
@@ -196,9 +196,9 @@ TEST_F(FirewallE2E, BadInputIsRefusedAndChangesNothing) {
       {"/chain=INGRESS/replace", R"({"firewall:input":{"id":1,"action":"DROP"}})", 400},
       {"/chain=FORWARD/append", R"({"firewall:input":{"action":"DROP"}})", 400},
       {"/chain=INGRESS/batch",
-       R"({"firewall:input":{"rules":[{"src":"1.1.1.1/32"},{"dport":"65536","l4proto":"UDP"},{"src":"2.2.2.2/32"}]}})", 400},
+       R"({"firewall:input":{"rules":[{"id":0,"src":"1.1.1.1/32"},{"id":1,"dport":"65536","l4proto":"UDP"},{"id":2,"src":"2.2.2.2/32"}]}})", 400},
       {"/chain=INGRESS/batch",
-       R"({"firewall:input":{"flush":true,"rules":[{"src":"1.1.1.1/32"},{"src":"1.1.1"}]}})", 400},
+       R"({"firewall:input":{"flush":true,"rules":[{"id":0,"src":"1.1.1.1/32"},{"id":1,"src":"1.1.1"}]}})", 400},
   };
   for (const auto &c : cases) {
     auto x = rest("POST", "/firewall:firewall=fw1" + c.path, c.body);
