@@ -19,6 +19,7 @@ PACKAGES=(
   prometheus
   # HTTP load generator for the REST benchmark (scripts/bench/bench_rest.sh)
   wrk
+  iptables nftables  # baselines of scripts/bench/firewall_bench.sh
 )
 
 missing=()

@@ -1,0 +1,177 @@
+// Firewall packets/s and ns/packet with N rules (the matching rule last),
+// against iptables (legacy, linear rule walk) and nftables with the same
+// rules, in the same run, on the same path: ns a -> simplebridge -> ns b.
+// Our firewall sits on the bridge port towards b (EGRESS); iptables and
+// nftables filter in b's INPUT hook. In every variant the last rule matches
+// (src 10.99.0.1, UDP, dport 9) and drops; the N-1 rules before it are
+// distinct source /32s that do not match. The generator is AF_PACKET
+// sendmmsg in ns a; a veth delivers synchronously, so the sender's rate is
+// bounded by the cost of the whole path, classification included.
+//
+//   pcn-bench-firewall [seconds per point] [sizes...]   (default 1; 10 100 1000 5000 10000 100000)
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "firewall.h"
+#include "frames.h"
+#include "polycube/runtime.h"
+#include "simplebridge.h"
+#include "testnet.h"
+
+using namespace polycube;
+using namespace polycube::services;
+using namespace pcntest;
+
+namespace {
+
+const char *kMacA = "02:00:00:00:06:01";
+const char *kMacB = "02:00:00:00:06:02";
+
+uint64_t generate(const std::string &ns, double seconds) {
+  uint64_t sent = 0;
+  std::thread t([&] {
+    int nsfd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY);
+    setns(nsfd, CLONE_NEWNET);
+    close(nsfd);
+    int s = socket(AF_PACKET, SOCK_RAW, 0);
+    int one = 1;
+    setsockopt(s, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = static_cast<int>(if_nametoindex("eth0"));
+    sll.sll_halen = ETH_ALEN;
+    std::string f = udp_frame(mac(kMacB), mac(kMacA), ip("10.99.0.1"), ip("10.99.0.2"), 9, 9, 64);
+    const int kBatch = 64;
+    iovec iov[kBatch];
+    mmsghdr msgs[kBatch]{};
+    for (int i = 0; i < kBatch; i++) {
+      iov[i] = {f.data(), f.size()};
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_name = &sll;
+      msgs[i].msg_hdr.msg_namelen = sizeof(sll);
+    }
+    auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      int n = sendmmsg(s, msgs, kBatch, 0);
+      if (n > 0) sent += n;
+    }
+    close(s);
+  });
+  t.join();
+  return sent;
+}
+
+double pps(TestNet &net, double seconds) {
+  generate(net.ns("a"), 0.2);
+  return generate(net.ns("a"), seconds) / seconds;
+}
+
+std::string other_src(size_t i) {
+  return "172." + std::to_string(16 + (i >> 16)) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255);
+}
+
+double seconds_of(const std::function<void()> &f) {
+  auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Loads the rules into ns b; returns the load time in seconds.
+double load_iptables(TestNet &net, size_t n, const std::string &file) {
+  {
+    std::ofstream o(file);
+    o << "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n";
+    for (size_t i = 0; i + 1 < n; i++) o << "-A INPUT -s " << other_src(i) << "/32 -j DROP\n";
+    o << "-A INPUT -s 10.99.0.1/32 -p udp --dport 9 -j DROP\nCOMMIT\n";
+  }
+  return seconds_of([&] { net.in("b", "iptables-legacy-restore < " + file); });
+}
+
+double load_nft(TestNet &net, size_t n, const std::string &file) {
+  {
+    std::ofstream o(file);
+    o << "flush ruleset\ntable ip pcnbench {\n chain input {\n  type filter hook input priority 0; policy accept;\n";
+    for (size_t i = 0; i + 1 < n; i++) o << "  ip saddr " << other_src(i) << " drop\n";
+    o << "  ip saddr 10.99.0.1 udp dport 9 drop\n }\n}\n";
+  }
+  return seconds_of([&] { net.in("b", "nft -f " + file); });
+}
+
+fw::Config fw_rules(size_t n) {
+  fw::Config c;
+  auto &rules = c.chains[FW_EGRESS].rules;
+  for (size_t i = 0; i + 1 < n; i++) rules.push_back(fw::parse_rule({{"src", other_src(i) + "/32"}, {"action", "DROP"}}));
+  rules.push_back(fw::parse_rule({{"src", "10.99.0.1/32"}, {"l4proto", "UDP"}, {"dport", "9"}, {"action", "DROP"}}));
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  double seconds = argc > 1 ? std::atof(argv[1]) : 1.0;
+  std::vector<size_t> sizes;
+  for (int i = 2; i < argc; i++) sizes.push_back(std::strtoul(argv[i], nullptr, 10));
+  if (sizes.empty()) sizes = {10, 100, 1000, 5000, 10000, 100000};
+  spdlog::set_level(spdlog::level::warn);
+  TestNet net;
+  net.add_ns("a");
+  net.add_ns("b");
+  std::string va = net.add_host("a", "va", "10.99.0.1/24", kMacA);
+  std::string vb = net.add_host("b", "vb", "10.99.0.2/24", kMacB);
+  for (const char *n : {"a", "b"}) net.in(n, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+  net.in("b", "sysctl -qw net.ipv4.icmp_ratelimit=1000000");  // b answers few port-unreachables
+  std::string file = "/tmp/" + net.prefix() + "rules";
+
+  Runtime rt;
+  auto sb = rt.create<SimpleBridge>("sb1", Mode::kTc);
+  sb->add_port("p1", va);
+  sb->add_port("p2", vb);
+  net.in("b", "ping -c 1 -W 1 -q 10.99.0.1 >/dev/null");  // the bridge learns b
+  double base = pps(net, seconds);
+  std::printf("64-byte UDP a -> bridge -> b, %.1f s per point; the last rule matches and drops\n", seconds);
+  std::printf("no filter: %.0f pps (%.0f ns/packet on the path)\n\n", base, 1e9 / base);
+  std::printf("%8s | %10s %8s | %10s %8s | %10s %8s | %8s %8s | %9s %9s %9s\n", "rules", "pcn pps", "ns/pkt",
+              "ipt pps", "ns/pkt", "nft pps", "ns/pkt", "ipt/pcn", "nft/pcn", "pcn load", "ipt load", "nft load");
+  for (size_t n : sizes) {
+    // Ours.
+    auto fw = rt.create<Firewall>("fw1", Mode::kTc);
+    rt.attach("fw1", "sb1:p2");
+    double pcn_load = seconds_of([&] { fw->apply(fw_rules(n)); });
+    double pcn = pps(net, seconds);
+    uint64_t hits = fw->counters(FW_EGRESS).back().pkts;
+    rt.detach("fw1", "sb1:p2");
+    fw.reset();
+    rt.delete_cube("fw1");
+    if (hits == 0) std::fprintf(stderr, "warning: the firewall's last rule saw no packet\n");
+    // iptables (legacy: the classic linear walk) in b.
+    double ipt_load = load_iptables(net, n, file);
+    double ipt = pps(net, seconds);
+    net.in("b", "iptables-legacy -F INPUT");
+    // nftables in b.
+    double nft_load = load_nft(net, n, file);
+    double nft = pps(net, seconds);
+    net.in("b", "nft flush ruleset");
+    std::printf("%8zu | %10.0f %8.0f | %10.0f %8.0f | %10.0f %8.0f | %8.2f %8.2f | %8.3fs %8.3fs %8.3fs\n", n, pcn,
+                1e9 / pcn, ipt, 1e9 / ipt, nft, 1e9 / nft, (1e9 / ipt) / (1e9 / pcn), (1e9 / nft) / (1e9 / pcn),
+                pcn_load, ipt_load, nft_load);
+    std::fflush(stdout);
+  }
+  std::remove(file.c_str());
+  std::printf("\nns/pkt = 1e9 / pps: the whole path per packet (sender, veth, bridge, filter).\n"
+              "ipt/pcn, nft/pcn: how many times more time per packet than the pcn firewall.\n"
+              "load: rules into the kernel (pcn: compile + map writes + swap; iptables-legacy-restore; nft -f).\n");
+  return 0;
+}
