@@ -38,6 +38,7 @@ struct fw_pkt {
   __u8 ct_related, pad[3];
   struct fw_ct_key ct_key; /* orig-direction key of the session */
   struct fw_chain_cfg cfg;
+  __u8 alive[FW_MAX_CHUNKS]; /* chunk has a set bit: later matchers skip dead chunks */
   __u64 bits[FW_WORDS];
 };
 
@@ -336,7 +337,9 @@ struct fw_match_ctx {
 /* AND (or set, for the first matcher) chunk c's vector into the packet's. */
 static __always_inline void fw_combine(struct fw_match_ctx *m, __u32 c, struct fw_bits *b) {
   struct fw_pkt *p = m->p;
-  __u32 base = (c & (FW_MAX_CHUNKS - 1)) * FW_CHUNK_WORDS;
+  __u32 chunk = c & (FW_MAX_CHUNKS - 1);
+  __u32 base = chunk * FW_CHUNK_WORDS;
+  __u64 any = 0;
 #pragma unroll
   for (int i = 0; i < FW_CHUNK_WORDS; i++) {
     __u64 v = b ? b->w[i] : 0;
@@ -344,12 +347,21 @@ static __always_inline void fw_combine(struct fw_match_ctx *m, __u32 c, struct f
       p->bits[base + i] = v;
     else
       p->bits[base + i] &= v;
+    any |= p->bits[base + i];
   }
+  p->alive[chunk] = any != 0;
+}
+
+/* A chunk no rule of which is left needs no lookup. */
+static __always_inline int fw_chunk_dead(struct fw_match_ctx *m, __u32 c) {
+  return !m->first && !m->p->alive[c & (FW_MAX_CHUNKS - 1)];
 }
 
 #define FW_MATCHER(block, map, field)                                          \
   static long block##_chunk(__u32 c, void *data) {                             \
     struct fw_match_ctx *m = data;                                             \
+    if (fw_chunk_dead(m, c))                                                   \
+      return 0;                                                                \
     m->key.sel = (m->p->gen << 24) | (m->p->chain << 16) | c;                  \
     fw_combine(m, c, bpf_map_lookup_elem(&map, &m->key));                      \
     return 0;                                                                  \
@@ -408,6 +420,7 @@ FW_MATCHER(fw_match_ctstate, fw_m_ctstate, ctstate)
 struct fw_find_ctx {
   struct fw_pkt *p;
   __s64 found;
+  __u32 base;
 };
 
 /* Index of the lowest set bit of w != 0 (clang 14's BPF backend cannot
@@ -425,10 +438,21 @@ static __always_inline __u32 fw_ctz64(__u64 w) {
 
 static long fw_find_word(__u32 i, void *data) {
   struct fw_find_ctx *f = data;
-  __u64 w = f->p->bits[i & (FW_WORDS - 1)];
+  __u32 w_idx = (f->base + i) & (FW_WORDS - 1);
+  __u64 w = f->p->bits[w_idx];
   if (!w)
     return 0;
-  f->found = (__s64)i * 64 + fw_ctz64(w);
+  f->found = (__s64)w_idx * 64 + fw_ctz64(w);
+  return 1;
+}
+
+/* The first chunk with a set bit (the matchers keep `alive` exact). */
+static long fw_find_chunk(__u32 c, void *data) {
+  struct fw_find_ctx *f = data;
+  if (!f->p->alive[c & (FW_MAX_CHUNKS - 1)])
+    return 0;
+  f->base = (c & (FW_MAX_CHUNKS - 1)) * FW_CHUNK_WORDS;
+  f->found = 0;
   return 1;
 }
 
@@ -480,7 +504,11 @@ PCN_BLOCK(fw_action) {
       pos = 0; /* rules without any field match everything */
     } else {
       struct fw_find_ctx f = {.p = p, .found = -1};
-      bpf_loop((p->cfg.nrules + 63) / 64 & (FW_WORDS * 2 - 1), fw_find_word, &f, 0);
+      bpf_loop(p->cfg.nchunks & (FW_MAX_CHUNKS * 2 - 1), fw_find_chunk, &f, 0);
+      if (f.found == 0) { /* a chunk with a match: its first set bit */
+        f.found = -1;
+        bpf_loop(FW_CHUNK_WORDS, fw_find_word, &f, 0);
+      }
       if (f.found >= 0 && f.found < p->cfg.nrules)
         pos = f.found;
     }
