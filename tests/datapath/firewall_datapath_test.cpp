@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "firewall.h"
 #include "firewall_frames.h"
@@ -222,6 +223,18 @@ TEST_F(FirewallDatapath, AcceptEstablishedShortcut) {
   EXPECT_FALSE(send(FW_INGRESS, udp("8.8.4.4", "10.0.0.1", 53, 5353)));
   EXPECT_TRUE(send(FW_EGRESS, udp("10.0.0.1", "8.8.4.4", 5353, 53)));
   EXPECT_TRUE(send(FW_INGRESS, udp("8.8.4.4", "10.0.0.1", 53, 5353)));
+}
+
+TEST_F(FirewallDatapath, LogRulesAcceptAndReachTheSlowPath) {
+  fw::Config c;
+  c.chains[FW_INGRESS].rules = {rule({{"l4proto", "UDP"}, {"dport", "53"}, {"action", "LOG"}})};
+  c.chains[FW_INGRESS].default_action = FW_A_DROP;
+  fw->apply(c);
+  for (int i = 0; i < 5; i++) EXPECT_TRUE(send(FW_INGRESS, udp("10.0.0.1", "10.0.0.2", 999, 53)));
+  EXPECT_FALSE(send(FW_INGRESS, udp("10.0.0.1", "10.0.0.2", 999, 54)));
+  for (int i = 0; i < 100 && fw->logged() < 5; i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(fw->logged(), 5u);
+  EXPECT_EQ(fw->counters(FW_INGRESS)[0].pkts, 5u);
 }
 
 // Random rule sets and packets: the data plane must give the verdict of

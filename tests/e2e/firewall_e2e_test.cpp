@@ -173,6 +173,37 @@ TEST_F(FirewallE2E, RulesAreConfigurationAndSurviveRestart) {
   EXPECT_EQ(r.status, 204) << r.body;
 }
 
+TEST_F(FirewallE2E, InsertDeleteReplacePositions) {
+  ok("firewall add fw1");
+  auto post = [&](const std::string &action, const json &in) {
+    auto r = rest("POST", "/firewall:firewall=fw1/chain=EGRESS/" + action, json{{"firewall:input", in}}.dump());
+    EXPECT_TRUE(r.status == 200 || r.status == 204) << action << " " << in.dump() << " -> " << r.body;
+  };
+  auto srcs = [&]() {
+    std::string out;
+    for (const auto &r : rules("EGRESS")) out += r["src"].get<std::string>().substr(0, r["src"].get<std::string>().find('/')) + ",";
+    return out;
+  };
+  for (const char *a : {"1.0.0.1", "1.0.0.2", "1.0.0.3"}) post("append", {{"src", a}});  // EGRESS created by append
+  EXPECT_EQ(srcs(), "1.0.0.1,1.0.0.2,1.0.0.3,");
+  post("insert", {{"id", 1}, {"src", "2.0.0.1"}});
+  EXPECT_EQ(srcs(), "1.0.0.1,2.0.0.1,1.0.0.2,1.0.0.3,");
+  post("insert", {{"id", 4}, {"src", "2.0.0.2"}});  // id = number of rules: at the end
+  EXPECT_EQ(srcs(), "1.0.0.1,2.0.0.1,1.0.0.2,1.0.0.3,2.0.0.2,");
+  post("replace", {{"id", 2}, {"src", "3.0.0.1"}, {"action", "ACCEPT"}});
+  EXPECT_EQ(srcs(), "1.0.0.1,2.0.0.1,3.0.0.1,1.0.0.3,2.0.0.2,");
+  EXPECT_EQ(rules("EGRESS")[2]["action"], "ACCEPT");
+  post("delete", {{"id", 0}});
+  EXPECT_EQ(srcs(), "2.0.0.1,3.0.0.1,1.0.0.3,2.0.0.2,");
+  json ids = json::array();
+  for (const auto &r : rules("EGRESS")) ids.push_back(r["id"]);
+  EXPECT_EQ(ids, json::parse("[0,1,2,3]"));
+  post("batch", {{"rules", {{{"id", 1}, {"src", "9.0.0.2"}}, {{"id", 0}, {"src", "9.0.0.1"}}}}});
+  EXPECT_EQ(srcs(), "2.0.0.1,3.0.0.1,1.0.0.3,2.0.0.2,9.0.0.1,9.0.0.2,");
+  post("batch", {{"flush", true}, {"rules", {{{"id", 0}, {"src", "8.0.0.1"}}}}});
+  EXPECT_EQ(srcs(), "8.0.0.1,");
+}
+
 TEST_F(FirewallE2E, BadInputIsRefusedAndChangesNothing) {
   topology();
   auto r = rest("POST", "/firewall:firewall=fw1/chain=INGRESS/append",
