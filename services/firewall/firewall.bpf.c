@@ -106,6 +106,14 @@ struct {
   __type(value, struct fw_log_bucket);
 } fw_log_rate SEC(".maps");
 
+/* Wildcard vector per generation, chain, field and chunk (FW_WILD_INDEX). */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, FW_WILD_ENTRIES);
+  __type(key, __u32);
+  __type(value, struct fw_bits);
+} fw_wild SEC(".maps");
+
 #define FW_FIELD_MAP(name)                  \
   struct {                                  \
     __uint(type, BPF_MAP_TYPE_LPM_TRIE);    \
@@ -332,6 +340,8 @@ struct fw_match_ctx {
   struct fw_pkt *p;
   struct fw_lpm_key key;
   __u32 first;
+  __u32 wild_base; /* FW_WILD_INDEX(gen, chain, field, 0) */
+  __u64 lookup[2]; /* chunks that need an LPM lookup for this value */
 };
 
 /* AND (or set, for the first matcher) chunk c's vector into the packet's. */
@@ -357,24 +367,39 @@ static __always_inline int fw_chunk_dead(struct fw_match_ctx *m, __u32 c) {
   return !m->first && !m->p->alive[c & (FW_MAX_CHUNKS - 1)];
 }
 
-#define FW_MATCHER(block, map, field)                                          \
-  static long block##_chunk(__u32 c, void *data) {                             \
-    struct fw_match_ctx *m = data;                                             \
-    if (fw_chunk_dead(m, c))                                                   \
-      return 0;                                                                \
-    m->key.sel = (m->p->gen << 24) | (m->p->chain << 16) | c;                  \
-    fw_combine(m, c, bpf_map_lookup_elem(&map, &m->key));                      \
-    return 0;                                                                  \
-  }                                                                            \
-  PCN_BLOCK(block) {                                                           \
-    struct fw_pkt *p = fw_pkt_get();                                           \
-    if (!p)                                                                    \
-      return PCN_DROP;                                                         \
-    struct fw_match_ctx m = {.p = p, .first = p->stage == 1};                  \
-    m.key.prefixlen = 64;                                                      \
-    fw_key_of_##field(p, &m.key);                                              \
-    bpf_loop(p->cfg.nchunks & (FW_MAX_CHUNKS * 2 - 1), block##_chunk, &m, 0);  \
-    return fw_next(ctx, p);                                                    \
+#define FW_MATCHER(block, map, field, FIELD)                                     \
+  static long block##_chunk(__u32 c, void *data) {                               \
+    struct fw_match_ctx *m = data;                                               \
+    if (fw_chunk_dead(m, c))                                                     \
+      return 0;                                                                  \
+    __u32 chunk = c & (FW_MAX_CHUNKS - 1);                                       \
+    struct fw_bits *b;                                                           \
+    if (m->lookup[chunk >> 6] & (1ull << (chunk & 63))) {                        \
+      m->key.sel = (m->p->gen << 24) | (m->p->chain << 16) | chunk;              \
+      b = bpf_map_lookup_elem(&map, &m->key);                                    \
+    } else {                                                                     \
+      __u32 wi = m->wild_base + chunk;                                           \
+      b = bpf_map_lookup_elem(&fw_wild, &wi);                                    \
+    }                                                                            \
+    fw_combine(m, c, b);                                                         \
+    return 0;                                                                    \
+  }                                                                              \
+  PCN_BLOCK(block) {                                                             \
+    struct fw_pkt *p = fw_pkt_get();                                             \
+    if (!p)                                                                      \
+      return PCN_DROP;                                                           \
+    struct fw_match_ctx m = {.p = p, .first = p->stage == 1};                    \
+    m.key.prefixlen = 64;                                                        \
+    fw_key_of_##field(p, &m.key);                                                \
+    m.key.sel = (p->gen << 24) | (p->chain << 16) | FW_SUMMARY_CHUNK;            \
+    struct fw_bits *sum = bpf_map_lookup_elem(&map, &m.key);                     \
+    if (sum) {                                                                   \
+      m.lookup[0] = sum->w[0];                                                   \
+      m.lookup[1] = sum->w[1];                                                   \
+    }                                                                            \
+    m.wild_base = FW_WILD_INDEX(p->gen & 1, p->chain & 1, FIELD, 0);             \
+    bpf_loop(p->cfg.nchunks & (FW_MAX_CHUNKS * 2 - 1), block##_chunk, &m, 0);    \
+    return fw_next(ctx, p);                                                      \
   }
 
 static __always_inline void fw_key_of_addr(__u32 a, struct fw_lpm_key *k) { __builtin_memcpy(k->val, &a, 4); }
@@ -407,13 +432,13 @@ static __always_inline void fw_key_of_ctstate(struct fw_pkt *p, struct fw_lpm_ke
   k->val[2] = k->val[3] = 0;
 }
 
-FW_MATCHER(fw_match_src, fw_m_src, src)
-FW_MATCHER(fw_match_dst, fw_m_dst, dst)
-FW_MATCHER(fw_match_proto, fw_m_proto, proto)
-FW_MATCHER(fw_match_sport, fw_m_sport, sport)
-FW_MATCHER(fw_match_dport, fw_m_dport, dport)
-FW_MATCHER(fw_match_flags, fw_m_flags, flags)
-FW_MATCHER(fw_match_ctstate, fw_m_ctstate, ctstate)
+FW_MATCHER(fw_match_src, fw_m_src, src, FW_F_SRC)
+FW_MATCHER(fw_match_dst, fw_m_dst, dst, FW_F_DST)
+FW_MATCHER(fw_match_proto, fw_m_proto, proto, FW_F_PROTO)
+FW_MATCHER(fw_match_sport, fw_m_sport, sport, FW_F_SPORT)
+FW_MATCHER(fw_match_dport, fw_m_dport, dport, FW_F_DPORT)
+FW_MATCHER(fw_match_flags, fw_m_flags, flags, FW_F_FLAGS)
+FW_MATCHER(fw_match_ctstate, fw_m_ctstate, ctstate, FW_F_CTSTATE)
 
 /* ---- action ---- */
 

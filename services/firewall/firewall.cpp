@@ -108,21 +108,34 @@ void Firewall::apply(const fw::Config &cfg) {
     for (uint32_t s : fresh) counters.set_all(s, fw_counter{});
 
     // 1. The next generation's tables (packets still use the current one).
+    int wild_fd = map_fd("fw_wild");
     for (int f = 0; f < FW_NFIELDS; f++) {
       int fd = map_fd(std::string("fw_m_") + kFieldNames[f]);
       for (const auto &k : keys_[next][f]) bpf_map_delete_elem(fd, &k);
       keys_[next][f].clear();
-      for (int ch = 0; ch < 2; ch++)
-        for (const auto &e : fw::compile_field(cfg.chains[ch].rules, f)) {
+      for (int ch = 0; ch < 2; ch++) {
+        fw::FieldTables t = fw::compile_field(cfg.chains[ch].rules, f);
+        auto put = [&](const fw::LpmEntry &e, uint32_t chunk) {
           fw_lpm_key k{};
           k.prefixlen = 32 + e.len;
-          k.sel = (next << 24) | (uint32_t(ch) << 16) | e.chunk;
+          k.sel = (next << 24) | (uint32_t(ch) << 16) | chunk;
           uint32_t be = htonl(e.value);
           std::memcpy(k.val, &be, 4);
           if (bpf_map_update_elem(fd, &k, &e.bits, BPF_ANY) != 0)
             throw Error(ErrorCode::kKernel, std::string("firewall: ") + kFieldNames[f] + " table: " + std::strerror(errno));
           keys_[next][f].push_back(k);
-        }
+        };
+        for (const auto &e : t.entries) put(e, e.chunk);
+        for (const auto &e : t.summary) put(e, FW_SUMMARY_CHUNK);
+        if (t.wild.empty()) continue;
+        std::vector<uint32_t> idx(t.wild.size());
+        for (size_t c = 0; c < t.wild.size(); c++) idx[c] = FW_WILD_INDEX(next, uint32_t(ch), uint32_t(f), uint32_t(c));
+        __u32 count = static_cast<__u32>(idx.size());
+        if (bpf_map_update_batch(wild_fd, idx.data(), t.wild.data(), &count, nullptr) != 0)
+          for (size_t c = 0; c < idx.size(); c++)
+            if (bpf_map_update_elem(wild_fd, &idx[c], &t.wild[c], BPF_ANY) != 0)
+              throw Error(ErrorCode::kKernel, std::string("firewall: wildcard table: ") + std::strerror(errno));
+      }
     }
     int rules_fd = map_fd("fw_rules");
     for (int ch = 0; ch < 2; ch++) {

@@ -259,12 +259,15 @@ int first_match(const std::vector<Rule> &rules, const Packet &p) {
   return -1;
 }
 
-std::vector<LpmEntry> compile_field(const std::vector<Rule> &rules, int field) {
-  std::vector<LpmEntry> out;
+FieldTables compile_field(const std::vector<Rule> &rules, int field) {
+  FieldTables out;
   bool used = false;
   for (const auto &r : rules) used |= r.uses(field);
   if (!used) return out;
   auto key = [](uint32_t v, uint8_t l) { return (uint64_t(v) << 8) | l; };
+  // Non-wildcard prefix -> chunks that hold it.
+  std::unordered_map<uint64_t, std::array<uint64_t, 2>> chunks_of;
+  std::vector<std::pair<uint32_t, uint8_t>> all_prefixes;
   for (size_t base = 0; base < rules.size(); base += FW_CHUNK_BITS) {
     uint32_t chunk = static_cast<uint32_t>(base / FW_CHUNK_BITS);
     size_t end = std::min(rules.size(), base + FW_CHUNK_BITS);
@@ -281,6 +284,10 @@ std::vector<LpmEntry> compile_field(const std::vector<Rule> &rules, int field) {
         size_t bit = i - base;
         it->second.w[bit / 64] |= uint64_t(1) << (bit % 64);
       }
+    fw_bits wild;
+    std::memset(&wild, 0, sizeof wild);
+    if (auto it = exact.find(key(0, 0)); it != exact.end()) wild = it->second;
+    out.wild.push_back(wild);
     // LPM returns the longest prefix only: fold in every shorter one that
     // covers it (the wildcard is length 0).
     for (auto [v, l] : order) {
@@ -291,8 +298,25 @@ std::vector<LpmEntry> compile_field(const std::vector<Rule> &rules, int field) {
         if (it == exact.end()) continue;
         for (int w = 0; w < FW_CHUNK_WORDS; w++) e.bits.w[w] |= it->second.w[w];
       }
-      out.push_back(e);
+      out.entries.push_back(e);
+      if (l == 0) continue;
+      auto [it, fresh] = chunks_of.try_emplace(key(v, l), std::array<uint64_t, 2>{0, 0});
+      if (fresh) all_prefixes.push_back({v, l});
+      it->second[chunk / 64] |= uint64_t(1) << (chunk % 64);
     }
+  }
+  // A value's longest prefix P: every chunk with a prefix covering the value
+  // has one covering P (prefixes covering one value are nested).
+  for (auto [v, l] : all_prefixes) {
+    LpmEntry e{0, v, l, {}};
+    std::memset(&e.bits, 0, sizeof e.bits);
+    for (int k = 1; k <= l; k++) {
+      auto it = chunks_of.find(key(v & mask_of(static_cast<uint8_t>(k)), static_cast<uint8_t>(k)));
+      if (it == chunks_of.end()) continue;
+      e.bits.w[0] |= it->second[0];
+      e.bits.w[1] |= it->second[1];
+    }
+    out.summary.push_back(e);
   }
   return out;
 }

@@ -87,7 +87,17 @@ struct LpmEntry {
   uint8_t len;
   fw_bits bits;
 };
-// The entries of `field` for a chain's rules (empty if no rule uses it).
-std::vector<LpmEntry> compile_field(const std::vector<Rule> &rules, int field);
+// What a field's matcher needs for one chain (empty if no rule uses it):
+struct FieldTables {
+  // per chunk: value prefixes -> that chunk's matching rules
+  std::vector<LpmEntry> entries;
+  // value prefix -> chunks holding a (non-wildcard) prefix covering it
+  // (LpmEntry::chunk unused; bits.w[0..1] = chunk mask)
+  std::vector<LpmEntry> summary;
+  // per chunk: its rules that do not use the field (chunks absent from a
+  // packet's summary mask take these without an LPM lookup)
+  std::vector<fw_bits> wild;
+};
+FieldTables compile_field(const std::vector<Rule> &rules, int field);
 
 }  // namespace polycube::services::fw

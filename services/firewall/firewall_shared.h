@@ -68,6 +68,16 @@ struct fw_lpm_key {
   __u8 val[4];
 };
 
+/* Chunk number of a field map's summary entries: value prefix -> the
+ * chunks (bit c of w[0..1]) that need an LPM lookup for values under it;
+ * the other chunks take their wildcard vector from fw_wild. */
+#define FW_SUMMARY_CHUNK 0xffff
+
+/* Index of fw_wild: wildcard vector of a chunk for a field. */
+#define FW_WILD_INDEX(gen, chain, field, chunk) \
+  ((((gen) * 2 + (chain)) * FW_NFIELDS + (field)) * FW_MAX_CHUNKS + (chunk))
+#define FW_WILD_ENTRIES (4 * FW_NFIELDS * FW_MAX_CHUNKS)
+
 /* One chunk's bit vector: bit i = rule chunk*FW_CHUNK_BITS + i matches. */
 struct fw_bits {
   __u64 w[FW_CHUNK_WORDS];
