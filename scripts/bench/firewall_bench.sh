@@ -21,6 +21,10 @@ echo "== packets/s (pcn-bench-firewall)"
 build/bin/pcn-bench-firewall "$@"
 
 echo
+echo "== 1,000 rule edits under a UDP stream"
+build/bin/pcn-bench-firewall edits 1000 1000
+
+echo
 echo "== loading 100,000 rules"
 work=$(mktemp -d /tmp/pcnfwbench.XXXXXX)
 ns=pcnfwbench$$
