@@ -237,6 +237,32 @@ TEST_F(FirewallDatapath, LogRulesAcceptAndReachTheSlowPath) {
   EXPECT_EQ(fw->counters(FW_INGRESS)[0].pkts, 5u);
 }
 
+// The same object built for XDP (generic mode here): ingress of a netdev.
+TEST(FirewallXdp, IngressRulesCountersAndConntrack) {
+  TestNet net;
+  net.add_ns("a");
+  std::string va = net.add_host("a", "va", "");
+  Runtime rt;
+  auto fw = rt.create<Firewall>("fw1", Mode::kXdpSkb);
+  rt.attach("fw1", va);
+  fw::Config c;
+  c.chains[FW_INGRESS].rules = {fw::parse_rule({{"src", "10.0.0.0/24"}, {"l4proto", "UDP"}, {"dport", "53"}, {"action", "ACCEPT"}}),
+                                fw::parse_rule({{"conntrack", "NEW"}, {"action", "DROP"}})};
+  fw->apply(c);
+  auto send = [&](const Pkt &p) {
+    return run_pinned(rt.pin_root() + "/hooks/xdp_ingress", Mode::kXdpSkb, netdev_ifindex(va), fwtest::frame(p)).verdict;
+  };
+  EXPECT_EQ(send(udp("10.0.0.9", "1.1.1.1", 5, 53)), uint32_t(XDP_PASS));
+  EXPECT_EQ(send(udp("10.0.0.9", "1.1.1.1", 5, 54)), uint32_t(XDP_DROP));
+  EXPECT_EQ(send(udp("10.0.1.9", "1.1.1.1", 5, 53)), uint32_t(XDP_DROP));
+  // The first packet opened a session: its reply is ESTABLISHED, not NEW.
+  EXPECT_EQ(send(udp("1.1.1.1", "10.0.0.9", 53, 5)), uint32_t(XDP_PASS));
+  auto cnt = fw->counters(FW_INGRESS);
+  EXPECT_EQ(cnt[0].pkts, 1u);
+  EXPECT_EQ(cnt[1].pkts, 2u);
+  EXPECT_EQ(fw->default_counter(FW_INGRESS).pkts, 1u);
+}
+
 // Random rule sets and packets: the data plane must give the verdict of
 // the reference first-match classifier, including across chunks.
 TEST_F(FirewallDatapath, DifferentialAgainstReferenceClassifier) {
