@@ -155,7 +155,10 @@ static __always_inline int fw_next(pcn_ctx_t *ctx, struct fw_pkt *p) {
   return PCN_DROP; /* the block is missing: never half-classify */
 }
 
-static __always_inline int fw_parse(pcn_ctx_t *ctx, struct fw_pkt *p) {
+/* Parses what the stages of the chain need: the IPv4 header always, the L4
+ * header (ports, TCP flags, ICMP and the header an ICMP error quotes) only
+ * if `want_l4`. */
+static __always_inline int fw_parse(pcn_ctx_t *ctx, struct fw_pkt *p, __u32 want_l4) {
   void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
   struct ethhdr *eth = data;
   p->ip = 0;
@@ -173,7 +176,7 @@ static __always_inline int fw_parse(pcn_ctx_t *ctx, struct fw_pkt *p) {
   p->saddr = iph->saddr;
   p->daddr = iph->daddr;
   p->proto = iph->protocol;
-  if (iph->frag_off & bpf_htons(0x1fff)) /* not the first fragment: no L4 header */
+  if (!want_l4 || (iph->frag_off & bpf_htons(0x1fff))) /* not needed, or not the first fragment */
     return 0;
   void *l4 = (void *)iph + iph->ihl * 4;
   if (iph->protocol == FW_IPPROTO_TCP) {
@@ -233,7 +236,7 @@ static __always_inline int fw_entry(pcn_ctx_t *ctx, __u32 chain) {
   struct fw_chain_cfg *cfg = bpf_map_lookup_elem(&fw_chains, &idx);
   if (!cfg)
     return PCN_DROP;
-  fw_parse(ctx, p);
+  fw_parse(ctx, p, cfg->parse_l4);
   if (!p->ip) /* ARP and everything not IPv4 is not filtered */
     return pcn_transparent_next(ctx, md, chain);
   p->gen = gen;

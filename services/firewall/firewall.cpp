@@ -180,6 +180,7 @@ void Firewall::apply(const fw::Config &cfg) {
       for (size_t i = 0; i < stages.size(); i++) c.stages[i] = stages[i];
       c.conntrack = ct;
       c.accept_established = cfg.accept_established;
+      c.parse_l4 = ct || cfg.uses(FW_F_SPORT) || cfg.uses(FW_F_DPORT) || cfg.uses(FW_F_FLAGS);
       chains.set(next * 2 + ch, c);
     }
     // 3. Switch: one 4-byte write; then wait until no packet runs the old one.

@@ -92,6 +92,7 @@ struct fw_chain_cfg {
   __u8 stages[FW_MAX_STAGES]; /* block slots */
   __u32 conntrack;      /* run the conntrack block first */
   __u32 accept_established;
+  __u32 parse_l4;       /* some stage needs ports, flags or ICMP (else IPv4 only) */
 };
 
 /* Map fw_active, index 0: the generation packets use now. */
