@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -44,7 +45,11 @@ namespace {
 const char *kMacA = "02:00:00:00:06:01";
 const char *kMacB = "02:00:00:00:06:02";
 
-uint64_t generate(const std::string &ns, double seconds) {
+std::string other_src(size_t i);
+
+// `spread` > 1: the 64 frames of a batch come from `spread` sources spread
+// evenly over the non-matching rules' sources (each then matches its rule).
+uint64_t generate(const std::string &ns, double seconds, size_t spread = 0) {
   uint64_t sent = 0;
   std::thread t([&] {
     int nsfd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY);
@@ -57,12 +62,17 @@ uint64_t generate(const std::string &ns, double seconds) {
     sll.sll_family = AF_PACKET;
     sll.sll_ifindex = static_cast<int>(if_nametoindex("eth0"));
     sll.sll_halen = ETH_ALEN;
-    std::string f = udp_frame(mac(kMacB), mac(kMacA), ip("10.99.0.1"), ip("10.99.0.2"), 9, 9, 64);
     const int kBatch = 64;
+    std::vector<std::string> frames;
+    for (int i = 0; i < kBatch; i++) {
+      uint32_t src = ip("10.99.0.1");
+      if (spread > 1) src = ip(other_src((i * (spread - 1)) / kBatch).c_str());
+      frames.push_back(udp_frame(mac(kMacB), mac(kMacA), src, ip("10.99.0.2"), 9, 9, 64));
+    }
     iovec iov[kBatch];
     mmsghdr msgs[kBatch]{};
     for (int i = 0; i < kBatch; i++) {
-      iov[i] = {f.data(), f.size()};
+      iov[i] = {frames[i].data(), frames[i].size()};
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
       msgs[i].msg_hdr.msg_name = &sll;
@@ -79,9 +89,9 @@ uint64_t generate(const std::string &ns, double seconds) {
   return sent;
 }
 
-double pps(TestNet &net, double seconds) {
-  generate(net.ns("a"), 0.2);
-  return generate(net.ns("a"), seconds) / seconds;
+double pps(TestNet &net, double seconds, size_t spread = 0) {
+  generate(net.ns("a"), 0.2, spread);
+  return generate(net.ns("a"), seconds, spread) / seconds;
 }
 
 std::string other_src(size_t i) {
@@ -205,6 +215,11 @@ int main(int argc, char **argv) {
   std::printf("no filter: %.0f pps (%.0f ns/packet on the path)\n\n", base, 1e9 / base);
   std::printf("%8s | %10s %8s | %10s %8s | %10s %8s | %8s %8s | %9s %9s %9s\n", "rules", "pcn pps", "ns/pkt",
               "ipt pps", "ns/pkt", "nft pps", "ns/pkt", "ipt/pcn", "nft/pcn", "pcn load", "ipt load", "nft load");
+  struct Row {
+    size_t n;
+    double pcn, ipt, nft;
+  };
+  std::vector<Row> spread_rows;
   for (size_t n : sizes) {
     // Ours.
     auto fw = rt.create<Firewall>("fw1", Mode::kTc);
@@ -212,6 +227,7 @@ int main(int argc, char **argv) {
     double pcn_load = seconds_of([&] { fw->apply(fw_rules(n)); });
     double pcn = pps(net, seconds);
     uint64_t hits = fw->counters(FW_EGRESS).back().pkts;
+    double pcn_spread = n > 1 ? pps(net, seconds, n) : pcn;
     rt.detach("fw1", "sb1:p2");
     fw.reset();
     rt.delete_cube("fw1");
@@ -219,16 +235,25 @@ int main(int argc, char **argv) {
     // iptables (legacy: the classic linear walk) in b.
     double ipt_load = load_iptables(net, n, file);
     double ipt = pps(net, seconds);
+    double ipt_spread = n > 1 ? pps(net, seconds, n) : ipt;
     net.in("b", "iptables-legacy -F INPUT");
     // nftables in b.
     double nft_load = load_nft(net, n, file);
     double nft = pps(net, seconds);
+    double nft_spread = n > 1 ? pps(net, seconds, n) : nft;
     net.in("b", "nft flush ruleset");
+    spread_rows.push_back({n, pcn_spread, ipt_spread, nft_spread});
     std::printf("%8zu | %10.0f %8.0f | %10.0f %8.0f | %10.0f %8.0f | %8.2f %8.2f | %8.3fs %8.3fs %8.3fs\n", n, pcn,
                 1e9 / pcn, ipt, 1e9 / ipt, nft, 1e9 / nft, (1e9 / ipt) / (1e9 / pcn), (1e9 / nft) / (1e9 / pcn),
                 pcn_load, ipt_load, nft_load);
     std::fflush(stdout);
   }
+  std::printf("\ntraffic spread over the rules (64 sources, each matching its own rule, evenly from the first to the last):\n");
+  std::printf("%8s | %10s %8s | %10s %8s | %10s %8s | %8s %8s\n", "rules", "pcn pps", "ns/pkt", "ipt pps", "ns/pkt",
+              "nft pps", "ns/pkt", "ipt/pcn", "nft/pcn");
+  for (const auto &r : spread_rows)
+    std::printf("%8zu | %10.0f %8.0f | %10.0f %8.0f | %10.0f %8.0f | %8.2f %8.2f\n", r.n, r.pcn, 1e9 / r.pcn, r.ipt,
+                1e9 / r.ipt, r.nft, 1e9 / r.nft, r.pcn / r.ipt, r.pcn / r.nft);
   std::remove(file.c_str());
   std::printf("\nns/pkt = 1e9 / pps: the whole path per packet (sender, veth, bridge, filter).\n"
               "ipt/pcn, nft/pcn: how many times more time per packet than the pcn firewall.\n"
