@@ -6,11 +6,19 @@
 // reshapes under a stream.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
+#include <sstream>
 
 #include "../../scripts/bench/rest_client.h"
+#include "../datapath/firewall_frames.h"
 #include "daemon_process.h"
+#include "firewall.h"
+#include "frames.h"
+#include "polycube/runtime.h"
+#include "simplebridge.h"
 #include "testnet.h"
 #include "udpflow.h"
 
@@ -296,6 +304,148 @@ TEST_F(FirewallE2E, NoAcceptedPacketLostWhileThePipelineReshapes) {
   json r = rules("INGRESS");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0]["pkts"], std::to_string(flow.sent()));
+}
+
+}  // namespace
+
+namespace {
+
+// The same random rules in the pcn firewall (on the bridge port towards b)
+// and in iptables (raw PREROUTING of b, every rule ACCEPT so the first match
+// ends the walk and counts), the same random frames: every rule must count
+// the same packets in both, and the defaults too.
+namespace fwr = polycube::services::fw;
+
+TEST(FirewallVsIptables, SameRulesCountTheSamePackets) {
+  if (sh("command -v iptables-legacy >/dev/null") != 0) GTEST_SKIP() << "iptables-legacy not installed";
+  TestNet net;
+  net.add_ns("a");
+  net.add_ns("b");
+  std::string va = net.add_host("a", "va", "10.31.0.1/24", "02:00:00:00:00:01");
+  std::string vb = net.add_host("b", "vb", "10.31.0.2/24", "02:00:00:00:00:02");
+  for (const char *n : {"a", "b"}) net.in(n, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+  polycube::Runtime rt;
+  auto sb = rt.create<polycube::services::SimpleBridge>("sb1", polycube::Mode::kTc);
+  sb->add_port("p1", va);
+  sb->add_port("p2", vb);
+  auto fw = rt.create<polycube::services::Firewall>("fw1", polycube::Mode::kTc);
+  rt.attach("fw1", "sb1:p2");
+  ASSERT_EQ(net.in("a", "ping -c 1 -W 1 -q 10.31.0.2 >/dev/null"), 0);  // the bridge learns both
+
+  std::mt19937 rng(777);
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  const char *nets[] = {"10.40.0.0", "10.41.0.0", "192.168.7.0"};
+  auto addr = [&]() { return pcntest::ip(nets[pick(3)]) + (rng() % 64); };
+  auto dotted = [](uint32_t a) {
+    return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) + "." +
+           std::to_string(a & 255);
+  };
+  fwr::Config c;
+  std::string ipt = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n";
+  for (int i = 0; i < 60; i++) {
+    json j = {{"action", "ACCEPT"}};
+    std::string r = "-A PREROUTING";
+    if (pick(2)) {
+      int len = std::vector<int>{16, 24, 26, 32}[pick(4)];
+      uint32_t a = addr() & (~0u << (32 - len));
+      j["src"] = dotted(a) + "/" + std::to_string(len);
+      r += " -s " + dotted(a) + "/" + std::to_string(len);
+    }
+    if (pick(3) == 0) {
+      uint32_t a = addr() & ~0u << 6;
+      j["dst"] = dotted(a) + "/26";
+      r += " -d " + dotted(a) + "/26";
+    }
+    int proto = pick(4);
+    if (proto == 1 || proto == 2) {
+      j["l4proto"] = proto == 1 ? "TCP" : "UDP";
+      r += proto == 1 ? " -p tcp" : " -p udp";
+      if (pick(2)) {
+        int lo = 1000 + pick(20), hi = lo + pick(5);
+        j["dport"] = std::to_string(lo) + "-" + std::to_string(hi);
+        r += " --dport " + std::to_string(lo) + ":" + std::to_string(hi);
+      }
+      if (pick(3) == 0) {
+        j["sport"] = std::to_string(2000 + pick(5));
+        r += " --sport " + j["sport"].get<std::string>();
+      }
+      if (proto == 1 && pick(3) == 0) {
+        j["tcpflags"] = "SYN,!ACK";
+        r += " --tcp-flags SYN,ACK SYN";
+      }
+    } else if (proto == 3) {
+      j["l4proto"] = "ICMP";
+      r += " -p icmp";
+    }
+    c.chains[FW_EGRESS].rules.push_back(fwr::parse_rule(j));
+    ipt += r + " -j ACCEPT\n";
+  }
+  ipt += "COMMIT\n";
+  fw->apply(c);
+  fw->reset_counters(FW_EGRESS);  // the warm-up ping took the default
+  std::string file = "/tmp/" + net.prefix() + "ipt";
+  {
+    std::ofstream o(file);
+    o << ipt;
+  }
+  ASSERT_EQ(net.in("b", "iptables-legacy-restore < " + file), 0);
+
+  // Random frames, sent from a with AF_PACKET (python, one frame per line).
+  std::string frames;
+  const int kFrames = 400;
+  for (int k = 0; k < kFrames; k++) {
+    fwtest::Pkt p;
+    p.src = addr();
+    p.dst = addr();
+    int proto = pick(3);
+    p.proto = proto == 0 ? 6 : proto == 1 ? 17 : 1;
+    p.sport = static_cast<uint16_t>(pick(2) ? 2000 + pick(5) : 3000 + pick(100));
+    p.dport = static_cast<uint16_t>(1000 + pick(30));
+    p.flags = pick(2) ? 0x02 : 0x12;
+    if (p.proto == 1) p.sport = p.dport;
+    std::string f = fwtest::frame(p);
+    static const char *hex = "0123456789abcdef";
+    for (unsigned char ch : f) frames += std::string{hex[ch >> 4], hex[ch & 15]};
+    frames += "\n";
+  }
+  std::string ffile = file + ".frames";
+  {
+    std::ofstream o(ffile);
+    o << frames;
+  }
+  ASSERT_EQ(net.in("a", "python3 -c \"import socket; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); "
+                        "s.bind(('eth0', 0)); [s.send(bytes.fromhex(l.strip())) for l in open('" + ffile + "')]\""),
+            0);
+  sh("sleep 0.3");
+  // iptables per-rule packet counters, in order, then the policy's.
+  std::string listing = net.in_out("b", "iptables-legacy -t raw -L PREROUTING -v -x -n");
+  std::vector<uint64_t> ipt_counts;
+  uint64_t ipt_policy = 0;
+  std::istringstream in(listing);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Chain PREROUTING", 0) == 0) {
+      auto pos = line.find("policy ACCEPT ");
+      ipt_policy = std::strtoull(line.c_str() + pos + 14, nullptr, 10);
+      continue;
+    }
+    std::istringstream ls(line);
+    std::string first;
+    ls >> first;
+    if (!first.empty() && std::isdigit(static_cast<unsigned char>(first[0]))) ipt_counts.push_back(std::stoull(first));
+  }
+  auto ours = fw->counters(FW_EGRESS);
+  ASSERT_EQ(ipt_counts.size(), ours.size()) << listing;
+  uint64_t matched = 0;
+  for (size_t i = 0; i < ours.size(); i++) {
+    EXPECT_EQ(ours[i].pkts, ipt_counts[i]) << "rule " << i;
+    matched += ours[i].pkts;
+  }
+  EXPECT_EQ(fw->default_counter(FW_EGRESS).pkts, ipt_policy);
+  EXPECT_EQ(matched + fw->default_counter(FW_EGRESS).pkts, static_cast<uint64_t>(kFrames));
+  EXPECT_GT(matched, 50u);
+  rt.detach("fw1", "sb1:p2");
+  sh("rm -f " + file + " " + ffile);
 }
 
 }  // namespace
