@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
 
 #include <algorithm>
 #include <random>
@@ -213,6 +214,28 @@ TEST_F(FirewallDatapath, ConntrackLetsRepliesInAndBlocksNewInbound) {
   auto sessions = fw->sessions();
   EXPECT_EQ(sessions.size(), 3u);
   for (const auto &s : sessions) EXPECT_EQ(s.entry.seen_reply, 1u);
+}
+
+TEST_F(FirewallDatapath, ExpiredSessionsAreCollected) {
+  fw::Config c;
+  c.accept_established = true;
+  fw->apply(c);
+  EXPECT_TRUE(send(FW_EGRESS, udp("10.0.0.1", "8.8.4.4", 5353, 53)));
+  EXPECT_TRUE(send(FW_EGRESS, tcp("10.0.0.1", "8.8.8.8", 40000, 443, 0x02)));
+  ASSERT_EQ(fw->sessions().size(), 2u);
+  EXPECT_EQ(fw->collect_sessions(), 0u);  // both fresh
+  // Age the UDP session past its timeout (30 s unanswered).
+  int fd = fw->map_fd("fw_sessions");
+  for (auto s : fw->sessions())
+    if (s.key.proto == 17) {
+      s.entry.last_seen_ns -= FW_TO_UDP + FW_NS;
+      ASSERT_EQ(bpf_map_update_elem(fd, &s.key, &s.entry, BPF_EXIST), 0);
+    }
+  EXPECT_EQ(fw->collect_sessions(), 1u);
+  auto left = fw->sessions();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].key.proto, 6);
+  EXPECT_EQ(left[0].entry.tcp_state, uint32_t(FW_TCP_SYN_SENT));
 }
 
 TEST_F(FirewallDatapath, AcceptEstablishedShortcut) {
