@@ -15,12 +15,12 @@ PACKAGES=(
   libgtest-dev googletest
   # namespaces, traffic and tools used by tests, demo and benchmarks
   iproute2 iputils-ping netcat-openbsd iperf3 ethtool procps kmod util-linux curl
-  # nftables baselines of the ddosmitigator benchmark (scripts/bench/ddos_bench.sh)
-  nftables
   # promtool checks /metrics in the tests
   prometheus
   # HTTP load generator for the REST benchmark (scripts/bench/bench_rest.sh)
   wrk
+  # baselines of the firewall and ddosmitigator benchmarks (scripts/bench/)
+  iptables nftables
 )
 
 missing=()

@@ -5,6 +5,8 @@
 #include <libyang/libyang.h>
 
 #include <cstdlib>
+#include <map>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 
 #include "restconf_path.h"
@@ -32,6 +34,45 @@ std::string meta_op(const lyd_node *node) {
 std::string key_of(const lyd_node *node) {
   const lyd_node *k = lyd_child(node);
   return k ? lyd_get_value(k) : "";
+}
+
+// Merges RFC 7951 `src` into `dst` below schema node `parent` (null: the
+// root) of module `mod`: containers member by member, list entries matched
+// on their keys.
+void merge_state(ly_ctx *ctx, nlohmann::json &dst, const nlohmann::json &src, const lysc_node *parent,
+                 const lys_module *mod) {
+  for (const auto &[qname, value] : src.items()) {
+    std::string name = qname;
+    const lys_module *m = mod;
+    if (auto colon = qname.find(':'); colon != std::string::npos) {
+      m = ly_ctx_get_module_implemented(ctx, qname.substr(0, colon).c_str());
+      name = qname.substr(colon + 1);
+    }
+    const lysc_node *schema = m ? lys_find_child(parent, m, name.c_str(), 0, 0, 0) : nullptr;
+    if (!dst.contains(qname) || !schema) {
+      dst[qname] = value;
+    } else if (value.is_object() && dst[qname].is_object()) {
+      merge_state(ctx, dst[qname], value, schema, m);
+    } else if (value.is_array() && dst[qname].is_array() && schema->nodetype == LYS_LIST) {
+      std::vector<std::string> keys;
+      for (const lysc_node *c = lysc_node_child(schema); c && lysc_is_key(c); c = c->next) keys.push_back(c->name);
+      auto key_of_entry = [&](const nlohmann::json &e) {
+        std::string k;
+        for (const auto &name : keys) k += (e.contains(name) ? e[name].dump() : "") + "\n";
+        return k;
+      };
+      auto &list = dst[qname];
+      std::unordered_map<std::string, size_t> index;
+      for (size_t i = 0; i < list.size(); i++) index.emplace(key_of_entry(list[i]), i);
+      for (const auto &e : value) {
+        auto it = keys.empty() ? index.end() : index.find(key_of_entry(e));
+        if (it == index.end()) list.push_back(e);
+        else merge_state(ctx, list[it->second], e, schema, m);
+      }
+    } else {
+      dst[qname] = value;
+    }
+  }
 }
 
 }  // namespace
@@ -350,25 +391,24 @@ Transaction Datastore::finish(lyd_node *candidate) const {
       throw e;
     }
   }
-  lyd_node *diff = nullptr;
-  if (lyd_diff_siblings(running_, candidate, 0, &diff) != LY_SUCCESS) {
-    lyd_free_all(candidate);
-    throw last_error("diff", ErrorCode::kKernel);
-  }
+  // Which cubes changed: each top-level instance printed and compared with
+  // its running counterpart. Linear in the size of the configuration, where
+  // lyd_diff_siblings is quadratic in the length of a list (30 s for a
+  // cube holding 100,000 firewall rules).
   std::vector<CubeChange> changes;
-  for (const lyd_node *n = diff; n; n = n->next) {
-    std::string op = meta_op(n);
-    CubeChange c{CubeChange::kUpdate, n->schema->module->name, key_of(n), ""};
-    if (op == "create") c.op = CubeChange::kCreate;
-    else if (op == "delete") c.op = CubeChange::kDelete;
-    if (c.op != CubeChange::kDelete) {
-      std::string path = "/" + c.module + ":" + n->schema->name + "[name='" + c.name + "']";
-      lyd_node *now = nullptr;
-      if (lyd_find_path(candidate, path.c_str(), 0, &now) == LY_SUCCESS) c.json = print(now, 0);
-    }
-    changes.push_back(std::move(c));
+  auto id_of = [](const lyd_node *n) { return std::string(n->schema->module->name) + "\n" + key_of(n); };
+  std::map<std::string, const lyd_node *> before;
+  for (const lyd_node *n = running_; n; n = n->next) before[id_of(n)] = n;
+  for (const lyd_node *n = candidate; n; n = n->next) {
+    CubeChange c{CubeChange::kUpdate, n->schema->module->name, key_of(n), print(n, 0)};
+    auto old = before.find(id_of(n));
+    if (old == before.end()) c.op = CubeChange::kCreate;
+    else if (print(old->second, 0) == c.json) c.json.clear();
+    if (old != before.end()) before.erase(old);
+    if (!c.json.empty()) changes.push_back(std::move(c));
   }
-  lyd_free_all(diff);
+  for (const lyd_node *n = running_; n; n = n->next)
+    if (before.count(id_of(n))) changes.push_back({CubeChange::kDelete, n->schema->module->name, key_of(n), ""});
   return Transaction(candidate, std::move(changes));
 }
 
@@ -386,14 +426,13 @@ std::string Datastore::get(const std::string &xpath, const std::string &state, b
       throw last_error("state data from a service", ErrorCode::kKernel);
     tree = combined;
   } else if (!state.empty()) {
-    lyd_node *extra = nullptr;
-    if (running_ && lyd_dup_siblings(running_, nullptr, LYD_DUP_RECURSIVE, &combined) != LY_SUCCESS)
-      throw last_error("copy of the running tree", ErrorCode::kKernel);
-    if (lyd_parse_data_mem(ctx_, state.c_str(), LYD_JSON, LYD_PARSE_ONLY, 0, &extra) != LY_SUCCESS ||
-        lyd_merge_siblings(&combined, extra, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
-      lyd_free_all(combined);
+    // Configuration and state joined as JSON (list entries matched by their
+    // keys through hash maps), then parsed once: lyd_merge_siblings is
+    // quadratic in the length of a list (27 s for 100,000 firewall rules).
+    nlohmann::json doc = running_ ? nlohmann::json::parse(print(running_, LYD_PRINT_WITHSIBLINGS)) : nlohmann::json::object();
+    merge_state(ctx_, doc, nlohmann::json::parse(state), nullptr, nullptr);
+    if (lyd_parse_data_mem(ctx_, doc.dump().c_str(), LYD_JSON, LYD_PARSE_ONLY, 0, &combined) != LY_SUCCESS)
       throw last_error("state data from a service", ErrorCode::kKernel);
-    }
     tree = combined;
   }
   struct Free {

@@ -77,11 +77,23 @@ nlohmann::json Reconciler::action(const std::string &module, const std::string &
                                   const nlohmann::json &input) {
   std::lock_guard<std::mutex> lock(mu_);
   auto svc = services_.find(module);
-  if (svc == services_.end() || !svc->second.action)
+  if (svc == services_.end() || (!svc->second.action && !svc->second.config_action))
     throw Error(ErrorCode::kNotFound, "service " + module + " has no actions");
-  if (current(module, name).is_null()) throw Error(ErrorCode::kNotFound, "no cube " + name);
+  nlohmann::json cur = current(module, name);
+  if (cur.is_null()) throw Error(ErrorCode::kNotFound, "no cube " + name);
   // Typed, checked and with defaults, from the action's YANG input.
   nlohmann::json checked = ds_.parse_action_input(module, name, path, input);
+  if (svc->second.config_action) {
+    // An action that edits configuration: commit its result through the
+    // same path as a PUT of the cube (validate, reconcile, persist).
+    if (auto edit = svc->second.config_action(cur, path, checked)) {
+      edit->config["name"] = name;
+      nlohmann::json doc = {{module + ":" + module, nlohmann::json::array({std::move(edit->config)})}};
+      apply(ds_.replace(instance_path(module, name), doc.dump()));
+      return edit->output;
+    }
+  }
+  if (!svc->second.action) throw Error(ErrorCode::kNotFound, "no action " + path);
   return svc->second.action(rt_, name, path, checked);
 }
 

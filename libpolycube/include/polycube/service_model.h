@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace polycube {
@@ -32,6 +33,21 @@ struct ServiceModel {
   // "fdb/flush") with its input; returns the output object (may be null).
   std::function<nlohmann::json(Runtime &, const std::string &name, const std::string &path, const nlohmann::json &input)>
       action;
+  // Optional: YANG actions that edit configuration (e.g. a firewall's
+  // chain=INGRESS/append). Called before `action` with the committed
+  // configuration of cube `name` (its list instance, module prefix stripped).
+  // Return nullopt to leave the action to `action`, or the cube's new
+  // configuration and the action's output: the daemon then commits that
+  // configuration like a PUT of the cube (YANG validation, reconcile with
+  // rollback, persistence), so the edit survives restarts and a refused one
+  // changes nothing. Throw polycube::Error to refuse the input.
+  struct ConfigEdit {
+    nlohmann::json config;
+    nlohmann::json output;  // null: no output
+  };
+  std::function<std::optional<ConfigEdit>(const nlohmann::json &current, const std::string &path,
+                                          const nlohmann::json &input)>
+      config_action;
 };
 
 // The C entry point of a service plugin (see cmake/PolycubeService.cmake):

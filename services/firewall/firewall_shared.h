@@ -1,0 +1,162 @@
+/* Every struct and constant shared by the firewall's BPF code and its
+ * control plane.
+ *
+ * Classification: rules of a chain are cut into chunks of FW_CHUNK_BITS
+ * consecutive rules. For each field in use, an LPM trie maps (generation,
+ * chain, chunk, field value) to the bit vector of that chunk's rules that
+ * the value satisfies (wildcard rules folded in at prefix length 0). A
+ * matcher block ANDs those chunk vectors into the packet's per-CPU vector;
+ * the action block takes the first set bit. Memory is bounded by the
+ * number of distinct (chunk, value) pairs times FW_CHUNK_BITS/8, not by
+ * distinct values times the chain length. */
+#pragma once
+#include <linux/types.h>
+
+#define FW_CHUNK_BITS 1024
+#define FW_CHUNK_WORDS (FW_CHUNK_BITS / 64)
+#define FW_MAX_CHUNKS 128
+#define FW_MAX_RULES (FW_CHUNK_BITS * FW_MAX_CHUNKS) /* per chain: 131072 */
+#define FW_WORDS (FW_MAX_RULES / 64)
+#define FW_LPM_ENTRIES (1u << 20) /* per field map, both generations */
+#define FW_MAX_STAGES 8
+#define FW_COUNTERS (2 * FW_MAX_RULES)   /* per-rule counter slots, both chains */
+#define FW_CT_ENTRIES 65536
+
+/* Chains = directions = slots of the entry blocks. */
+#define FW_INGRESS 0
+#define FW_EGRESS 1
+
+/* Block slots in the cube's program array. */
+#define FW_SLOT_ACTION 2
+#define FW_SLOT_CONNTRACK 3
+#define FW_SLOT_FIELD0 4 /* + enum fw_field */
+
+/* Fields a rule may match; one matcher block and one LPM map each. */
+enum fw_field {
+  FW_F_SRC = 0,
+  FW_F_DST = 1,
+  FW_F_PROTO = 2,
+  FW_F_SPORT = 3,
+  FW_F_DPORT = 4,
+  FW_F_FLAGS = 5,
+  FW_F_CTSTATE = 6,
+  FW_NFIELDS = 7,
+};
+
+enum fw_action { FW_A_DROP = 0, FW_A_ACCEPT = 1, FW_A_LOG = 2 };
+
+/* Connection state as rules see it. */
+enum fw_ct_state { FW_CT_NEW = 0, FW_CT_ESTABLISHED = 1, FW_CT_RELATED = 2, FW_CT_INVALID = 3 };
+
+/* TCP tracking states of a session. */
+enum fw_tcp_state {
+  FW_TCP_SYN_SENT = 1,
+  FW_TCP_SYN_RECV = 2,
+  FW_TCP_ESTABLISHED = 3,
+  FW_TCP_FIN_WAIT = 4,
+  FW_TCP_CLOSED = 5,
+};
+
+/* LPM key of every field map. `sel` = gen << 24 | chain << 16 | chunk (all
+ * 32 bits always in the prefix); `val` holds the field: an IPv4 address in
+ * network order (src, dst), or a "present" byte 1 followed by the value
+ * (proto: [1, proto]; ports: [1, port hi, port lo]; flags: [1, flags];
+ * ct: [1, state]). A wildcard is prefixlen 32 (sel only). */
+struct fw_lpm_key {
+  __u32 prefixlen;
+  __u32 sel;
+  __u8 val[4];
+};
+
+/* Chunk number of a field map's summary entries: value prefix -> the
+ * chunks (bit c of w[0..1]) that need an LPM lookup for values under it;
+ * the other chunks take their wildcard vector from fw_wild. */
+#define FW_SUMMARY_CHUNK 0xffff
+
+/* Index of fw_wild: wildcard vector of a chunk for a field. */
+#define FW_WILD_INDEX(gen, chain, field, chunk) \
+  ((((gen) * 2 + (chain)) * FW_NFIELDS + (field)) * FW_MAX_CHUNKS + (chunk))
+#define FW_WILD_ENTRIES (4 * FW_NFIELDS * FW_MAX_CHUNKS)
+
+/* One chunk's bit vector: bit i = rule chunk*FW_CHUNK_BITS + i matches. */
+struct fw_bits {
+  __u64 w[FW_CHUNK_WORDS];
+};
+
+/* Per generation and chain (map fw_chains, index gen * 2 + chain). */
+struct fw_chain_cfg {
+  __u32 nrules;
+  __u32 nchunks;
+  __u32 default_action; /* enum fw_action (ACCEPT or DROP) */
+  __u32 nstages;        /* matcher blocks to run, in order */
+  __u8 stages[FW_MAX_STAGES]; /* block slots */
+  __u32 conntrack;      /* run the conntrack block first */
+  __u32 accept_established;
+  __u32 parse_l4;       /* some stage needs ports, flags or ICMP (else IPv4 only) */
+};
+
+/* Map fw_active, index 0: the generation packets use now. */
+struct fw_active {
+  __u32 gen;
+};
+
+/* Per generation, chain and position (map fw_rules, index
+ * (gen * 2 + chain) * FW_MAX_RULES + pos). */
+struct fw_rule_info {
+  __u32 action;  /* enum fw_action */
+  __u32 counter; /* slot in fw_counters */
+};
+
+/* Per-rule counters (per-CPU). */
+struct fw_counter {
+  __u64 pkts;
+  __u64 bytes;
+};
+
+/* Conntrack: key in the direction of the first packet. ICMP echo uses the
+ * identifier as both ports so a reply's reversed key is the request's. */
+struct fw_ct_key {
+  __u32 saddr, daddr;
+  __u16 sport, dport;
+  __u8 proto;
+  __u8 pad[3];
+};
+
+struct fw_ct_entry {
+  __u64 last_seen_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+  __u32 tcp_state;    /* enum fw_tcp_state, 0 for UDP/ICMP */
+  __u32 seen_reply;
+  __u64 pkts;
+};
+
+/* Timeouts (ns) the data plane and the garbage collector agree on. */
+#define FW_NS 1000000000ull
+#define FW_TO_TCP_SYN (60 * FW_NS)
+#define FW_TO_TCP_EST (3600 * FW_NS)
+#define FW_TO_TCP_FIN (60 * FW_NS)
+#define FW_TO_TCP_CLOSED (10 * FW_NS)
+#define FW_TO_UDP (30 * FW_NS)
+#define FW_TO_UDP_STREAM (120 * FW_NS)
+#define FW_TO_ICMP (30 * FW_NS)
+
+static inline __u64 fw_ct_timeout(const struct fw_ct_entry *e, __u8 proto) {
+  if (proto == 6) {
+    switch (e->tcp_state) {
+      case FW_TCP_ESTABLISHED: return FW_TO_TCP_EST;
+      case FW_TCP_FIN_WAIT: return FW_TO_TCP_FIN;
+      case FW_TCP_CLOSED: return FW_TO_TCP_CLOSED;
+      default: return FW_TO_TCP_SYN;
+    }
+  }
+  if (proto == 17) return e->seen_reply ? FW_TO_UDP_STREAM : FW_TO_UDP;
+  return FW_TO_ICMP;
+}
+
+/* LOG: at most this many copies per second per CPU reach the slow path. */
+#define FW_LOG_PER_SEC 100
+struct fw_log_bucket {
+  __u64 window_start_ns;
+  __u32 sent;
+  __u32 pad;
+};
+#define FW_REASON_LOG 1
