@@ -255,7 +255,7 @@ TEST_P(DdosDatapath, OnlyTheMatchersInUseAreInThePipeline) {
 TEST_P(DdosDatapath, RefusedEditsChangeNothing) {
   dd->set_blacklists({"10.0.0.0/8"}, {"192.168.0.1"});
   auto blocks = block_names();
-  for (const std::string &bad : {"10.0.0.0/33", "300.1.1.1", "text", "10.0.0.1/", "10.0.0.1/x", "10.0.0.1/8",
+  for (std::string bad : {"10.0.0.0/33", "300.1.1.1", "text", "10.0.0.1/", "10.0.0.1/x", "10.0.0.1/8",
                                  "1.2.3", "1.2.3.4.5", "", "2001:db8::/129", "2001:db8::1/32", "::ffff:1.2.3.4/200"}) {
     EXPECT_EQ(error_of([&] { dd->set_blacklists({"10.0.0.0/8", bad}, {"192.168.0.1"}); }), "invalid-value") << bad;
     EXPECT_EQ(error_of([&] { dd->add(List::kDst, bad); }), "invalid-value") << bad;
@@ -321,7 +321,9 @@ TEST_P(DdosDatapath, DropRateIsTheLastCompleteSecond) {
   EXPECT_EQ(dd->stats().drop_pkts, 1000u);
   EXPECT_EQ(dd->stats().drop_pps, 0u);  // that second is not over yet
   while (coarse_second() == burst_second) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (coarse_second() == burst_second + 1) EXPECT_EQ(dd->stats().drop_pps, 1000u);
+  if (coarse_second() == burst_second + 1) {
+    EXPECT_EQ(dd->stats().drop_pps, 1000u);
+  }
   while (coarse_second() <= burst_second + 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(dd->stats().drop_pps, 0u);  // a quiet second since
   EXPECT_EQ(dd->stats().drop_pkts, 1000u);

@@ -351,7 +351,9 @@ TEST_F(FirewallDatapath, DifferentialAgainstReferenceClassifier) {
       if (i >= FW_CHUNK_BITS) late += expect[i];
     }
     EXPECT_GT(matched, 30u) << "round " << round;
-    if (n > FW_CHUNK_BITS) EXPECT_GT(late, 0u);
+    if (n > FW_CHUNK_BITS) {
+      EXPECT_GT(late, 0u);
+    }
   }
 }
 

@@ -79,7 +79,9 @@ class DdosE2E : public ::testing::TestWithParam<Mode> {
   }
   void TearDown() override {
     client.reset();
-    if (daemon) EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    if (daemon) {
+      EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    }
     sh("rm -rf " + state);
   }
   std::string type() const { return polycube::to_string(GetParam()); }
@@ -290,7 +292,7 @@ TEST_P(DdosOnBridge, BadInputIsRefusedAndChangesNothing) {
   std::vector<std::string> blocks_before = blocks();
   std::string ids_before = rest("GET", "/polycube:cubes").body;
 
-  for (const std::string &bad : {"10.0.0.0/33", "300.1.1.1", "text", "10.1.0.0/8", "10.0.0.1/", "1.2.3", "",
+  for (std::string bad : {"10.0.0.0/33", "300.1.1.1", "text", "10.1.0.0/8", "10.0.0.1/", "1.2.3", "",
                                  "2001:db8::/129", "2001:db8::1/64", "10.0.0.1/-1"}) {
     for (const char *list : {"blacklist-src", "blacklist-dst"}) {
       auto r = rest("POST", cube, std::string(R"({"ddosmitigator:)") + list + R"(":[{"ip":")" + bad + R"("}]})");
@@ -311,7 +313,7 @@ TEST_P(DdosOnBridge, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(rest("POST", "/ddosmitigator:ddosmitigator=ghost", R"({"ddosmitigator:blacklist-src":[{"ip":"1.1.1.1"}]})").status, 404);
   EXPECT_EQ(rest("DELETE", cube + "/blacklist-src=11.0.0.0%2F8").status, 404);
   EXPECT_EQ(rest("GET", "/ddosmitigator:ddosmitigator=ghost/stats").status, 404);
-  for (const std::string &cmd : {"dd1 blacklist-src add 10.0.0.0/33", "dd1 blacklist-src add 300.1.1.1",
+  for (std::string cmd : {"dd1 blacklist-src add 10.0.0.0/33", "dd1 blacklist-src add 300.1.1.1",
                                  "dd1 blacklist-dst add text", "ghost blacklist-src add 10.0.0.1",
                                  "dd1 blacklist-src del 10.9.9.9"}) {
     PcnRun p = pcn(cmd);

@@ -51,7 +51,9 @@ class FirewallE2E : public ::testing::Test {
   }
   void TearDown() override {
     client.reset();
-    if (daemon) EXPECT_TRUE(daemon->stop());
+    if (daemon) {
+      EXPECT_TRUE(daemon->stop());
+    }
     sh("rm -rf " + state);
   }
   PcnRun pcn(const std::string &args) {
