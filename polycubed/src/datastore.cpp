@@ -351,7 +351,11 @@ Transaction Datastore::finish(lyd_node *candidate) const {
     }
   }
   lyd_node *diff = nullptr;
-  if (lyd_diff_siblings(running_, candidate, 0, &diff) != LY_SUCCESS) {
+  // LYD_DIFF_DEFAULTS: a leaf set inside a container that so far held only
+  // defaults (e.g. fdb/aging-time on a cube created without "fdb") is a
+  // change; without the flag libyang ignores the default container and the
+  // cube is never reconciled.
+  if (lyd_diff_siblings(running_, candidate, LYD_DIFF_DEFAULTS, &diff) != LY_SUCCESS) {
     lyd_free_all(candidate);
     throw last_error("diff", ErrorCode::kKernel);
   }
