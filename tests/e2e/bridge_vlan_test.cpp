@@ -173,6 +173,7 @@ class BridgeFdb : public BridgeVlan {};
 TEST_P(BridgeFdb, AgingFlushAndStaticEntries) {
   std::vector<std::string> none;
   rc->merge(R"({"bridge:bridge":[{"name":"br1","fdb":{"aging-time":1}}]})");
+  ASSERT_EQ(br->aging_time(), 1u);
   exchange(1, test_frame(kBroadcast, mac_of(1), 0, "learn"));
   EXPECT_EQ(fdb_rows(), (std::vector<std::string>{"10/" + mac_of(1) + "/p1/dynamic"}));
   // Known: a frame to h1 from h2 goes to h1 only.
