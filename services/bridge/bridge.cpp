@@ -217,6 +217,14 @@ void Bridge::on_packet_in(const PacketIn &pkt) {
     return;
   }
   if (pkt.reason != BR_REASON_FLOOD) return;
+  double now = monotonic_now();
+  flood_tokens_ = std::min<double>(BR_SLOWPATH_FLOOD_BURST, flood_tokens_ + (now - flood_refill_at_) * BR_SLOWPATH_FLOOD_PPS);
+  flood_refill_at_ = now;
+  if (flood_tokens_ < 1) {
+    slowpath_flood_drops_++;
+    return;
+  }
+  flood_tokens_ -= 1;
   uint16_t vlan = static_cast<uint16_t>(pkt.user[0]);
   std::string plain = untagged(pkt.data);
   std::vector<std::pair<std::string, std::string>> sends;
@@ -475,6 +483,7 @@ Bridge::Counters Bridge::counters() const {
     c.stp_drops += v.stp_drops;
     c.bpdus += v.bpdus;
   }
+  c.slowpath_flood_drops = slowpath_flood_drops_;
   return c;
 }
 

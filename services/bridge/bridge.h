@@ -60,6 +60,7 @@ class Bridge : public Cube {
   };
   struct Counters {
     uint64_t floods = 0, vlan_drops = 0, stp_drops = 0, bpdus = 0;
+    uint64_t slowpath_flood_drops = 0;  // over BR_SLOWPATH_FLOOD_PPS
   };
 
   Bridge(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
@@ -124,7 +125,10 @@ class Bridge : public Cube {
   std::atomic<bool> stp_stop_{false};
   std::condition_variable stp_cv_;
 
-  std::shared_ptr<LoadedObject> devmap_prog_;  // XDP: br_devmap_egress
+  std::shared_ptr<LoadedObject> devmap_prog_;
+  // Slow-path flood budget (BR_SLOWPATH_FLOOD_*); slow-path thread only.
+  double flood_tokens_ = BR_SLOWPATH_FLOOD_BURST, flood_refill_at_ = 0;
+  std::atomic<uint64_t> slowpath_flood_drops_{0};  // XDP: br_devmap_egress
 };
 
 

@@ -74,6 +74,7 @@ class Handler : public model::BridgeHandler<Bridge> {
     s.counters.vlan_drops = c.vlan_drops;
     s.counters.stp_drops = c.stp_drops;
     s.counters.bpdus = c.bpdus;
+    s.counters.slowpath_flood_drops = c.slowpath_flood_drops;
     for (const auto &e : br.fdb()) {
       model::BridgeStateFdbEntry fe;
       fe.vlan = e.vlan;

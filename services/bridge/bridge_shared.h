@@ -51,6 +51,13 @@ struct br_config {
   __u32 pad;
 };
 
+/* Floods the control plane relays to cube-peered ports, per bridge: a
+ * token bucket (frames per second, burst). A loop through the slow path
+ * (possible in XDP, where a flood to netdevs and to a cube cannot both stay
+ * in the kernel) dies out instead of circulating forever. */
+#define BR_SLOWPATH_FLOOD_PPS 2000
+#define BR_SLOWPATH_FLOOD_BURST 200
+
 /* Slow-path reasons. */
 #define BR_REASON_FLOOD 1 /* deliver to each cube-peered member port; user[0] = VLAN */
 #define BR_REASON_BPDU 2  /* a frame to 01:80:c2:00:00:00 */
