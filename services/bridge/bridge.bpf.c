@@ -65,6 +65,14 @@ struct {
   __type(value, struct br_counters);
 } br_counters SEC(".maps");
 
+/* Flood rate limit: per-CPU token bucket. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct br_flood_budget);
+} br_flood_budget SEC(".maps");
+
 struct vlan_tag {
   __be16 tci;
   __be16 proto;
@@ -211,8 +219,36 @@ static long flood_one(__u32 i, void *data) {
  * needs a tail call, which consumes the packet: when it is the only one it
  * gets the packet itself, otherwise the control plane gets one untagged or
  * tagged copy (md.user[0] = VLAN) and sends it out of each such port. */
-static __always_inline int flood(pcn_ctx_t *ctx, struct pcn_md *md, __u32 nports, int tagged, __u32 vlan) {
+/* 1 if a flood may go now, 0 if over the per-CPU budget of `pps`. */
+static __always_inline int flood_allowed(__u32 pps) {
+  if (!pps)
+    return 1;
+  __u32 zero = 0;
+  struct br_flood_budget *b = bpf_map_lookup_elem(&br_flood_budget, &zero);
+  if (!b)
+    return 1;
+  __u64 now = bpf_ktime_get_ns(), burst = pps / 10 + 1;
+  __u64 elapsed = now - b->last_ns;
+  if (elapsed > 1000000000ull)
+    elapsed = 1000000000ull;
+  __u64 add = elapsed * pps / 1000000000ull;
+  if (add) { /* else keep last_ns: the time accumulates */
+    b->tokens = b->tokens + add > burst ? burst : b->tokens + add;
+    b->last_ns = now;
+  }
+  if (!b->tokens)
+    return 0;
+  b->tokens--;
+  return 1;
+}
+
+static __always_inline int flood(pcn_ctx_t *ctx, struct pcn_md *md, __u32 nports, __u32 pps, int tagged, __u32 vlan) {
   struct br_counters *c = counters();
+  if (!flood_allowed(pps)) {
+    if (c)
+      c->flood_drops++;
+    return pcn_drop_counted(md->gport_in);
+  }
   if (c)
     c->floods++;
   if (nports > BR_MAX_PORTS)
@@ -355,7 +391,7 @@ PCN_BLOCK(br_main) {
       return pcn_redirect_port(ctx, md, out_port);
     }
   }
-  return flood(ctx, md, cfg->nports, tagged, vlan);
+  return flood(ctx, md, cfg->nports, cfg->flood_pps, tagged, vlan);
 }
 
 #ifdef PCN_XDP

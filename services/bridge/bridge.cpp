@@ -166,7 +166,7 @@ int Bridge::devmap_egress_fd() {
     spec.rodata_u32["pcn_cube_slot"] = slot();
     spec.max_entries["pcn_ports"] = BR_MAX_PORTS;
     for (const char *m : {"pcn_blocks", "pcn_ports", "pcn_tnext", "br_ports", "br_fdb", "br_config", "br_flood_ports",
-                          "br_devmap", "br_ifport", "br_counters"})
+                          "br_devmap", "br_ifport", "br_counters", "br_flood_budget"})
       spec.reuse_maps[m] = map_fd(m);
     spec.programs = {"br_devmap_egress"};
     devmap_prog_ = load_object(bridge_bpf().xdp, spec);
@@ -346,6 +346,19 @@ void Bridge::set_aging_time(uint32_t seconds) {
   cfg_ = next;
 }
 
+void Bridge::set_flood_rate_limit(uint32_t pps) {
+  std::lock_guard<std::recursive_mutex> rlock(rt_.mutex());
+  br_config next = cfg_;
+  next.flood_pps = pps;
+  Map<uint32_t, br_config>(config_fd_).set(0, next);
+  cfg_ = next;
+}
+
+uint32_t Bridge::flood_rate_limit() const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  return cfg_.flood_pps;
+}
+
 uint32_t Bridge::aging_time() const {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
   return cfg_.aging_time;
@@ -482,6 +495,7 @@ Bridge::Counters Bridge::counters() const {
     c.vlan_drops += v.vlan_drops;
     c.stp_drops += v.stp_drops;
     c.bpdus += v.bpdus;
+    c.flood_drops += v.flood_drops;
   }
   c.slowpath_flood_drops = slowpath_flood_drops_;
   return c;

@@ -61,6 +61,7 @@ class Bridge : public Cube {
   struct Counters {
     uint64_t floods = 0, vlan_drops = 0, stp_drops = 0, bpdus = 0;
     uint64_t slowpath_flood_drops = 0;  // over BR_SLOWPATH_FLOOD_PPS
+    uint64_t flood_drops = 0;           // over the flood rate limit
   };
 
   Bridge(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
@@ -78,6 +79,9 @@ class Bridge : public Cube {
   void set_static_entries(const std::set<StaticEntry> &entries);
   void set_aging_time(uint32_t seconds);  // 1..1000000
   uint32_t aging_time() const;
+  // Floods per second per CPU in the data plane (0: no limit).
+  void set_flood_rate_limit(uint32_t pps);
+  uint32_t flood_rate_limit() const;
 
   // Spanning tree.
   void set_stp(const StpConfig &c);
@@ -109,7 +113,7 @@ class Bridge : public Cube {
   // Map fds cached at creation: the STP thread uses them without the
   // runtime lock (they live as long as the cube).
   int ports_fd_, fdb_fd_, config_fd_;
-  br_config cfg_{BR_DEFAULT_AGING, 0, 0, 0};
+  br_config cfg_{BR_DEFAULT_AGING, 0, 0, BR_DEFAULT_FLOOD_PPS};
   uint64_t mac_;
   std::vector<uint32_t> flood_ports_;
   std::map<uint32_t, std::string> cube_peered_;  // port index -> name, peer is not a netdev

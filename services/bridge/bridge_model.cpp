@@ -41,6 +41,7 @@ class Handler : public model::BridgeHandler<Bridge> {
     validate(d);
     for (const auto &p : d.ports) br.set_port_vlan(p.name, vlan_of(p));
     if (d.fdb.aging_time != br.aging_time()) br.set_aging_time(d.fdb.aging_time);
+    if (d.flood_rate_limit != br.flood_rate_limit()) br.set_flood_rate_limit(d.flood_rate_limit);
     std::set<Bridge::StaticEntry> statics;
     for (const auto &s : d.fdb.static_) statics.insert({s.vlan, s.address, s.port});
     br.set_static_entries(statics);
@@ -75,6 +76,7 @@ class Handler : public model::BridgeHandler<Bridge> {
     s.counters.stp_drops = c.stp_drops;
     s.counters.bpdus = c.bpdus;
     s.counters.slowpath_flood_drops = c.slowpath_flood_drops;
+    s.counters.flood_drops = c.flood_drops;
     for (const auto &e : br.fdb()) {
       model::BridgeStateFdbEntry fe;
       fe.vlan = e.vlan;

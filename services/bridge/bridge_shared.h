@@ -48,7 +48,17 @@ struct br_config {
   __u32 aging_time; /* seconds after which a dynamic entry is ignored */
   __u32 nports;     /* valid entries in br_flood_ports */
   __u32 stp;        /* 1: punt BPDUs to the control plane */
-  __u32 pad;
+  __u32 flood_pps;  /* floods per second per CPU (0: no limit) */
+};
+
+/* Default of flood_pps: a loop through netdevs without STP (nothing in the
+ * kernel bounds it) dies out instead of spinning a CPU. */
+#define BR_DEFAULT_FLOOD_PPS 100000
+
+/* Token bucket of the flood limit (per-CPU array br_flood_budget). */
+struct br_flood_budget {
+  __u64 tokens;  /* floods allowed now (burst: flood_pps / 10 + 1) */
+  __u64 last_ns; /* last refill */
 };
 
 /* Floods the control plane relays to cube-peered ports, per bridge: a
@@ -68,4 +78,5 @@ struct br_counters {
   __u64 vlan_drops; /* frames dropped by VLAN membership */
   __u64 stp_drops;  /* frames dropped because the port is not forwarding */
   __u64 bpdus;      /* BPDUs punted */
+  __u64 flood_drops; /* floods dropped over flood_pps */
 };
