@@ -307,7 +307,7 @@ TEST_P(BridgeTrunk, TwoVlansOverOneTrunkBetweenBridges) {
   EXPECT_TRUE(ping(1, 3));
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, BridgeTrunk, ::testing::Values(Mode::kTc, Mode::kXdpSkb),
+INSTANTIATE_TEST_SUITE_P(Modes, BridgeTrunk, ::testing::Values(Mode::kTc, Mode::kXdpSkb, Mode::kXdpDrv),
                          [](const auto &info) { return std::string(to_string(info.param)); });
 
 }  // namespace
