@@ -395,6 +395,9 @@ Transaction Datastore::finish(lyd_node *candidate) const {
   // its running counterpart. Linear in the size of the configuration, where
   // lyd_diff_siblings is quadratic in the length of a list (30 s for a
   // cube holding 100,000 firewall rules).
+  // (Printed trees also see a leaf set inside a container that so far held
+  // only defaults, e.g. fdb/aging-time on a cube created without "fdb", which
+  // lyd_diff_siblings without LYD_DIFF_DEFAULTS missed.)
   std::vector<CubeChange> changes;
   auto id_of = [](const lyd_node *n) { return std::string(n->schema->module->name) + "\n" + key_of(n); };
   std::map<std::string, const lyd_node *> before;

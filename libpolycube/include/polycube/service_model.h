@@ -53,8 +53,9 @@ struct ServiceModel {
 // The C entry point of a service plugin (see cmake/PolycubeService.cmake):
 // fills `out` and returns nullptr, or returns an error message. The name
 // carries the plugin ABI version; a daemon refuses plugins without it.
-#define PCN_SERVICE_PLUGIN_ENTRY pcn_service_plugin_v1
-#define PCN_SERVICE_PLUGIN_SYMBOL "pcn_service_plugin_v1"
+// v2: ServiceModel gained config_action (a v1 plugin's struct is smaller).
+#define PCN_SERVICE_PLUGIN_ENTRY pcn_service_plugin_v2
+#define PCN_SERVICE_PLUGIN_SYMBOL "pcn_service_plugin_v2"
 
 // Shared by services whose YANG has `list ports { key name; leaf peer; }`:
 // removes, re-peers and adds ports so that `cube` matches `desired_ports`
