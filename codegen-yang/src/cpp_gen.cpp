@@ -287,7 +287,7 @@ class Generator {
     h << "  auto cube_of = [](polycube::Runtime &rt, const std::string &name) {\n"
       << "    auto c = std::dynamic_pointer_cast<CubeT>(rt.get(name));\n"
       << "    if (!c) throw polycube::Error(polycube::ErrorCode::kNotFound, \"cube \" + name + \" is not a \" "
-      << cpp_quoted(mod_->name) << ");\n    return c;\n  };\n";
+      << cpp_quoted(mod_->name) << ");\n    return c;\n  };\n  (void)cube_of;  // unused when the module has neither state nor actions\n";
     if (state_)
       h << "  m.state = [h, cube_of](polycube::Runtime &rt, const std::string &name) {\n"
         << "    nlohmann::json j;\n    to_json(j, h->state(*cube_of(rt, name)));\n"

@@ -25,11 +25,6 @@ std::string print(const lyd_node *node, uint32_t options) {
   return s;
 }
 
-std::string meta_op(const lyd_node *node) {
-  const lyd_meta *m = lyd_find_meta(node->meta, nullptr, "yang:operation");
-  return m ? lyd_get_meta_value(m) : "none";
-}
-
 // Key of a top-level list instance: its first child (YANG puts keys first).
 std::string key_of(const lyd_node *node) {
   const lyd_node *k = lyd_child(node);

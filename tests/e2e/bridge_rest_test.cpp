@@ -83,20 +83,17 @@ TEST_F(BridgeRest, IssueCommandsFullMeshPingAndFdbOverRest) {
   ASSERT_EQ(pcn("br1 ports add p2 peer=" + v[1] + " mode=access vlan=10"), 0);
   ASSERT_EQ(pcn("br1 ports add p3 peer=" + v[2] + " mode=access vlan=10"), 0);
   ASSERT_EQ(pcn("br1 ports add p4 peer=" + v[3] + " mode=access vlan=10"), 0);
-  // A trunk as the issue writes it (comma-separated leaf-list); the REST
-  // equivalent is the fallback while pcn learns that syntax.
-  if (pcn("br1 ports add p5 peer=" + v[4] + " mode=trunk allowed=10,20 native-vlan=1") != 0) {
-    Reply r = rest("POST", "/bridge:bridge=br1",
-                   R"({"bridge:ports":[{"name":"p5","peer":")" + v[4] + R"(","mode":"trunk","allowed":[10,20],"native-vlan":1}]})");
-    ASSERT_EQ(r.status, 201) << r.body;
-  }
+  // A trunk as the issue writes it (comma-separated leaf-list).
+  ASSERT_EQ(pcn("br1 ports add p5 peer=" + v[4] + " mode=trunk allowed=10,20 native-vlan=1"), 0);
   Reply p5 = rest("GET", "/bridge:bridge=br1/ports=p5");
   EXPECT_NE(p5.body.find("\"allowed\":[10,20]"), std::string::npos) << p5.body;
 
   // Full mesh among h1..h4 (VLAN 10).
   for (int a = 1; a <= 4; a++)
     for (int b = 1; b <= 4; b++)
-      if (a != b) EXPECT_TRUE(ping(a, b)) << a << " -> " << b;
+      if (a != b) {
+        EXPECT_TRUE(ping(a, b)) << a << " -> " << b;
+      }
   // h5 is on the trunk's native VLAN 1: unreachable from VLAN 10.
   EXPECT_FALSE(ping(1, 5));
 
@@ -110,6 +107,11 @@ TEST_F(BridgeRest, IssueCommandsFullMeshPingAndFdbOverRest) {
   ASSERT_EQ(pcn("br1 fdb show", &shown), 0);
   for (int i = 1; i <= 4; i++) EXPECT_NE(shown.find(mac_of(i)), std::string::npos) << shown;
   ASSERT_EQ(pcn("br1 fdb flush"), 0);
+  EXPECT_TRUE(fdb_rows().empty());
+  // A static entry: two keys on the command line (vlan, address), then a leaf.
+  ASSERT_EQ(pcn("br1 fdb static add 10 02:00:00:aa:bb:cc port=p2"), 0);
+  EXPECT_EQ(fdb_rows(), std::vector<std::string>{"10/02:00:00:aa:bb:cc/p2/static"});
+  ASSERT_EQ(pcn("br1 fdb static del 10 02:00:00:aa:bb:cc"), 0);
   EXPECT_TRUE(fdb_rows().empty());
 
   ASSERT_EQ(pcn("br1 set stp-enabled=true"), 0);

@@ -82,7 +82,9 @@ class RouterE2E : public ::testing::Test {
     ASSERT_EQ(r.status, 201) << r.body;
   }
   bool ping(const std::string &from, const std::string &to) {
-    return net.in(from, "ping -c 2 -i 0.2 -W 2 -q " + to + " >/dev/null") == 0;
+    // Any reply of three: the first may wait for two ARP resolutions through
+    // the slow path, which a loaded machine can delay past one timeout.
+    return net.in(from, "ping -c 3 -i 0.3 -W 3 -q " + to + " >/dev/null") == 0;
   }
   std::string ping_out(const std::string &from, const std::string &args) {
     return net.in_out(from, "ping -c 1 -W 2 -n " + args + " 2>&1 || true");
