@@ -37,6 +37,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ddosmitigator.h"
+#include "flood.h"
 #include "frames.h"
 #include "polycube/netdev.h"
 #include "polycube/runtime.h"
@@ -58,42 +59,11 @@ std::string source(uint32_t i) { return "10.200." + std::to_string((i >> 8) & 0x
 // Sends frames from `ns`'s eth0 as fast as it can for `seconds`; returns
 // how many the kernel accepted.
 uint64_t generate(const std::string &ns, const std::string &dst_mac, uint32_t sources, double seconds) {
-  uint64_t sent = 0;
-  std::thread t([&] {
-    int nsfd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY);
-    setns(nsfd, CLONE_NEWNET);
-    close(nsfd);
-    int s = socket(AF_PACKET, SOCK_RAW, 0);
-    int one = 1;
-    setsockopt(s, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-    sockaddr_ll sll{};
-    sll.sll_family = AF_PACKET;
-    sll.sll_ifindex = static_cast<int>(if_nametoindex("eth0"));
-    sll.sll_halen = ETH_ALEN;
-    const int kBatch = 64;
-    const uint32_t kFrames = std::max<uint32_t>(kBatch, std::min<uint32_t>(sources, 4096));
-    std::vector<std::string> frames;
-    for (uint32_t i = 0; i < kFrames; i++)
-      frames.push_back(udp_frame(mac(dst_mac), mac(kMacA), ip(source(i % sources)), ip("10.99.0.254"), 9, 9, 64));
-    iovec iov[kBatch];
-    mmsghdr msgs[kBatch]{};
-    for (int i = 0; i < kBatch; i++) {
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-      msgs[i].msg_hdr.msg_name = &sll;
-      msgs[i].msg_hdr.msg_namelen = sizeof(sll);
-    }
-    uint32_t next = 0;
-    auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (!g_stop && std::chrono::steady_clock::now() < end) {
-      for (int i = 0; i < kBatch; i++, next = (next + 1) % kFrames) iov[i] = {frames[next].data(), frames[next].size()};
-      int n = sendmmsg(s, msgs, kBatch, 0);
-      if (n > 0) sent += n;
-    }
-    close(s);
-  });
-  t.join();
-  return sent;
+  const uint32_t kFrames = std::max<uint32_t>(64, std::min<uint32_t>(sources, 4096));
+  std::vector<std::string> frames;
+  for (uint32_t i = 0; i < kFrames; i++)
+    frames.push_back(udp_frame(mac(dst_mac), mac(kMacA), ip(source(i % sources)), ip("10.99.0.254"), 9, 9, 64));
+  return pcnbench::flood(ns, frames, seconds, &g_stop);
 }
 
 uint64_t nft_counter(const std::string &family) {

@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench_util.h"
+#include "flood.h"
 #include "frames.h"
 #include "polycube/runtime.h"
 #include "simplebridge.h"
@@ -37,40 +38,9 @@ const char *kMacB = "02:00:00:00:05:02";
 // Sends 64-byte UDP frames from `ns`'s eth0 as fast as possible for
 // `seconds`; returns how many the kernel accepted.
 uint64_t generate(const std::string &ns, double seconds) {
-  uint64_t sent = 0;
-  std::thread t([&] {
-    int nsfd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY);
-    setns(nsfd, CLONE_NEWNET);
-    close(nsfd);
-    int s = socket(AF_PACKET, SOCK_RAW, 0);
-    int one = 1;
-    setsockopt(s, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-    sockaddr_ll sll{};
-    sll.sll_family = AF_PACKET;
-    sll.sll_ifindex = static_cast<int>(if_nametoindex("eth0"));
-    sll.sll_halen = ETH_ALEN;
-    // Destination IP owned by nobody: the receiver counts and drops it
-    // silently (no forwarding, no ICMP back through the bridge).
-    std::string f = udp_frame(mac(kMacB), mac(kMacA), ip("10.99.0.1"), ip("10.99.0.200"), 9, 9, 64);
-    const int kBatch = 64;
-    iovec iov[kBatch];
-    mmsghdr msgs[kBatch]{};
-    for (int i = 0; i < kBatch; i++) {
-      iov[i] = {f.data(), f.size()};
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-      msgs[i].msg_hdr.msg_name = &sll;
-      msgs[i].msg_hdr.msg_namelen = sizeof(sll);
-    }
-    auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < end) {
-      int n = sendmmsg(s, msgs, kBatch, 0);
-      if (n > 0) sent += n;
-    }
-    close(s);
-  });
-  t.join();
-  return sent;
+  // Destination IP owned by nobody: the receiver counts and drops it
+  // silently (no forwarding, no ICMP back through the bridge).
+  return pcnbench::flood(ns, {udp_frame(mac(kMacB), mac(kMacA), ip("10.99.0.1"), ip("10.99.0.200"), 9, 9, 64)}, seconds);
 }
 
 uint64_t rx_packets(TestNet &net, const std::string &ns) {

@@ -30,6 +30,7 @@
 #include <spdlog/spdlog.h>
 
 #include "firewall.h"
+#include "flood.h"
 #include "frames.h"
 #include "polycube/runtime.h"
 #include "simplebridge.h"
@@ -50,43 +51,14 @@ std::string other_src(size_t i);
 // `spread` > 1: the 64 frames of a batch come from `spread` sources spread
 // evenly over the non-matching rules' sources (each then matches its rule).
 uint64_t generate(const std::string &ns, double seconds, size_t spread = 0) {
-  uint64_t sent = 0;
-  std::thread t([&] {
-    int nsfd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY);
-    setns(nsfd, CLONE_NEWNET);
-    close(nsfd);
-    int s = socket(AF_PACKET, SOCK_RAW, 0);
-    int one = 1;
-    setsockopt(s, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-    sockaddr_ll sll{};
-    sll.sll_family = AF_PACKET;
-    sll.sll_ifindex = static_cast<int>(if_nametoindex("eth0"));
-    sll.sll_halen = ETH_ALEN;
-    const int kBatch = 64;
-    std::vector<std::string> frames;
-    for (int i = 0; i < kBatch; i++) {
-      uint32_t src = ip("10.99.0.1");
-      if (spread > 1) src = ip(other_src((i * (spread - 1)) / kBatch).c_str());
-      frames.push_back(udp_frame(mac(kMacB), mac(kMacA), src, ip("10.99.0.2"), 9, 9, 64));
-    }
-    iovec iov[kBatch];
-    mmsghdr msgs[kBatch]{};
-    for (int i = 0; i < kBatch; i++) {
-      iov[i] = {frames[i].data(), frames[i].size()};
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-      msgs[i].msg_hdr.msg_name = &sll;
-      msgs[i].msg_hdr.msg_namelen = sizeof(sll);
-    }
-    auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < end) {
-      int n = sendmmsg(s, msgs, kBatch, 0);
-      if (n > 0) sent += n;
-    }
-    close(s);
-  });
-  t.join();
-  return sent;
+  const int kBatch = 64;
+  std::vector<std::string> frames;
+  for (int i = 0; i < kBatch; i++) {
+    uint32_t src = ip("10.99.0.1");
+    if (spread > 1) src = ip(other_src((i * (spread - 1)) / kBatch).c_str());
+    frames.push_back(udp_frame(mac(kMacB), mac(kMacA), src, ip("10.99.0.2"), 9, 9, 64));
+  }
+  return pcnbench::flood(ns, frames, seconds);
 }
 
 double pps(TestNet &net, double seconds, size_t spread = 0) {

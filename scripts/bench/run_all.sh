@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints its figures (each next to the Linux or
-# kernel baseline measured in the same run). Builds first. Takes ~3 minutes.
+# kernel baseline measured in the same run). Builds first. Takes ~15 minutes
+# (the firewall rows load 100,000 rules into iptables and nftables too).
 # Not part of the test command.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,3 +20,15 @@ build/bin/pcn-bench-control "${CONTROL_ITERATIONS:-300}"
 echo
 echo "== REST API"
 BENCH_NO_BUILD=1 scripts/bench/bench_rest.sh
+echo
+echo "== bridge (802.1Q) vs Linux bridge"
+BENCH_NO_BUILD=1 scripts/bench/bridge_pps.sh "${PPS_SECONDS:-3}"
+echo
+echo "== router vs Linux IPv4 forwarding"
+BENCH_NO_BUILD=1 scripts/bench/router_bench.sh
+echo
+echo "== firewall vs iptables / nftables"
+BENCH_NO_BUILD=1 scripts/bench/firewall_bench.sh
+echo
+echo "== ddosmitigator vs nftables drop rules"
+BENCH_NO_BUILD=1 scripts/bench/ddos_bench.sh

@@ -1,0 +1,19 @@
+// The packet generator every pps benchmark uses: AF_PACKET sendmmsg with
+// PACKET_QDISC_BYPASS from an interface inside a network namespace, one
+// core, as fast as the kernel takes the frames.
+#pragma once
+
+#include <csignal>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pcnbench {
+
+// Sends `frames` round-robin (64 a system call) out of `ifname` in netns
+// `ns` for `seconds`, or until *stop becomes non-zero; returns how many
+// the kernel accepted.
+uint64_t flood(const std::string &ns, const std::vector<std::string> &frames, double seconds,
+               const volatile sig_atomic_t *stop = nullptr, const std::string &ifname = "eth0");
+
+}  // namespace pcnbench
