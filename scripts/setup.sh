@@ -14,7 +14,7 @@ PACKAGES=(
   # tests
   libgtest-dev googletest
   # namespaces, traffic and tools used by tests, demo and benchmarks
-  iproute2 iputils-ping netcat-openbsd iperf3 ethtool procps kmod util-linux curl
+  iproute2 iputils-ping netcat-openbsd iperf3 ethtool procps kmod util-linux curl traceroute
   # promtool checks /metrics in the tests
   prometheus
   # HTTP load generator for the REST benchmark (scripts/bench/bench_rest.sh)

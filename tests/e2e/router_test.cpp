@@ -237,6 +237,10 @@ TEST_F(RouterE2E, TwoRoutersStaticRoutesAndSecondaryAddress) {
   std::string t2 = ping_out("h1", "-t 2 10.32.2.2");
   EXPECT_NE(t2.find("From 10.32.0.2 icmp_seq=1 Time to live exceeded"), std::string::npos) << t2;
   EXPECT_EQ(net.in("h1", "ping -c 1 -W 2 -t 3 10.32.2.2 >/dev/null"), 0);
+  // And traceroute itself (UDP probes; h2 ends it with port unreachable):
+  // one line per hop, each router's address, then the host.
+  std::string tr = net.in_out("h1", "traceroute -n -q 1 -w 2 -m 5 10.32.2.2 2>&1 | tail -n +2 | awk '{print $2}'");
+  EXPECT_EQ(tr, "10.32.1.1\n10.32.0.2\n10.32.2.2") << tr;
 
   // No route: network unreachable from the first router.
   std::string u = ping_out("h1", "10.99.0.1");
