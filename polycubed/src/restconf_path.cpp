@@ -90,7 +90,9 @@ std::string restconf_to_xpath(const ly_ctx *ctx, const std::string &path) {
     const lysc_node *sn = lys_find_child(parent, m, node.c_str(), 0, 0, 0);
     if (!sn) throw DataError(ErrorCode::kInvalid, "unknown node '" + name + "'", path, "unknown-element");
     xpath += "/" + (mod != module ? mod + ":" : std::string()) + node;
-    if (eq != std::string::npos) {
+    if (eq != std::string::npos && sn->nodetype == LYS_LEAFLIST) {  // RFC 8040 3.5.3: allowed=20
+      xpath += "[.=" + quoted(percent_decode(segment.substr(eq + 1))) + "]";
+    } else if (eq != std::string::npos) {
       if (sn->nodetype != LYS_LIST) throw bad("'" + node + "' is not a list: it takes no key", path);
       std::vector<std::string> keys = split(segment.substr(eq + 1), ',');
       size_t i = 0;

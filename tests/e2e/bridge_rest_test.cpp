@@ -87,6 +87,12 @@ TEST_F(BridgeRest, IssueCommandsFullMeshPingAndFdbOverRest) {
   ASSERT_EQ(pcn("br1 ports add p5 peer=" + v[4] + " mode=trunk allowed=10,20 native-vlan=1"), 0);
   Reply p5 = rest("GET", "/bridge:bridge=br1/ports=p5");
   EXPECT_NE(p5.body.find("\"allowed\":[10,20]"), std::string::npos) << p5.body;
+  // One leaf-list entry has its own URL (RFC 8040 3.5.3): remove VLAN 20, put it back.
+  EXPECT_EQ(rest("DELETE", "/bridge:bridge=br1/ports=p5/allowed=20").status, 204);
+  EXPECT_NE(rest("GET", "/bridge:bridge=br1/ports=p5").body.find("\"allowed\":[10]"), std::string::npos);
+  EXPECT_EQ(rest("DELETE", "/bridge:bridge=br1/ports=p5/allowed=30").status, 404);
+  EXPECT_EQ(rest("PATCH", "/bridge:bridge=br1/ports=p5", R"({"bridge:ports":[{"name":"p5","allowed":[20]}]})").status, 204);
+  EXPECT_NE(rest("GET", "/bridge:bridge=br1/ports=p5").body.find("\"allowed\":[10,20]"), std::string::npos);
 
   // Full mesh among h1..h4 (VLAN 10).
   for (int a = 1; a <= 4; a++)
