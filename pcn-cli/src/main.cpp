@@ -36,14 +36,16 @@ struct UsageError : std::runtime_error {
 };
 
 const char *kUsage =
-    "usage: pcn [--url URL] [path...] [add|del|show|set] [keys...] [key=value ...] [-json|-yaml]\n"
+    "usage: pcn [--url URL] [path...] [add|del|show|set|<action>] [keys...] [key=value ...] [-json|-yaml]\n"
     "\n"
     "  pcn <service> add <name> [k=v ...]     create a cube        pcn simplebridge add br1\n"
     "  pcn <service> del <name>               delete a cube        pcn simplebridge del br1\n"
     "  pcn <cube> <list> add <key> [k=v ...]  add a list entry     pcn br1 ports add p1 peer=veth1\n"
     "  pcn <cube> [path...] show              show (default verb)  pcn br1 show -json\n"
     "  pcn <cube> [path...] set k=v ...       change leaves        pcn br1 fdb set aging-time=60\n"
-    "  pcn <cube> <list> del <key>            remove a list entry  pcn br1 ports del p1\n"
+    "  pcn <cube> <list> del <key>            remove a list entry  pcn br1 ports del p1\n"    "  pcn <cube> [path...] <action> [k=v]    run a YANG action    pcn fw1 chain INGRESS append src=10.0.0.1 action=DROP\n"
+    "  (a list with several keys takes one word per key: pcn r1 route add 10.3.0.0/24 10.2.0.254;\n"
+    "   a leaf-list takes a comma list: allowed=10,20)\n"
     "  pcn connect <cube:port> <cube:port>    pcn disconnect <cube:port> <cube:port>\n"
     "  pcn attach <tcube> <cube:port|netdev> [position=first|last|before:<c>|after:<c>]\n"
     "  pcn detach <tcube> <cube:port|netdev>\n"
