@@ -6,17 +6,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon_process.h"
+#include "pcnd.h"
 #include "testnet.h"
 
 using namespace pcntest;
 
 namespace {
 
-struct Reply {
-  int status;
-  std::string body;
-};
+using Reply = RestReply;
 
 class BridgeRest : public ::testing::Test {
  protected:
@@ -26,33 +23,18 @@ class BridgeRest : public ::testing::Test {
       net.add_ns(h);
       v.push_back(net.add_host(h, "v" + std::to_string(i), "10.63.0." + std::to_string(i) + "/24", mac_of(i)));
     }
-    tmp = "/tmp/" + net.prefix() + "br";
-    daemon = std::make_unique<DaemonProcess>(tmp + "state");
-    ASSERT_TRUE(daemon->start());
+    ASSERT_TRUE(pcnd.start());
   }
-  void TearDown() override {
-    EXPECT_TRUE(daemon->stop());
-    sh("rm -rf " + tmp + "state");
-  }
+  void TearDown() override { EXPECT_TRUE(pcnd.stop()); }
   static std::string mac_of(int i) { return "02:00:00:00:0d:0" + std::to_string(i); }
   // Runs pcn; returns its exit status, stdout in `out`.
   int pcn(const std::string &args, std::string *out = nullptr) {
-    std::string o = sh_out("PCN_URL=" + daemon->url() + " " PCN_BUILD_DIR "/bin/pcn " + args + " </dev/null 2>" + tmp +
-                           ".err; echo \"rc=$?\"");
-    auto pos = o.rfind("rc=");
-    if (out) *out = o.substr(0, pos);
-    return std::atoi(o.c_str() + pos + 3);
+    PcnRun r = pcnd.pcn(args);
+    if (out) *out = r.out;
+    return r.rc;
   }
   Reply rest(const std::string &method, const std::string &path, const std::string &body = "") {
-    std::string req = tmp + ".req", resp = tmp + ".resp";
-    FILE *f = fopen(req.c_str(), "w");
-    fwrite(body.data(), 1, body.size(), f);
-    fclose(f);
-    std::string code = sh_out("curl -s --noproxy '*' -X " + method + " --data-binary @" + req + " -o " + resp +
-                              " -w '%{http_code}' '" + daemon->url() + "/restconf/data" + path + "'");
-    Reply r{std::atoi(code.c_str()), sh_out("cat " + resp)};
-    sh("rm -f " + req + " " + resp);
-    return r;
+    return pcnd.rest(method, path, body);
   }
   bool ping(int from, int to) {
     return net.in("h" + std::to_string(from), "ping -c 2 -i 0.2 -W 1 -q 10.63.0." + std::to_string(to) + " >/dev/null") == 0;
@@ -73,8 +55,7 @@ class BridgeRest : public ::testing::Test {
 
   TestNet net;
   std::vector<std::string> v;
-  std::string tmp;
-  std::unique_ptr<DaemonProcess> daemon;
+  Pcnd pcnd{net.prefix() + "br"};
 };
 
 TEST_F(BridgeRest, IssueCommandsFullMeshPingAndFdbOverRest) {

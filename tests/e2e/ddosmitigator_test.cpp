@@ -18,8 +18,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "../../scripts/bench/rest_client.h"
-#include "daemon_process.h"
+#include "pcnd.h"
 #include "frames.h"
 #include "polycube/types.h"
 #include "testnet.h"
@@ -54,11 +53,6 @@ int send_frames(const std::string &ns, const std::string &frame, int count) {
   return sent;
 }
 
-struct PcnRun {
-  int rc;
-  std::string out, err;
-};
-
 class DdosE2E : public ::testing::TestWithParam<Mode> {
  protected:
   void SetUp() override {
@@ -71,35 +65,14 @@ class DdosE2E : public ::testing::TestWithParam<Mode> {
     // Static neighbours: the only IPv4 packets from a are the test's own.
     net.in("a", "ip neigh replace 10.77.0.2 lladdr 02:00:00:00:77:02 dev eth0");
     net.in("b", "ip neigh replace 10.77.0.1 lladdr 02:00:00:00:77:01 dev eth0");
-    state = "/tmp/" + net.prefix() + "ddstate";
-    daemon = std::make_unique<DaemonProcess>(state);
-    ASSERT_TRUE(daemon->start()) << "polycubed did not start";
-    port = static_cast<uint16_t>(std::stoi(daemon->url().substr(daemon->url().rfind(':') + 1)));
-    client = std::make_unique<pcnrest::Client>(port);
+    ASSERT_TRUE(pcnd.start()) << "polycubed did not start";
   }
-  void TearDown() override {
-    client.reset();
-    if (daemon) {
-      EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
-    }
-    sh("rm -rf " + state);
-  }
+  void TearDown() override { EXPECT_TRUE(pcnd.stop()) << "polycubed did not exit cleanly"; }
   std::string type() const { return polycube::to_string(GetParam()); }
-  pcnrest::Response rest(const std::string &method, const std::string &path, const std::string &body = "") {
-    return client->request(method, "/restconf/data" + path, body);
+  RestReply rest(const std::string &method, const std::string &path, const std::string &body = "") {
+    return pcnd.rest(method, path, body);
   }
-  PcnRun pcn(const std::string &args) {
-    std::string err = "/tmp/" + net.prefix() + "ddpcn.err";
-    PcnRun r;
-    r.out = sh_out("PCN_URL=" + daemon->url() + " " PCN_BUILD_DIR "/bin/pcn " + args + " </dev/null 2>" + err +
-                   "; echo \"rc=$?\"");
-    auto pos = r.out.rfind("rc=");
-    r.rc = std::atoi(r.out.c_str() + pos + 3);
-    r.out = r.out.substr(0, pos);
-    r.err = sh_out("cat " + err);
-    sh("rm -f " + err);
-    return r;
-  }
+  PcnRun pcn(const std::string &args) { return pcnd.pcn(args); }
   void pcn_ok(const std::string &args) {
     PcnRun r = pcn(args);
     ASSERT_EQ(r.rc, 0) << "pcn " << args << ": " << r.err;
@@ -147,10 +120,8 @@ class DdosE2E : public ::testing::TestWithParam<Mode> {
   }
 
   TestNet net;
-  std::string va, vb, state;
-  uint16_t port = 0;
-  std::unique_ptr<DaemonProcess> daemon;
-  std::unique_ptr<pcnrest::Client> client;
+  std::string va, vb;
+  Pcnd pcnd{net.prefix() + "dd"};
 };
 
 using DdosOnNetdev = DdosE2E;
@@ -347,12 +318,8 @@ TEST_P(DdosOnBridge, Ipv6SourceAndDaemonRestart) {
   EXPECT_EQ(ping_replies("10.77.0.2", 2), 2);  // IPv4 from the same host is not covered
 
   // The configuration comes back with the daemon: entries, blocks, effect.
-  ASSERT_TRUE(daemon->stop());
-  client.reset();
-  daemon = std::make_unique<DaemonProcess>(state);
-  ASSERT_TRUE(daemon->start());
-  port = static_cast<uint16_t>(std::stoi(daemon->url().substr(daemon->url().rfind(':') + 1)));
-  client = std::make_unique<pcnrest::Client>(port);
+  ASSERT_TRUE(pcnd.stop());
+  ASSERT_TRUE(pcnd.start());
   EXPECT_EQ(blocks(), (std::vector<std::string>{"0:dd_src", "1:dd_egress", "2:dd_dst"}));
   uint64_t before = counter("/stats", "drop-pkts");
   EXPECT_EQ(ping6(2), 0);

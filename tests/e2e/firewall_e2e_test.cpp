@@ -12,9 +12,8 @@
 #include <set>
 #include <sstream>
 
-#include "../../scripts/bench/rest_client.h"
 #include "../datapath/firewall_frames.h"
-#include "daemon_process.h"
+#include "pcnd.h"
 #include "firewall.h"
 #include "frames.h"
 #include "polycube/runtime.h"
@@ -27,11 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-struct PcnRun {
-  int rc;
-  std::string out, err;
-};
-
 class FirewallE2E : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -40,40 +34,16 @@ class FirewallE2E : public ::testing::Test {
     for (const char *n : {"a", "b"}) net.in(n, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
     va = net.add_host("a", "va", "10.31.0.1/24");
     vb = net.add_host("b", "vb", "10.31.0.2/24");
-    state = "/tmp/" + net.prefix() + "fwstate";
-    start();
+    ASSERT_TRUE(pcnd.start());
   }
-  void start() {
-    daemon = std::make_unique<DaemonProcess>(state);
-    ASSERT_TRUE(daemon->start());
-    uint16_t port = static_cast<uint16_t>(std::atoi(daemon->url().substr(daemon->url().rfind(':') + 1).c_str()));
-    client = std::make_unique<pcnrest::Client>(port, 60000);
-  }
-  void TearDown() override {
-    client.reset();
-    if (daemon) {
-      EXPECT_TRUE(daemon->stop());
-    }
-    sh("rm -rf " + state);
-  }
-  PcnRun pcn(const std::string &args) {
-    std::string err = "/tmp/" + net.prefix() + "pcn.err";
-    std::string cmd = "PCN_URL=" + daemon->url() + " " PCN_BUILD_DIR "/bin/pcn " + args + " </dev/null 2>" + err;
-    PcnRun r;
-    r.out = sh_out(cmd + "; echo \"rc=$?\"");
-    auto pos = r.out.rfind("rc=");
-    r.rc = std::atoi(r.out.c_str() + pos + 3);
-    r.out = r.out.substr(0, pos);
-    r.err = sh_out("cat " + err);
-    sh("rm -f " + err);
-    return r;
-  }
+  void TearDown() override { EXPECT_TRUE(pcnd.stop()); }
+  PcnRun pcn(const std::string &args) { return pcnd.pcn(args); }
   void ok(const std::string &args) {
     PcnRun r = pcn(args);
     ASSERT_EQ(r.rc, 0) << "pcn " << args << ": " << r.err;
   }
-  pcnrest::Response rest(const std::string &method, const std::string &path, const std::string &body = "") {
-    return client->request(method, "/restconf/data" + path, body);
+  RestReply rest(const std::string &method, const std::string &path, const std::string &body = "") {
+    return pcnd.rest(method, path, body);
   }
   // Bridge a -- sb1 -- b with fw1 on sb1:p1 (host a's port).
   void topology() {
@@ -93,7 +63,7 @@ class FirewallE2E : public ::testing::Test {
     return j.contains("rule") ? j["rule"] : json::array();
   }
   std::set<std::string> blocks() {
-    std::string body = sh_out("curl -s --noproxy '*' " + daemon->url() + "/restconf/data/polycube:cubes");
+    std::string body = rest("GET", "/polycube:cubes").body;
     std::set<std::string> out;
     json doc = json::parse(body);
     for (const auto &c : doc["polycube:cubes"]["cube"])
@@ -105,9 +75,8 @@ class FirewallE2E : public ::testing::Test {
   std::string config() { return rest("GET", "/firewall:firewall=fw1?content=config").body; }
 
   TestNet net;
-  std::string va, vb, state;
-  std::unique_ptr<DaemonProcess> daemon;
-  std::unique_ptr<pcnrest::Client> client;
+  std::string va, vb;
+  Pcnd pcnd{net.prefix() + "fw"};
 };
 
 TEST_F(FirewallE2E, IssueCommandsWithPcn) {
@@ -170,8 +139,8 @@ TEST_F(FirewallE2E, RulesAreConfigurationAndSurviveRestart) {
   EXPECT_EQ(json::parse(r.body)["firewall:output"]["count"], 1001);
   EXPECT_FALSE(ping("a", "10.31.0.2", 2));
   std::string before = config();
-  ASSERT_TRUE(daemon->stop());
-  start();
+  ASSERT_TRUE(pcnd.stop());
+  ASSERT_TRUE(pcnd.start());
   EXPECT_EQ(config(), before);
   EXPECT_EQ(rules("INGRESS").size(), 1001u);
   EXPECT_FALSE(ping("a", "10.31.0.2", 2));

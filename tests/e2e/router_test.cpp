@@ -10,7 +10,7 @@
 #include <map>
 #include <set>
 
-#include "daemon_process.h"
+#include "pcnd.h"
 #include "testnet.h"
 
 using namespace pcntest;
@@ -18,30 +18,12 @@ using nlohmann::json;
 
 namespace {
 
-struct Reply {
-  int status;
-  std::string body;
-};
-
-struct PcnRun {
-  int rc;
-  std::string out, err;
-};
+using Reply = RestReply;
 
 class RouterE2E : public ::testing::Test {
  protected:
-  void SetUp() override {
-    tmp = "/tmp/" + net.prefix() + "router";
-    daemon = std::make_unique<DaemonProcess>(tmp + "state");
-    ASSERT_TRUE(daemon->start()) << "polycubed did not start";
-    base = daemon->url() + "/restconf/data";
-  }
-  void TearDown() override {
-    if (daemon) {
-      EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
-    }
-    sh("rm -rf " + tmp + "state");
-  }
+  void SetUp() override { ASSERT_TRUE(pcnd.start()) << "polycubed did not start"; }
+  void TearDown() override { EXPECT_TRUE(pcnd.stop()) << "polycubed did not exit cleanly"; }
   // A namespace `name` with address `cidr` and MAC `mac` on eth0, default
   // route via `gw`; returns the host-side veth.
   std::string host(const std::string &name, const std::string &cidr, const std::string &mac, const std::string &gw) {
@@ -52,25 +34,9 @@ class RouterE2E : public ::testing::Test {
     return v;
   }
   Reply rest(const std::string &method, const std::string &path, const std::string &body = "") {
-    std::string bodyfile = tmp + ".req", respfile = tmp + ".resp";
-    FILE *f = fopen(bodyfile.c_str(), "w");
-    fwrite(body.data(), 1, body.size(), f);
-    fclose(f);
-    std::string code = sh_out("curl -s --noproxy '*' -X " + method + " --data-binary @" + bodyfile + " -o " + respfile +
-                              " -w '%{http_code}' '" + base + path + "'");
-    Reply r{std::atoi(code.c_str()), sh_out("cat " + respfile)};
-    sh("rm -f " + bodyfile + " " + respfile);
-    return r;
+    return pcnd.rest(method, path, body);
   }
-  PcnRun pcn(const std::string &args) {
-    std::string err = tmp + ".pcnerr";
-    std::string out = sh_out("PCN_URL=" + daemon->url() + " " PCN_BUILD_DIR "/bin/pcn " + args + " </dev/null 2>" + err +
-                             "; echo \"rc=$?\"");
-    auto pos = out.rfind("rc=");
-    PcnRun r{std::atoi(out.c_str() + pos + 3), out.substr(0, pos), sh_out("cat " + err)};
-    sh("rm -f " + err);
-    return r;
-  }
+  PcnRun pcn(const std::string &args) { return pcnd.pcn(args); }
   void must_pcn(const std::string &args) {
     PcnRun r = pcn(args);
     ASSERT_EQ(r.rc, 0) << "pcn " << args << ": " << r.err;
@@ -119,8 +85,7 @@ class RouterE2E : public ::testing::Test {
   }
 
   TestNet net;
-  std::string tmp, base;
-  std::unique_ptr<DaemonProcess> daemon;
+  Pcnd pcnd{net.prefix() + "router"};
 };
 
 // Three subnets through one router, built with pcn; every pair pings, the
@@ -300,11 +265,9 @@ TEST_F(RouterE2E, SurvivesADaemonCrashAndRestart) {
   std::string before = config("r1");
   auto routes_before = routes("r1");
 
-  daemon->kill9();
+  pcnd.kill9();
   EXPECT_TRUE(ping("h1", "10.36.3.2")) << "forwarding stopped with the daemon";
-  daemon = std::make_unique<DaemonProcess>(tmp + "state");
-  ASSERT_TRUE(daemon->start()) << "polycubed did not restart";
-  base = daemon->url() + "/restconf/data";
+  ASSERT_TRUE(pcnd.start()) << "polycubed did not restart";
   EXPECT_EQ(config("r1"), before);
   EXPECT_EQ(routes("r1"), routes_before);
   must_pcn("r1 arp-table-flush");
