@@ -6,17 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon_process.h"
+#include "pcnd.h"
 #include "testnet.h"
 
 using namespace pcntest;
 
 namespace {
-
-struct PcnRun {
-  int rc;
-  std::string out, err;
-};
 
 class Cli : public ::testing::Test {
  protected:
@@ -26,42 +21,18 @@ class Cli : public ::testing::Test {
       net.add_ns(h);
       v.push_back(net.add_host(h, "v" + std::to_string(i), "10.12.0." + std::to_string(i) + "/24"));
     }
-    state = "/tmp/" + net.prefix() + "clistate";
-    daemon = std::make_unique<DaemonProcess>(state);
-    ASSERT_TRUE(daemon->start());
+    ASSERT_TRUE(pcnd.start());
   }
-  void TearDown() override {
-    EXPECT_TRUE(daemon->stop());
-    sh("rm -rf " + state);
-  }
-  // stdin is /dev/null unless `input` is given (then a file holds it).
-  PcnRun pcn(const std::string &args, const std::string &input = "") {
-    std::string err = "/tmp/" + net.prefix() + "pcn.err", in = "/tmp/" + net.prefix() + "pcn.in";
-    std::string redirect = " </dev/null";
-    if (!input.empty()) {
-      FILE *f = fopen(in.c_str(), "w");
-      fwrite(input.data(), 1, input.size(), f);
-      fclose(f);
-      redirect = " <" + in;
-    }
-    std::string cmd = "PCN_URL=" + daemon->url() + " " PCN_BUILD_DIR "/bin/pcn " + args + redirect + " 2>" + err;
-    PcnRun r;
-    r.out = sh_out(cmd + "; echo \"rc=$?\"");
-    auto pos = r.out.rfind("rc=");
-    r.rc = std::atoi(r.out.c_str() + pos + 3);
-    r.out = r.out.substr(0, pos);
-    r.err = sh_out("cat " + err);
-    sh("rm -f " + err + " " + in);
-    return r;
-  }
+  void TearDown() override { EXPECT_TRUE(pcnd.stop()); }
+  // stdin is /dev/null unless `input` is given.
+  PcnRun pcn(const std::string &args, const std::string &input = "") { return pcnd.pcn(args, input); }
   bool ping(int from, int to) {
     return net.in("h" + std::to_string(from), "ping -c 3 -i 0.3 -W 1 -q 10.12.0." + std::to_string(to) + " >/dev/null") == 0;
   }
 
   TestNet net;
   std::vector<std::string> v;
-  std::string state;
-  std::unique_ptr<DaemonProcess> daemon;
+  Pcnd pcnd{net.prefix() + "cli"};
 };
 
 TEST_F(Cli, QuickstartTopologyWithPcnOnly) {
@@ -188,7 +159,7 @@ TEST_F(Cli, BodiesOnStdinInJsonOrYaml) {
   // A JSON body relative to the node addressed, through a real pipe too.
   r = pcn("br1 fdb set", R"({"aging-time": 90})");
   ASSERT_EQ(r.rc, 0) << r.err;
-  std::string piped = sh_out("echo '{\"loglevel\":\"WARN\"}' | PCN_URL=" + daemon->url() + " " PCN_BUILD_DIR
+  std::string piped = sh_out("echo '{\"loglevel\":\"WARN\"}' | PCN_URL=" + pcnd.url() + " " PCN_BUILD_DIR
                              "/bin/pcn br1 set; echo rc=$?");
   EXPECT_NE(piped.find("rc=0"), std::string::npos) << piped;
   auto shown = nlohmann::json::parse(pcn("br1 show -json").out)["simplebridge:simplebridge"][0];
@@ -262,7 +233,7 @@ TEST_F(Cli, AttachDetachTopologyAndCompletion) {
   // bash sets COMP_LINE/COMP_POINT and splits COMP_WORDS at '=' and ':'; the
   // script completes from the line and answers only the part after the break.
   auto in_bash = [&](const std::string &line) {
-    return sh_out("PATH=" PCN_BUILD_DIR "/bin:$PATH PCN_URL=" + daemon->url() + " bash -c 'source " + file +
+    return sh_out("PATH=" PCN_BUILD_DIR "/bin:$PATH PCN_URL=" + pcnd.url() + " bash -c 'source " + file +
                   "; COMP_LINE=\"" + line + "\"; COMP_POINT=${#COMP_LINE}; _pcn; echo \"${COMPREPLY[*]}\"' </dev/null");
   };
   EXPECT_EQ(in_bash("pcn br1 po"), "ports");
