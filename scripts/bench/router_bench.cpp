@@ -232,14 +232,20 @@ int run(double seconds, uint32_t repeat) {
   net.in("b", "ip route add default via 10.98.2.1");
 
   std::printf("== packets/s: 64-byte UDP ns a -> router -> ns b over veth, %.0f s each, counted at b's eth0\n", seconds);
+  const char *only_routes = std::getenv("ROUTER_BENCH_ROUTES");  // "0" or "100000": profiling one case
   for (uint32_t routes : {0u, 100000u}) {
+    if (only_routes && std::strtoul(only_routes, nullptr, 10) != routes) continue;
     // With static routes, to an address inside one of them (routed via b,
     // which counts and drops it); else to b itself.
     uint32_t dst = routes ? route_net(routes / 2) + 7 : ip("10.98.2.2");
     std::printf("-- %u static routes (plus 2 connected)\n", routes);
-    Result lin = linux_forwarding(net, va, vb, routes, dst, seconds);
+    const char *only = std::getenv("ROUTER_BENCH_ONLY");  // "linux", "TC" or "XDP_SKB": profiling one case
+    auto wanted = [&](const char *what) { return !only || std::string(only) == what; };
+    Result lin{0, 0};
+    if (wanted("linux")) lin = linux_forwarding(net, va, vb, routes, dst, seconds);
     print("Linux IPv4 forwarding (netns)", lin, nullptr);
     for (Mode mode : {Mode::kTc, Mode::kXdpSkb}) {
+      if (!wanted(to_string(mode))) continue;
       Result r = router_forwarding(net, mode, va, vb, routes, dst, seconds);
       print(std::string("router ") + to_string(mode), r, &lin);
     }

@@ -86,6 +86,7 @@ class Router : public Cube {
  protected:
   void on_port_added(const Port &p) override;
   void on_port_removed(const Port &p) override;
+  void on_port_egress(const Port &p, const pcn_target &egress) override;
   void on_packet_in(const PacketIn &pkt) override;
 
  private:
@@ -109,6 +110,7 @@ class Router : public Cube {
 
   RouterConfig config_;
   std::map<uint32_t, rt_port> installed_ports_;            // port index -> rt_ports value
+  std::map<uint32_t, uint32_t> peer_ns_;  // port index -> its veth peer netdev whose other end is in another netns
   std::map<uint32_t, uint32_t> installed_addrs_;           // own address (host order) -> port index
   std::map<std::pair<uint8_t, uint32_t>, rt_route> installed_routes_;  // (len, network host order)
 

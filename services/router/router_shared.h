@@ -19,8 +19,16 @@ struct rt_port {
   __u8 mac[6];   /* MAC the port answers to and sends from */
   __u16 flags;   /* RT_PORT_F_* */
   __u32 ip;      /* primary address (0: none), network order */
+  __u32 peer_ifindex; /* RT_PORT_F_PEER_NS: the netdev the port is peered with */
 };
 #define RT_PORT_F_VALID 1
+/* TC only: the port's peer netdev (peer_ifindex) is a veth whose other end
+ * lives in another network namespace. Frames out of the port are handed
+ * straight to that other end's ingress (bpf_redirect_peer), skipping the
+ * veth transmit and a second pass through the per-CPU backlog. Used only
+ * while the port's egress target is still exactly that netdev (no
+ * transparent cube on the port). */
+#define RT_PORT_F_PEER_NS 2
 
 /* Value of map rt_addrs: one of the router's own addresses. */
 struct rt_addr {
