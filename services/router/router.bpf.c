@@ -40,7 +40,17 @@ struct {
   __type(value, struct rt_arp_entry);
 } rt_arp SEC(".maps");
 
-/* ARP aging time (one entry). */
+/* Route cache for big tables (see struct rt_rcache_entry); per-CPU LRU
+ * lists, so a scan of destinations contends on no shared list. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, RT_RCACHE_SIZE);
+  __uint(map_flags, BPF_F_NO_COMMON_LRU);
+  __type(key, __u32);
+  __type(value, struct rt_rcache_entry);
+} rt_rcache SEC(".maps");
+
+/* ARP aging time and route-table generation (one entry). */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, 1);
@@ -116,12 +126,6 @@ static __always_inline void csum_replace16(__u16 *sum, __u16 old, __u16 new) {
  * lag the control plane's clock_gettime by a tick, so an age is a signed
  * difference (a timestamp a tick ahead is age -1, still fresh). */
 static __always_inline __u64 now_seconds(void) { return bpf_ktime_get_coarse_ns() / 1000000000ull; }
-
-static __always_inline __u32 arp_aging(void) {
-  __u32 zero = 0;
-  struct rt_config *cfg = bpf_map_lookup_elem(&rt_config, &zero);
-  return cfg ? cfg->arp_aging : RT_DEFAULT_ARP_AGING;
-}
 
 /* Learn or refresh a neighbour; writes at most once a second per address. */
 static __always_inline void arp_learn(__u32 ip, const __u8 *mac, __u32 port) {
@@ -199,15 +203,31 @@ static __always_inline int send_out(pcn_ctx_t *ctx, struct pcn_md *md, __u32 out
  * resolves it and sends the frame. */
 static __always_inline int route_out(pcn_ctx_t *ctx, struct pcn_md *md, struct ethhdr *eth, struct iphdr *ip,
                                      int transit) {
-  struct rt_lpm_key key = {.prefixlen = 32, .addr = ip->daddr};
-  struct rt_route *r = bpf_map_lookup_elem(&rt_routes, &key);
-  if (!r) {
-    if (transit)
-      return pcn_punt(ctx, md, RT_REASON_NO_ROUTE);
-    return pcn_drop_counted(md->gport_in);
+  __u32 zero = 0;
+  struct rt_config *cfg = bpf_map_lookup_elem(&rt_config, &zero);
+  __u32 gen = cfg ? cfg->route_gen : 0; /* read before the trie: see rt_rcache_entry */
+  __u32 aging = cfg ? cfg->arp_aging : RT_DEFAULT_ARP_AGING;
+  __u32 daddr = ip->daddr, rnh, out;
+  struct rt_rcache_entry *c = gen ? bpf_map_lookup_elem(&rt_rcache, &daddr) : 0;
+  if (c && c->gen == gen) {
+    rnh = c->nexthop;
+    out = c->port;
+  } else {
+    struct rt_lpm_key key = {.prefixlen = 32, .addr = daddr};
+    struct rt_route *r = bpf_map_lookup_elem(&rt_routes, &key);
+    if (!r) {
+      if (transit)
+        return pcn_punt(ctx, md, RT_REASON_NO_ROUTE);
+      return pcn_drop_counted(md->gport_in);
+    }
+    rnh = r->nexthop;
+    out = r->port;
+    if (gen) {
+      struct rt_rcache_entry fresh = {.nexthop = rnh, .port = out, .gen = gen};
+      bpf_map_update_elem(&rt_rcache, &daddr, &fresh, BPF_ANY);
+    }
   }
-  __u32 nexthop = r->nexthop ? r->nexthop : ip->daddr;
-  __u32 out = r->port;
+  __u32 nexthop = rnh ? rnh : daddr;
   struct rt_port *pout = bpf_map_lookup_elem(&rt_ports, &out);
   if (!pout || !(pout->flags & RT_PORT_F_VALID))
     return pcn_drop_counted(md->gport_in);
@@ -220,7 +240,7 @@ static __always_inline int route_out(pcn_ctx_t *ctx, struct pcn_md *md, struct e
   }
   mac_copy(eth->h_source, pout->mac);
   struct rt_arp_entry *n = bpf_map_lookup_elem(&rt_arp, &nexthop);
-  if (n && (__s64)(now_seconds() - n->timestamp) <= (__s64)arp_aging()) {
+  if (n && (__s64)(now_seconds() - n->timestamp) <= (__s64)aging) {
     mac_copy(eth->h_dest, n->mac);
     return send_out(ctx, md, out, pout);
   }

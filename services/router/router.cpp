@@ -149,8 +149,7 @@ ServiceInfo Router::info() { return ServiceInfo{"router", router_bpf(), {{"rt_ma
 
 Router::Router(Runtime &rt, const std::string &name, Mode mode)
     : Cube(rt, name, info(), CubeOptions{mode, RT_MAX_PORTS}) {
-  rt_config c{config_.arp_aging, 0};
-  map<uint32_t, rt_config>("rt_config").set(0, c);
+  write_config(config_.arp_aging);
 }
 
 void Router::validate(const RouterConfig &desired, const RouterConfig &current) {
@@ -270,6 +269,16 @@ void Router::write_port(uint32_t index, const rt_port &value) {
   installed_ports_[index] = value;
 }
 
+void Router::write_config(uint32_t arp_aging) {
+  if (installed_routes_.size() >= RT_RCACHE_MIN_ROUTES) {
+    if (++route_gen_seq_ == 0) ++route_gen_seq_;
+    route_gen_ = route_gen_seq_;
+  } else {
+    route_gen_ = 0;
+  }
+  map<uint32_t, rt_config>("rt_config").set(0, rt_config{arp_aging, route_gen_});
+}
+
 void Router::on_port_egress(const Port &p, const pcn_target &egress) {
   // TC: a port peered straight with a veth whose other end is in another
   // namespace delivers there with bpf_redirect_peer (see RT_PORT_F_PEER_NS).
@@ -336,7 +345,7 @@ void Router::apply(const RouterConfig &desired) {
     addrs.erase(htonl(it->first));
     it = installed_addrs_.erase(it);
   }
-  if (desired.arp_aging != config_.arp_aging) map<uint32_t, rt_config>("rt_config").set(0, rt_config{desired.arp_aging, 0});
+  write_config(desired.arp_aging);  // after the routes: cached lookups of the old table go stale
   config_ = desired;
 }
 
@@ -376,6 +385,7 @@ void Router::on_port_removed(const Port &p) {
     routes.erase(rt_lpm_key{it->first.first, htonl(it->first.second)});
     it = installed_routes_.erase(it);
   }
+  write_config(config_.arp_aging);  // cached routes to this index go stale
   auto addrs = map<uint32_t, rt_addr>("rt_addrs");
   for (auto it = installed_addrs_.begin(); it != installed_addrs_.end();) {
     if (it->second != p.index) {
