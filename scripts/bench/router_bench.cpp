@@ -4,7 +4,8 @@
 //     cube (TC, generic XDP) against Linux IPv4 forwarding in a namespace
 //     holding the same two veths, with few routes and with 100k routes in
 //     both. Generator: AF_PACKET sendmmsg (qdisc bypass) in ns a, 64-byte
-//     UDP frames to b's address, counted at b's eth0.
+//     UDP frames to b's address, counted at b's eth0; once with b's IP
+//     stack receiving them, once with b dropping IPv4 at its tc ingress.
 //  2. ns/packet of the router's data plane under BPF_PROG_TEST_RUN (real
 //     hook + rt_main, forward with LPM lookup, ARP hit, TTL, MAC rewrite)
 //     with 10, 1k and 100k routes, next to a program that only returns.
@@ -29,6 +30,7 @@
 #include <spdlog/spdlog.h>
 
 #include "router_baseline_bpf.h"
+#include "router_sink_bpf.h"
 #include "bench_util.h"
 #include "frames.h"
 #include "polycube/netdev.h"
@@ -94,13 +96,46 @@ struct Result {
   double sent_pps, rx_pps;
 };
 
-Result measure(TestNet &net, const std::string &gw_mac, uint32_t dst, double seconds) {
+Result measure_once(TestNet &net, const std::string &gw_mac, uint32_t dst, double seconds) {
   generate(net.ns("a"), gw_mac, dst, 0.3);  // warm-up
   uint64_t before = rx_packets(net, "b");
   uint64_t sent = generate(net.ns("a"), gw_mac, dst, seconds);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   uint64_t got = rx_packets(net, "b") - before;
   return {sent / seconds, got / seconds};
+}
+
+// Two receivers, the same for Linux and the router: b's IP stack takes the
+// frames (UDP to a closed port: route lookup, socket lookup, the ICMP error
+// attempt; ~30-40% of the whole path's CPU under perf), then b drops IPv4
+// at its tc ingress (router_sink.bpf.c), so the figure is mostly generator +
+// forwarder. rx_packets counts both ways.
+struct Results {
+  Result stack, drop;
+};
+
+Results measure(TestNet &net, const std::string &gw_mac, uint32_t dst, double seconds) {
+  Results r;
+  r.stack = measure_once(net, gw_mac, dst, seconds);
+  // Attached from inside b (netlink talks to the caller's namespace).
+  LoadSpec spec;
+  auto sink = load_object(router_sink_bpf().tc, spec);
+  std::string err;
+  std::thread t([&] {
+    int nsfd = open(("/var/run/netns/" + net.ns("b")).c_str(), O_RDONLY);
+    setns(nsfd, CLONE_NEWNET);
+    close(nsfd);
+    try {
+      tc_attach(if_nametoindex("eth0"), false, sink->prog_fd("bench_sink"));
+    } catch (const std::exception &e) {
+      err = e.what();
+    }
+  });
+  t.join();
+  if (!err.empty()) throw std::runtime_error("sink on b: " + err);
+  r.drop = measure_once(net, gw_mac, dst, seconds);
+  net.in("b", "tc qdisc del dev eth0 clsact");
+  return r;
 }
 
 void print(const std::string &what, const Result &r, const Result *linux_fwd) {
@@ -129,7 +164,7 @@ uint64_t monotonic_seconds() {
 int in_ns(TestNet &net, const std::string &ns, const std::string &cmd) { return net.in(ns, "sh -c '" + cmd + "'"); }
 
 // Linux forwarding: va and vb move into namespace r, which routes.
-Result linux_forwarding(TestNet &net, const std::string &va, const std::string &vb, uint32_t static_routes,
+Results linux_forwarding(TestNet &net, const std::string &va, const std::string &vb, uint32_t static_routes,
                         uint32_t dst, double seconds) {
   std::string r = net.ns("r");
   sh("ip link set " + va + " netns " + r + " && ip link set " + vb + " netns " + r);
@@ -146,14 +181,14 @@ Result linux_forwarding(TestNet &net, const std::string &va, const std::string &
   }
   net.in("a", "ping -c 1 -W 1 -q 10.98.2.2 >/dev/null");  // resolves both sides
   std::string gw = net.in_out("r", "cat /sys/class/net/" + va + "/address");
-  Result res = measure(net, gw, dst, seconds);
+  Results res = measure(net, gw, dst, seconds);
   // Back to the root namespace, bare, for the router cube.
   in_ns(net, "r", "ip link set " + va + " netns 1 && ip link set " + vb + " netns 1");
   sh("ip link set " + va + " up && ip link set " + vb + " up");
   return res;
 }
 
-Result router_forwarding(TestNet &net, Mode mode, const std::string &va, const std::string &vb,
+Results router_forwarding(TestNet &net, Mode mode, const std::string &va, const std::string &vb,
                          uint32_t static_routes, uint32_t dst, double seconds) {
   Runtime rt;
   auto r = rt.create<Router>("r1", mode);
@@ -232,16 +267,24 @@ int run(double seconds, uint32_t repeat) {
   net.in("b", "ip route add default via 10.98.2.1");
 
   std::printf("== packets/s: 64-byte UDP ns a -> router -> ns b over veth, %.0f s each, counted at b's eth0\n", seconds);
+  const char *only_routes = std::getenv("ROUTER_BENCH_ROUTES");  // "0" or "100000": profiling one case
   for (uint32_t routes : {0u, 100000u}) {
+    if (only_routes && std::strtoul(only_routes, nullptr, 10) != routes) continue;
     // With static routes, to an address inside one of them (routed via b,
     // which counts and drops it); else to b itself.
     uint32_t dst = routes ? route_net(routes / 2) + 7 : ip("10.98.2.2");
     std::printf("-- %u static routes (plus 2 connected)\n", routes);
-    Result lin = linux_forwarding(net, va, vb, routes, dst, seconds);
-    print("Linux IPv4 forwarding (netns)", lin, nullptr);
+    const char *only = std::getenv("ROUTER_BENCH_ONLY");  // "linux", "TC" or "XDP_SKB": profiling one case
+    auto wanted = [&](const char *what) { return !only || std::string(only) == what; };
+    Results lin{};
+    if (wanted("linux")) lin = linux_forwarding(net, va, vb, routes, dst, seconds);
+    print("Linux IPv4 forwarding (netns)", lin.stack, nullptr);
+    print("  b drops at tc ingress", lin.drop, nullptr);
     for (Mode mode : {Mode::kTc, Mode::kXdpSkb}) {
-      Result r = router_forwarding(net, mode, va, vb, routes, dst, seconds);
-      print(std::string("router ") + to_string(mode), r, &lin);
+      if (!wanted(to_string(mode))) continue;
+      Results r = router_forwarding(net, mode, va, vb, routes, dst, seconds);
+      print(std::string("router ") + to_string(mode), r.stack, &lin.stack);
+      print("  b drops at tc ingress", r.drop, &lin.drop);
     }
   }
   std::printf("\n== ns/packet: BPF_PROG_TEST_RUN, repeat %u, best of 3, CPU 1\n", repeat);

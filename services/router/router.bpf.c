@@ -40,7 +40,17 @@ struct {
   __type(value, struct rt_arp_entry);
 } rt_arp SEC(".maps");
 
-/* ARP aging time (one entry). */
+/* Route cache for big tables (see struct rt_rcache_entry); per-CPU LRU
+ * lists, so a scan of destinations contends on no shared list. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, RT_RCACHE_SIZE);
+  __uint(map_flags, BPF_F_NO_COMMON_LRU);
+  __type(key, __u32);
+  __type(value, struct rt_rcache_entry);
+} rt_rcache SEC(".maps");
+
+/* ARP aging time and route-table generation (one entry). */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, 1);
@@ -110,13 +120,12 @@ static __always_inline void csum_replace16(__u16 *sum, __u16 old, __u16 new) {
   *sum = (__u16)~s;
 }
 
-static __always_inline __u64 now_seconds(void) { return bpf_ktime_get_ns() / 1000000000ull; }
-
-static __always_inline __u32 arp_aging(void) {
-  __u32 zero = 0;
-  struct rt_config *cfg = bpf_map_lookup_elem(&rt_config, &zero);
-  return cfg ? cfg->arp_aging : RT_DEFAULT_ARP_AGING;
-}
+/* CLOCK_MONOTONIC seconds. The coarse clock (last tick) is enough for
+ * one-second timestamps and, unlike bpf_ktime_get_ns, reads no clock source
+ * (read_tsc showed as ~2% of the forwarding path's CPU under perf). It may
+ * lag the control plane's clock_gettime by a tick, so an age is a signed
+ * difference (a timestamp a tick ahead is age -1, still fresh). */
+static __always_inline __u64 now_seconds(void) { return bpf_ktime_get_coarse_ns() / 1000000000ull; }
 
 /* Learn or refresh a neighbour; writes at most once a second per address. */
 static __always_inline void arp_learn(__u32 ip, const __u8 *mac, __u32 port) {
@@ -162,6 +171,31 @@ static __always_inline int handle_arp(pcn_ctx_t *ctx, struct pcn_md *md, struct 
   return pcn_redirect_port(ctx, md, md->in_port);
 }
 
+#ifndef PCN_XDP
+#define PACKET_HOST 0
+#endif
+
+/* Send the finished frame out of port `out`. TC: when the port leads
+ * straight to a veth whose other end is in another namespace, deliver to
+ * that end's ingress directly (what the veth would do after a transmit and
+ * a trip through the backlog queue). The frame is for that host (its MAC
+ * was just written), so it is marked PACKET_HOST: the peer's stack must not
+ * see the "other host" type computed on our input netdev. */
+static __always_inline int send_out(pcn_ctx_t *ctx, struct pcn_md *md, __u32 out, struct rt_port *pout) {
+#ifndef PCN_XDP
+  if (pout->flags & RT_PORT_F_PEER_NS) {
+    struct pcn_port_cfg *cfg = bpf_map_lookup_elem(&pcn_ports, &out);
+    if (cfg && (cfg->flags & PCN_PORT_F_UP) && cfg->egress.kind == PCN_T_NETDEV &&
+        cfg->egress.id == pout->peer_ifindex) {
+      pcn_count_tx(ctx, cfg->gport);
+      bpf_skb_change_type(ctx, PACKET_HOST);
+      return bpf_redirect_peer(cfg->egress.id, 0);
+    }
+  }
+#endif
+  return pcn_redirect_port(ctx, md, out);
+}
+
 /* Route the IPv4 packet at `ip` towards its destination: LPM lookup, TTL
  * (when `transit`), MACs from the output port and the neighbour table. No
  * route: ICMP unreachable via the slow path (transit) or drop (our own
@@ -169,15 +203,31 @@ static __always_inline int handle_arp(pcn_ctx_t *ctx, struct pcn_md *md, struct 
  * resolves it and sends the frame. */
 static __always_inline int route_out(pcn_ctx_t *ctx, struct pcn_md *md, struct ethhdr *eth, struct iphdr *ip,
                                      int transit) {
-  struct rt_lpm_key key = {.prefixlen = 32, .addr = ip->daddr};
-  struct rt_route *r = bpf_map_lookup_elem(&rt_routes, &key);
-  if (!r) {
-    if (transit)
-      return pcn_punt(ctx, md, RT_REASON_NO_ROUTE);
-    return pcn_drop_counted(md->gport_in);
+  __u32 zero = 0;
+  struct rt_config *cfg = bpf_map_lookup_elem(&rt_config, &zero);
+  __u32 gen = cfg ? cfg->route_gen : 0; /* read before the trie: see rt_rcache_entry */
+  __u32 aging = cfg ? cfg->arp_aging : RT_DEFAULT_ARP_AGING;
+  __u32 daddr = ip->daddr, rnh, out;
+  struct rt_rcache_entry *c = gen ? bpf_map_lookup_elem(&rt_rcache, &daddr) : 0;
+  if (c && c->gen == gen) {
+    rnh = c->nexthop;
+    out = c->port;
+  } else {
+    struct rt_lpm_key key = {.prefixlen = 32, .addr = daddr};
+    struct rt_route *r = bpf_map_lookup_elem(&rt_routes, &key);
+    if (!r) {
+      if (transit)
+        return pcn_punt(ctx, md, RT_REASON_NO_ROUTE);
+      return pcn_drop_counted(md->gport_in);
+    }
+    rnh = r->nexthop;
+    out = r->port;
+    if (gen) {
+      struct rt_rcache_entry fresh = {.nexthop = rnh, .port = out, .gen = gen};
+      bpf_map_update_elem(&rt_rcache, &daddr, &fresh, BPF_ANY);
+    }
   }
-  __u32 nexthop = r->nexthop ? r->nexthop : ip->daddr;
-  __u32 out = r->port;
+  __u32 nexthop = rnh ? rnh : daddr;
   struct rt_port *pout = bpf_map_lookup_elem(&rt_ports, &out);
   if (!pout || !(pout->flags & RT_PORT_F_VALID))
     return pcn_drop_counted(md->gport_in);
@@ -190,9 +240,9 @@ static __always_inline int route_out(pcn_ctx_t *ctx, struct pcn_md *md, struct e
   }
   mac_copy(eth->h_source, pout->mac);
   struct rt_arp_entry *n = bpf_map_lookup_elem(&rt_arp, &nexthop);
-  if (n && now_seconds() - n->timestamp <= arp_aging()) {
+  if (n && (__s64)(now_seconds() - n->timestamp) <= (__s64)aging) {
     mac_copy(eth->h_dest, n->mac);
-    return pcn_redirect_port(ctx, md, out);
+    return send_out(ctx, md, out, pout);
   }
   md->user[0] = nexthop;
   md->user[1] = out;

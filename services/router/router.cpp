@@ -1,7 +1,12 @@
 #include "router.h"
 
 #include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -20,6 +25,47 @@ uint64_t monotonic_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec);
+}
+
+// True if netdev `ifindex` (in our namespace) is a veth whose other end is
+// in another network namespace: rtnetlink reports IFLA_LINK_NETNSID for it
+// only then, and IFLA_INFO_KIND "veth". Any failure answers false (the
+// regular redirect is always correct).
+bool veth_peer_in_other_netns(uint32_t ifindex) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return false;
+  struct {
+    nlmsghdr nh;
+    ifinfomsg ifi;
+  } req{};
+  req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
+  req.nh.nlmsg_type = RTM_GETLINK;
+  req.nh.nlmsg_flags = NLM_F_REQUEST;
+  req.nh.nlmsg_seq = 1;
+  req.ifi.ifi_family = AF_UNSPEC;
+  req.ifi.ifi_index = static_cast<int>(ifindex);
+  bool veth = false, other_ns = false;
+  timeval tv{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  if (send(fd, &req, req.nh.nlmsg_len, 0) == static_cast<ssize_t>(req.nh.nlmsg_len)) {
+    alignas(nlmsghdr) char buf[16384];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    auto *nh = reinterpret_cast<nlmsghdr *>(buf);
+    if (n > 0 && NLMSG_OK(nh, static_cast<uint32_t>(n)) && nh->nlmsg_type == RTM_NEWLINK) {
+      auto *ifi = static_cast<ifinfomsg *>(NLMSG_DATA(nh));
+      int len = static_cast<int>(IFLA_PAYLOAD(nh));
+      for (auto *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+        if (a->rta_type == IFLA_LINK_NETNSID) other_ns = true;
+        if (a->rta_type != IFLA_LINKINFO) continue;
+        int ilen = static_cast<int>(RTA_PAYLOAD(a));
+        for (auto *i = static_cast<rtattr *>(RTA_DATA(a)); RTA_OK(i, ilen); i = RTA_NEXT(i, ilen))
+          if (i->rta_type == IFLA_INFO_KIND)
+            veth = std::string(static_cast<const char *>(RTA_DATA(i)), strnlen(static_cast<const char *>(RTA_DATA(i)), RTA_PAYLOAD(i))) == "veth";
+      }
+    }
+  }
+  close(fd);
+  return veth && other_ns;
 }
 
 std::string route_name(const RouterConfig::StaticRoute &r) {
@@ -103,8 +149,7 @@ ServiceInfo Router::info() { return ServiceInfo{"router", router_bpf(), {{"rt_ma
 
 Router::Router(Runtime &rt, const std::string &name, Mode mode)
     : Cube(rt, name, info(), CubeOptions{mode, RT_MAX_PORTS}) {
-  rt_config c{config_.arp_aging, 0};
-  map<uint32_t, rt_config>("rt_config").set(0, c);
+  write_config(config_.arp_aging);
 }
 
 void Router::validate(const RouterConfig &desired, const RouterConfig &current) {
@@ -211,8 +256,41 @@ Router::Computed Router::compute(const RouterConfig &cfg) const {
 }
 
 void Router::write_port(uint32_t index, const rt_port &value) {
-  map<uint32_t, rt_port>("rt_ports").set(index, value);
+  rt_port v = value;
+  auto peer = peer_ns_.find(index);
+  if ((v.flags & RT_PORT_F_VALID) && peer != peer_ns_.end()) {
+    v.flags |= RT_PORT_F_PEER_NS;
+    v.peer_ifindex = peer->second;
+  } else {
+    v.flags &= ~RT_PORT_F_PEER_NS;
+    v.peer_ifindex = 0;
+  }
+  map<uint32_t, rt_port>("rt_ports").set(index, v);
   installed_ports_[index] = value;
+}
+
+void Router::write_config(uint32_t arp_aging) {
+  if (installed_routes_.size() >= RT_RCACHE_MIN_ROUTES) {
+    if (++route_gen_seq_ == 0) ++route_gen_seq_;
+    route_gen_ = route_gen_seq_;
+  } else {
+    route_gen_ = 0;
+  }
+  map<uint32_t, rt_config>("rt_config").set(0, rt_config{arp_aging, route_gen_});
+}
+
+void Router::on_port_egress(const Port &p, const pcn_target &egress) {
+  // TC: a port peered straight with a veth whose other end is in another
+  // namespace delivers there with bpf_redirect_peer (see RT_PORT_F_PEER_NS).
+  bool fast = mode() == Mode::kTc && egress.kind == PCN_T_NETDEV && veth_peer_in_other_netns(egress.id);
+  auto cur = peer_ns_.find(p.index);
+  if (fast == (cur != peer_ns_.end() && cur->second == egress.id)) return;
+  if (fast)
+    peer_ns_[p.index] = egress.id;
+  else
+    peer_ns_.erase(p.index);
+  auto inst = installed_ports_.find(p.index);
+  if (inst != installed_ports_.end()) write_port(p.index, inst->second);
 }
 
 void Router::apply(const RouterConfig &desired) {
@@ -267,7 +345,7 @@ void Router::apply(const RouterConfig &desired) {
     addrs.erase(htonl(it->first));
     it = installed_addrs_.erase(it);
   }
-  if (desired.arp_aging != config_.arp_aging) map<uint32_t, rt_config>("rt_config").set(0, rt_config{desired.arp_aging, 0});
+  write_config(desired.arp_aging);  // after the routes: cached lookups of the old table go stale
   config_ = desired;
 }
 
@@ -307,6 +385,7 @@ void Router::on_port_removed(const Port &p) {
     routes.erase(rt_lpm_key{it->first.first, htonl(it->first.second)});
     it = installed_routes_.erase(it);
   }
+  write_config(config_.arp_aging);  // cached routes to this index go stale
   auto addrs = map<uint32_t, rt_addr>("rt_addrs");
   for (auto it = installed_addrs_.begin(); it != installed_addrs_.end();) {
     if (it->second != p.index) {
@@ -318,6 +397,7 @@ void Router::on_port_removed(const Port &p) {
   }
   map<uint32_t, rt_port>("rt_ports").set(p.index, rt_port{});
   installed_ports_.erase(p.index);
+  peer_ns_.erase(p.index);
   auto arp = map<uint32_t, rt_arp_entry>("rt_arp");
   for (uint32_t ip : arp.keys()) {
     auto e = arp.get(ip);

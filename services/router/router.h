@@ -86,6 +86,7 @@ class Router : public Cube {
  protected:
   void on_port_added(const Port &p) override;
   void on_port_removed(const Port &p) override;
+  void on_port_egress(const Port &p, const pcn_target &egress) override;
   void on_packet_in(const PacketIn &pkt) override;
 
  private:
@@ -98,6 +99,9 @@ class Router : public Cube {
 
   Computed compute(const RouterConfig &cfg) const;
   void write_port(uint32_t index, const rt_port &value);
+  // Writes rt_config: `arp_aging` and a new route-table generation (the
+  // routes may have changed; 0 while the table is too small for the cache).
+  void write_config(uint32_t arp_aging);
   std::string port_name_of(uint32_t index) const;
   std::optional<ipv4::Cidr> source_for(const std::string &port, uint32_t towards) const;
   bool take_icmp_token();
@@ -109,6 +113,9 @@ class Router : public Cube {
 
   RouterConfig config_;
   std::map<uint32_t, rt_port> installed_ports_;            // port index -> rt_ports value
+  uint32_t route_gen_ = 0;       // rt_config.route_gen as written (0: route cache off)
+  uint32_t route_gen_seq_ = 0;   // last generation handed out (never reused)
+  std::map<uint32_t, uint32_t> peer_ns_;  // port index -> its veth peer netdev whose other end is in another netns
   std::map<uint32_t, uint32_t> installed_addrs_;           // own address (host order) -> port index
   std::map<std::pair<uint8_t, uint32_t>, rt_route> installed_routes_;  // (len, network host order)
 

@@ -19,8 +19,16 @@ struct rt_port {
   __u8 mac[6];   /* MAC the port answers to and sends from */
   __u16 flags;   /* RT_PORT_F_* */
   __u32 ip;      /* primary address (0: none), network order */
+  __u32 peer_ifindex; /* RT_PORT_F_PEER_NS: the netdev the port is peered with */
 };
 #define RT_PORT_F_VALID 1
+/* TC only: the port's peer netdev (peer_ifindex) is a veth whose other end
+ * lives in another network namespace. Frames out of the port are handed
+ * straight to that other end's ingress (bpf_redirect_peer), skipping the
+ * veth transmit and a second pass through the per-CPU backlog. Used only
+ * while the port's egress target is still exactly that netdev (no
+ * transparent cube on the port). */
+#define RT_PORT_F_PEER_NS 2
 
 /* Value of map rt_addrs: one of the router's own addresses. */
 struct rt_addr {
@@ -50,7 +58,22 @@ struct rt_arp_entry {
 /* Single entry of map rt_config. */
 struct rt_config {
   __u32 arp_aging; /* seconds after which an ARP entry is no longer used */
-  __u32 pad;
+  __u32 route_gen; /* 0: no route cache; else the generation of the routing
+                      table: cache entries of another generation are stale */
+};
+
+/* Route cache (map rt_rcache), used only with big tables (at least
+ * RT_RCACHE_MIN_ROUTES routes), where a walk of the LPM trie costs tens of
+ * ns per packet (perf: trie_lookup_elem ~6% of the forwarding path with
+ * 100k routes): destination address -> the LPM result, tagged with the
+ * table generation it was read under. The control plane bumps the
+ * generation after every change of the table, so no entry outlives one. */
+#define RT_RCACHE_SIZE 16384
+#define RT_RCACHE_MIN_ROUTES 1024
+struct rt_rcache_entry {
+  __u32 nexthop; /* as in struct rt_route */
+  __u32 port;
+  __u32 gen;     /* rt_config.route_gen when the trie was read */
 };
 
 /* Slow-path reasons. md.user[0] = next hop (network order), md.user[1] =

@@ -5,6 +5,7 @@
 // output frame are asserted byte by byte: MACs, TTL, checksums, ARP and
 // ICMP rewrites. Slow-path outcomes (ARP request, ICMP errors) are
 // asserted through the router's slow-path counters.
+#include <algorithm>
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
@@ -191,6 +192,45 @@ TEST_P(RouterDatapath, LongestPrefixThenLowestPathCostWins) {
   c.routes.pop_back();
   r->apply(c);
   EXPECT_EQ(mac_at(send(va, udp("10.4.0.9")).out, 0), kGwMac);
+}
+
+// With a big table the LPM result is cached per destination; every change
+// of the table must be seen by the next packet (the cache never answers
+// with a route that is gone or no longer the longest match).
+TEST_P(RouterDatapath, BigTableRouteCacheFollowsRouteChanges) {
+  auto cache = r->map<uint32_t, rt_rcache_entry>("rt_rcache");
+  neighbour("10.2.0.254", kGwMac, "p2");
+  neighbour("10.1.0.254", kGw1Mac, "p1");
+  ASSERT_EQ(send(va, udp("10.3.0.5")).verdict, redirect());
+  EXPECT_TRUE(cache.keys().empty()) << "small table: no cache";
+
+  RouterConfig c = r->config();
+  for (uint32_t i = 0; i < RT_RCACHE_MIN_ROUTES; i++)
+    c.routes.push_back({ipv4::Cidr{(20u << 24) + (i << 8), 24}, ip("10.2.0.254"), "", 1});
+  r->apply(c);
+  EXPECT_EQ(mac_at(send(va, udp("20.0.5.9")).out, 0), kGwMac);
+  auto e = cache.get(htonl(ip("20.0.5.9")));
+  ASSERT_TRUE(e) << "big table: the lookup is cached";
+  EXPECT_NE(e->gen, 0u);
+  EXPECT_EQ(mac_at(send(va, udp("20.0.5.9")).out, 0), kGwMac);  // from the cache
+
+  // The route changes: the cached result is stale at once.
+  for (auto &rt : c.routes)
+    if (rt.network.str() == "20.0.5.0/24") rt.nexthop = ip("10.1.0.254");
+  r->apply(c);
+  EXPECT_EQ(mac_at(send(va, udp("20.0.5.9")).out, 0), kGw1Mac);
+  // A more specific route appears.
+  c.routes.push_back({ipv4::parse_cidr("20.0.5.8/29"), ip("10.2.0.254"), "", 1});
+  r->apply(c);
+  EXPECT_EQ(mac_at(send(va, udp("20.0.5.9")).out, 0), kGwMac);
+  EXPECT_EQ(mac_at(send(va, udp("20.0.5.1")).out, 0), kGw1Mac);
+  // Both go: no route, to the slow path (ICMP unreachable).
+  c.routes.erase(std::remove_if(c.routes.begin(), c.routes.end(),
+                                [](const auto &rt) { return rt.network.str().rfind("20.0.5.", 0) == 0; }),
+                 c.routes.end());
+  r->apply(c);
+  EXPECT_EQ(send(va, udp("20.0.5.9")).verdict, drop());
+  EXPECT_TRUE(eventually([&] { return r->counters().icmp_errors_sent == 1; }));
 }
 
 TEST_P(RouterDatapath, TtlOneIsNotForwardedAndGetsTimeExceeded) {
