@@ -32,6 +32,7 @@
 #include "router_baseline_bpf.h"
 #include "router_sink_bpf.h"
 #include "bench_util.h"
+#include "flood.h"
 #include "frames.h"
 #include "polycube/netdev.h"
 #include "polycube/runtime.h"
@@ -54,38 +55,7 @@ uint32_t route_net(uint32_t i) { return (20u << 24) + (i << 8); }
 // Sends 64-byte UDP frames (dst MAC `gw_mac`, to 10.98.2.2, or to an address
 // inside the last static route when `far`) from ns's eth0 for `seconds`.
 uint64_t generate(const std::string &ns, const std::string &gw_mac, uint32_t dst, double seconds) {
-  uint64_t sent = 0;
-  std::thread t([&] {
-    int nsfd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY);
-    setns(nsfd, CLONE_NEWNET);
-    close(nsfd);
-    int s = socket(AF_PACKET, SOCK_RAW, 0);
-    int one = 1;
-    setsockopt(s, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-    sockaddr_ll sll{};
-    sll.sll_family = AF_PACKET;
-    sll.sll_ifindex = static_cast<int>(if_nametoindex("eth0"));
-    sll.sll_halen = ETH_ALEN;
-    std::string f = udp_frame(mac(gw_mac), mac(kMacA), ip("10.98.1.2"), dst, 9, 9, 64);
-    const int kBatch = 64;
-    iovec iov[kBatch];
-    mmsghdr msgs[kBatch]{};
-    for (int i = 0; i < kBatch; i++) {
-      iov[i] = {f.data(), f.size()};
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-      msgs[i].msg_hdr.msg_name = &sll;
-      msgs[i].msg_hdr.msg_namelen = sizeof(sll);
-    }
-    auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < end) {
-      int n = sendmmsg(s, msgs, kBatch, 0);
-      if (n > 0) sent += n;
-    }
-    close(s);
-  });
-  t.join();
-  return sent;
+  return pcnbench::flood(ns, {udp_frame(mac(gw_mac), mac(kMacA), ip("10.98.1.2"), dst, 9, 9, 64)}, seconds);
 }
 
 uint64_t rx_packets(TestNet &net, const std::string &ns) {
