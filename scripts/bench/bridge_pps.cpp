@@ -49,16 +49,12 @@ uint64_t generate(const std::string &ns, double seconds) {
   return pcnbench::flood(ns, {udp_frame(mac(kMacB), mac(kMacA), ip("10.99.0.1"), ip("10.99.0.200"), 9, 9, 64)}, seconds);
 }
 
-uint64_t rx_packets(TestNet &net, const std::string &ns) {
-  return std::strtoull(net.in_out(ns, "cat /sys/class/net/eth0/statistics/rx_packets").c_str(), nullptr, 10);
-}
-
 double measure(TestNet &net, double seconds) {
   generate(net.ns("a"), 0.3);  // warm-up
-  uint64_t before = rx_packets(net, "b");
+  uint64_t before = pcnbench::rx_packets(net, "b");
   generate(net.ns("a"), seconds);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  return (rx_packets(net, "b") - before) / seconds;
+  return (pcnbench::rx_packets(net, "b") - before) / seconds;
 }
 
 }  // namespace

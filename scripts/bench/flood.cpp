@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
+
+#include "testnet.h"
 
 namespace pcnbench {
 
@@ -54,6 +57,10 @@ uint64_t flood(const std::string &ns, const std::vector<std::string> &frames, do
   });
   t.join();
   return sent;
+}
+
+uint64_t rx_packets(pcntest::TestNet &net, const std::string &ns, const std::string &ifname) {
+  return std::strtoull(net.in_out(ns, "cat /sys/class/net/" + ifname + "/statistics/rx_packets").c_str(), nullptr, 10);
 }
 
 }  // namespace pcnbench

@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace pcntest {
+class TestNet;
+}
+
 namespace pcnbench {
 
 // Sends `frames` round-robin (64 a system call) out of `ifname` in netns
@@ -15,5 +19,8 @@ namespace pcnbench {
 // the kernel accepted.
 uint64_t flood(const std::string &ns, const std::vector<std::string> &frames, double seconds,
                const volatile sig_atomic_t *stop = nullptr, const std::string &ifname = "eth0");
+
+// Packets received so far by `ifname` in namespace `ns` (short name) of `net`.
+uint64_t rx_packets(pcntest::TestNet &net, const std::string &ns, const std::string &ifname = "eth0");
 
 }  // namespace pcnbench

@@ -58,20 +58,16 @@ uint64_t generate(const std::string &ns, const std::string &gw_mac, uint32_t dst
   return pcnbench::flood(ns, {udp_frame(mac(gw_mac), mac(kMacA), ip("10.98.1.2"), dst, 9, 9, 64)}, seconds);
 }
 
-uint64_t rx_packets(TestNet &net, const std::string &ns) {
-  return std::strtoull(net.in_out(ns, "cat /sys/class/net/eth0/statistics/rx_packets").c_str(), nullptr, 10);
-}
-
 struct Result {
   double sent_pps, rx_pps;
 };
 
 Result measure_once(TestNet &net, const std::string &gw_mac, uint32_t dst, double seconds) {
   generate(net.ns("a"), gw_mac, dst, 0.3);  // warm-up
-  uint64_t before = rx_packets(net, "b");
+  uint64_t before = pcnbench::rx_packets(net, "b");
   uint64_t sent = generate(net.ns("a"), gw_mac, dst, seconds);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  uint64_t got = rx_packets(net, "b") - before;
+  uint64_t got = pcnbench::rx_packets(net, "b") - before;
   return {sent / seconds, got / seconds};
 }
 
