@@ -30,6 +30,7 @@
 #include <spdlog/spdlog.h>
 
 #include "router_baseline_bpf.h"
+#include "polycube/mac.h"
 #include "router_sink_bpf.h"
 #include "bench_util.h"
 #include "flood.h"
@@ -162,7 +163,7 @@ Results router_forwarding(TestNet &net, Mode mode, const std::string &va, const 
   r->add_port("p2", vb);
   r->apply(router_config(static_routes));
   net.in("a", "ping -c 1 -W 1 -q 10.98.2.2 >/dev/null");
-  return measure(net, ipv4::mac_str(r->port_mac("p1")), dst, seconds);
+  return measure(net, polycube::mac_to_string(r->port_mac("p1")), dst, seconds);
 }
 
 // Best of three runs; a run a signal interrupts (EINTR) is run again.
@@ -201,7 +202,7 @@ void lookup_bench(Mode mode, const std::string &va, const std::string &vb, uint3
   r->add_port("p1", va);
   r->add_port("p2", vb);
   rt_arp_entry n{};
-  ipv4::mac_bytes(ipv4::parse_mac(kMacB), n.mac);
+  polycube::mac_to_bytes(polycube::mac_from_string(kMacB), n.mac);
   n.port = r->port("p2").index;
   for (uint32_t routes : {0u, 10u, 1000u, 100000u}) {
     auto t0 = std::chrono::steady_clock::now();
@@ -210,7 +211,7 @@ void lookup_bench(Mode mode, const std::string &va, const std::string &vb, uint3
     n.timestamp = monotonic_seconds();  // fresh for the aging time (300 s), longer than a run
     r->map<uint32_t, rt_arp_entry>("rt_arp").set(htonl(ip("10.98.2.2")), n);
     uint32_t dst = routes ? route_net(routes / 2) + 7 : ip("10.98.2.2");
-    std::string f = udp_frame(mac(ipv4::mac_str(r->port_mac("p1"))), mac(kMacA), ip("10.98.1.2"), dst, 9, 9, 64);
+    std::string f = udp_frame(mac(polycube::mac_to_string(r->port_mac("p1"))), mac(kMacA), ip("10.98.1.2"), dst, 9, 9, 64);
     RunResult check = run_pinned(hook, mode, ifa, f);
     bool ok = check.verdict == (is_xdp(mode) ? XDP_REDIRECT : TC_ACT_REDIRECT) && uint8_t(check.out[22]) == 63;
     double ns = ns_per_packet(hook, mode, ifa, f, repeat);

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "bridge_bpf.h"
+#include "polycube/mac.h"
 #include "polycube/runtime.h"
 #include <spdlog/spdlog.h>
 
@@ -20,12 +21,6 @@ double monotonic_now() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
-}
-
-std::string mac_string(const uint8_t m[6]) {
-  char buf[18];
-  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-  return buf;
 }
 
 br_fdb_key fdb_key(uint16_t vlan, const std::string &mac) {
@@ -297,7 +292,7 @@ std::vector<Bridge::FdbEntry> Bridge::fdb() {
       expired.push_back(k);
       return;
     }
-    out.push_back({k.vlan, mac_string(k.mac), name->second, e.is_static ? 0u : static_cast<uint32_t>(age),
+    out.push_back({k.vlan, mac_to_string(mac_from_bytes(k.mac)), name->second, e.is_static ? 0u : static_cast<uint32_t>(age),
                    e.is_static != 0});
   });
   for (const auto &k : expired) fdb.erase(k);

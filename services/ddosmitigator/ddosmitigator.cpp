@@ -13,17 +13,12 @@
 #include <type_traits>
 
 #include "ddosmitigator_bpf.h"
+#include "polycube/clock.h"
 #include "polycube/runtime.h"
 
 namespace polycube::services {
 
 namespace {
-
-uint64_t monotonic_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // the data plane's clock (bpf_ktime_get_coarse_ns)
-  return static_cast<uint64_t>(ts.tv_sec);
-}
 
 // The table holding `p` in list `l`: a hash for host entries, else a trie.
 std::string table_name(DdosMitigator::List l, const IpPrefix &p) {
@@ -304,7 +299,7 @@ void DdosMitigator::reset_counters() {
 DdosMitigator::Stats DdosMitigator::stats() const {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
   Stats s;
-  uint64_t now = monotonic_seconds();
+  uint64_t now = monotonic_seconds(CLOCK_MONOTONIC_COARSE);
   for (const auto &v : PercpuMap<uint32_t, dd_stats>(map_fd("dd_stats")).get(0)) {
     s.drop_pkts += v.pkts;
     s.drop_bytes += v.bytes;

@@ -55,32 +55,4 @@ Cidr parse_cidr(const std::string &s) {
 std::string Cidr::str() const { return addr_str(addr) + "/" + std::to_string(len); }
 std::string Cidr::network_str() const { return addr_str(network()) + "/" + std::to_string(len); }
 
-uint64_t parse_mac(const std::string &s) {
-  unsigned b[6];
-  char extra;
-  if (s.size() != 17 ||
-      std::sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &extra) != 6)
-    throw Error(ErrorCode::kInvalid, "'" + s + "' is not a MAC address");
-  uint64_t m = 0;
-  for (unsigned v : b) m = (m << 8) | v;
-  return m;
-}
-
-std::string mac_str(uint64_t m) {
-  char buf[18];
-  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", unsigned(m >> 40) & 0xff, unsigned(m >> 32) & 0xff,
-                unsigned(m >> 24) & 0xff, unsigned(m >> 16) & 0xff, unsigned(m >> 8) & 0xff, unsigned(m) & 0xff);
-  return buf;
-}
-
-void mac_bytes(uint64_t m, uint8_t out[6]) {
-  for (int i = 0; i < 6; i++) out[i] = static_cast<uint8_t>(m >> (40 - 8 * i));
-}
-
-uint64_t mac_of(const uint8_t b[6]) {
-  uint64_t m = 0;
-  for (int i = 0; i < 6; i++) m = (m << 8) | b[i];
-  return m;
-}
-
 }  // namespace polycube::services::ipv4

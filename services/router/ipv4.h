@@ -28,10 +28,6 @@ struct Cidr {
 };
 Cidr parse_cidr(const std::string &s);  // throws kInvalid
 
-// "02:aa:..." -> MAC in the low 48 bits; throws kInvalid.
-uint64_t parse_mac(const std::string &s);
-std::string mac_str(uint64_t mac);
-void mac_bytes(uint64_t mac, uint8_t out[6]);
-uint64_t mac_of(const uint8_t b[6]);
+// MAC addresses: polycube/mac.h (mac_to_string, mac_from_string, ...).
 
 }  // namespace polycube::services::ipv4

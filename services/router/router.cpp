@@ -12,6 +12,8 @@
 #include <cstring>
 #include <set>
 
+#include "polycube/clock.h"
+#include "polycube/mac.h"
 #include "polycube/runtime.h"
 #include "router_bpf.h"
 
@@ -20,12 +22,6 @@ namespace polycube::services {
 using ipv4::Cidr;
 
 namespace {
-
-uint64_t monotonic_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec);
-}
 
 // True if netdev `ifindex` (in our namespace) is a veth whose other end is
 // in another network namespace: rtnetlink reports IFLA_LINK_NETNSID for it
@@ -124,7 +120,7 @@ uint32_t get32(const std::string &f, size_t at) {
   for (int i = 0; i < 4; i++) v = (v << 8) | uint8_t(f[at + i]);
   return v;
 }
-void put_mac(std::string &f, size_t at, uint64_t mac) { ipv4::mac_bytes(mac, reinterpret_cast<uint8_t *>(&f[at])); }
+void put_mac(std::string &f, size_t at, uint64_t mac) { polycube::mac_to_bytes(mac, reinterpret_cast<uint8_t *>(&f[at])); }
 
 }  // namespace
 
@@ -194,7 +190,7 @@ void Router::validate(const RouterConfig &desired, const RouterConfig &current) 
   }
   for (const auto &[port, a] : desired.ports)
     if (a.mac && ((*a.mac >> 40) & 1 || *a.mac == 0))
-      throw Error(ErrorCode::kInvalid, "port " + port + " mac " + ipv4::mac_str(*a.mac) + ": not a unicast MAC");
+      throw Error(ErrorCode::kInvalid, "port " + port + " mac " + polycube::mac_to_string(*a.mac) + ": not a unicast MAC");
   if (desired.arp_aging < 1 || desired.arp_aging > 86400)
     throw Error(ErrorCode::kInvalid, "arp-aging-time " + std::to_string(desired.arp_aging) + " out of range 1..86400");
 
@@ -307,7 +303,7 @@ void Router::apply(const RouterConfig &desired) {
   // go last so nothing points at a half-removed port.
   for (const auto &[port, mac] : want.macs) {
     rt_port v{};
-    ipv4::mac_bytes(mac, v.mac);
+    polycube::mac_to_bytes(mac, v.mac);
     v.flags = RT_PORT_F_VALID;
     const auto &a = desired.ports.at(port);
     v.ip = a.primary ? htonl(a.primary->addr) : 0;
@@ -369,7 +365,7 @@ std::vector<Router::RouteRow> Router::routes() const {
 void Router::on_port_added(const Port &p) {
   // Usable at L2 at once (its MAC); addresses come with the configuration.
   rt_port v{};
-  ipv4::mac_bytes(port_mac(p.name), v.mac);
+  polycube::mac_to_bytes(port_mac(p.name), v.mac);
   v.flags = RT_PORT_F_VALID;
   write_port(p.index, v);
 }
@@ -430,7 +426,7 @@ std::vector<Router::ArpRow> Router::arp_table() {
       expired.push_back(ip);
       return;
     }
-    out.push_back({ipv4::addr_str(ntohl(ip)), ipv4::mac_str(ipv4::mac_of(e.mac)), name->second, uint32_t(age)});
+    out.push_back({ipv4::addr_str(ntohl(ip)), polycube::mac_to_string(polycube::mac_from_bytes(e.mac)), name->second, uint32_t(age)});
   });
   for (uint32_t ip : expired) arp.erase(ip);
   std::sort(out.begin(), out.end(), [](const ArpRow &a, const ArpRow &b) {
@@ -503,7 +499,7 @@ void Router::on_arp_miss(const PacketIn &pkt) {
     std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
     // Resolved while this frame was in the ring: send it on at once.
     auto e = map<uint32_t, rt_arp_entry>("rt_arp").get(htonl(nexthop));
-    if (e && e->port == out && monotonic_seconds() - e->timestamp <= config_.arp_aging) known = ipv4::mac_of(e->mac);
+    if (e && e->port == out && monotonic_seconds() - e->timestamp <= config_.arp_aging) known = polycube::mac_from_bytes(e->mac);
     std::lock_guard<std::mutex> slow(slow_mu_);
     if (!known) {
       if (!pending_.count(nexthop) && pending_.size() >= kMaxPendingNexthops) {
@@ -542,7 +538,7 @@ void Router::on_arp_miss(const PacketIn &pkt) {
 void Router::on_arp_reply(const PacketIn &pkt) {
   if (pkt.data.size() < 42) return;
   const uint8_t *d = reinterpret_cast<const uint8_t *>(pkt.data.data());
-  uint64_t mac = ipv4::mac_of(d + 22);
+  uint64_t mac = polycube::mac_from_bytes(d + 22);
   uint32_t ip = get32(pkt.data, 28);
   std::string port = port_name_of(pkt.port_index);
   if (port.empty() || ip == 0) return;
@@ -550,7 +546,7 @@ void Router::on_arp_reply(const PacketIn &pkt) {
   {
     std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
     rt_arp_entry e{};
-    ipv4::mac_bytes(mac, e.mac);
+    polycube::mac_to_bytes(mac, e.mac);
     e.port = pkt.port_index;
     e.timestamp = monotonic_seconds();
     map<uint32_t, rt_arp_entry>("rt_arp").set(htonl(ip), e);

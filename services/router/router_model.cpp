@@ -7,6 +7,7 @@
 //    effective MAC, the connected routes inside the `route` list (nexthop
 //    "local", type connected) and the interface a static route resolved to.
 #include "router_model.h"
+#include "polycube/mac.h"
 
 #include "router.h"
 #include "router_gen.h"
@@ -23,7 +24,7 @@ RouterConfig to_config(const model::Router &d) {
   for (const auto &p : d.ports) {
     auto &a = c.ports[p.name];
     if (p.ip) a.primary = ipv4::parse_cidr(*p.ip);
-    if (p.mac) a.mac = ipv4::parse_mac(*p.mac);
+    if (p.mac) a.mac = polycube::mac_from_string(*p.mac);
     for (const auto &s : p.secondaryip) a.secondary.push_back(ipv4::parse_cidr(s.ip));
   }
   for (const auto &r : d.route) {
@@ -76,7 +77,7 @@ ServiceModel router_model() {
     if (!cube) return j;
     nlohmann::json ports = nlohmann::json::array();
     for (const auto &p : cube->ports())
-      ports.push_back({{"name", p.name}, {"mac", ipv4::mac_str(cube->port_mac(p.name))}});
+      ports.push_back({{"name", p.name}, {"mac", polycube::mac_to_string(cube->port_mac(p.name))}});
     if (!ports.empty()) j["ports"] = ports;
     std::map<std::pair<std::string, std::string>, Router::RouteRow> rows;
     for (const auto &row : cube->routes()) rows.emplace(std::make_pair(row.network, row.nexthop), row);

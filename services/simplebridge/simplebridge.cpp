@@ -6,26 +6,12 @@
 #include <cstdio>
 #include <mutex>
 
+#include "polycube/clock.h"
+#include "polycube/mac.h"
 #include "polycube/runtime.h"
 #include "simplebridge_bpf.h"
 
 namespace polycube::services {
-
-namespace {
-uint64_t monotonic_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec);
-}
-}  // namespace
-
-std::string mac_to_string(uint64_t mac) {
-  char buf[18];
-  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", unsigned(mac >> 40) & 0xff,
-                unsigned(mac >> 32) & 0xff, unsigned(mac >> 24) & 0xff, unsigned(mac >> 16) & 0xff,
-                unsigned(mac >> 8) & 0xff, unsigned(mac) & 0xff);
-  return buf;
-}
 
 ServiceInfo SimpleBridge::info() {
   return ServiceInfo{"simplebridge", simplebridge_bpf(), {{"sb_main", PCN_SLOT_INGRESS}}, false};

@@ -43,6 +43,5 @@ class SimpleBridge : public Cube {
   std::map<uint32_t, std::string> cube_peered_;  // port index -> name, peer is not a netdev
 };
 
-std::string mac_to_string(uint64_t mac);
 
 }  // namespace polycube::services

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "frames.h"
+#include "polycube/mac.h"
 #include "polycube/netdev.h"
 #include "polycube/runtime.h"
 #include "progrun.h"
@@ -40,7 +41,7 @@ uint16_t csum(const std::string &f, size_t at, size_t len) {
   return uint16_t(~sum);
 }
 std::string mac_at(const std::string &f, size_t at) {
-  return ipv4::mac_str(ipv4::mac_of(reinterpret_cast<const uint8_t *>(f.data() + at)));
+  return polycube::mac_to_string(polycube::mac_from_bytes(reinterpret_cast<const uint8_t *>(f.data() + at)));
 }
 uint32_t u32_at(const std::string &f, size_t at) {
   uint32_t v = 0;
@@ -56,7 +57,7 @@ void set_ttl(std::string &f, uint8_t ttl) {
 }
 std::string raw_mac(const std::string &colon) {
   uint8_t b[6];
-  ipv4::mac_bytes(ipv4::parse_mac(colon), b);
+  polycube::mac_to_bytes(polycube::mac_from_string(colon), b);
   return std::string(reinterpret_cast<char *>(b), 6);
 }
 std::string be32(uint32_t v) { return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; }
@@ -107,8 +108,8 @@ class RouterDatapath : public ::testing::TestWithParam<Mode> {
     c.ports["p2"].secondary.push_back(ipv4::parse_cidr("10.2.1.1/24"));
     c.routes.push_back({ipv4::parse_cidr("10.3.0.0/24"), ip("10.2.0.254"), "", 1});
     r->apply(c);
-    p1mac = ipv4::mac_str(r->port_mac("p1"));
-    p2mac = ipv4::mac_str(r->port_mac("p2"));
+    p1mac = polycube::mac_to_string(r->port_mac("p1"));
+    p2mac = polycube::mac_to_string(r->port_mac("p2"));
   }
   void TearDown() override {
     r.reset();
@@ -116,7 +117,7 @@ class RouterDatapath : public ::testing::TestWithParam<Mode> {
   }
   void neighbour(const std::string &addr, const std::string &mac, const std::string &port, uint64_t age = 0) {
     rt_arp_entry e{};
-    ipv4::mac_bytes(ipv4::parse_mac(mac), e.mac);
+    polycube::mac_to_bytes(polycube::mac_from_string(mac), e.mac);
     e.port = r->port(port).index;
     e.timestamp = monotonic_seconds() - age;
     r->map<uint32_t, rt_arp_entry>("rt_arp").set(htonl(ip(addr)), e);

@@ -1,7 +1,8 @@
-// Parsing of the small value types users type: modes and stack positions.
+// Parsing of the small value types users type: modes, stack positions, MACs.
 #include <gtest/gtest.h>
 
 #include "polycube/error.h"
+#include "polycube/mac.h"
 #include "polycube/types.h"
 
 using namespace polycube;
@@ -53,5 +54,24 @@ TEST(ErrorCode, NamesAreStable) {
   } catch (const Error &e) {
     EXPECT_EQ(e.code(), ErrorCode::kKernel);
     EXPECT_EQ(std::string(e.what()), "lookup: No such file or directory");
+  }
+}
+
+TEST(Mac, ColonFormBytesAndRejects) {
+  EXPECT_EQ(mac_from_string("02:aB:00:10:ff:01"), 0x02ab0010ff01ull);
+  EXPECT_EQ(mac_to_string(0x02ab0010ff01ull), "02:ab:00:10:ff:01");
+  uint8_t b[6];
+  mac_to_bytes(0x02ab0010ff01ull, b);
+  EXPECT_EQ(b[0], 0x02);
+  EXPECT_EQ(b[5], 0x01);
+  EXPECT_EQ(mac_from_bytes(b), 0x02ab0010ff01ull);
+  for (const char *bad : {"", "02:ab:00:10:ff", "02:ab:00:10:ff:01:02", "02-ab-00-10-ff-01", "02:ab:00:10:ff:0g",
+                          "02:ab:00:10:ff:01 "}) {
+    try {
+      mac_from_string(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error &e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalid) << bad;
+    }
   }
 }
