@@ -69,8 +69,8 @@ struct Options {
 
 std::string g_url;
 
-json call(const std::string &method, const std::string &path, const std::string &body = "") {
-  pcn::HttpResponse r = pcn::http_request(g_url, method, path, body);
+// The answer's JSON, or the daemon's RFC 8040 error-message as an exception.
+json answer_of(const pcn::HttpResponse &r) {
   json doc = r.body.empty() ? json() : json::parse(r.body, nullptr, false);
   if (r.status >= 400) {
     std::string msg = "request failed with status " + std::to_string(r.status);
@@ -79,6 +79,10 @@ json call(const std::string &method, const std::string &path, const std::string 
     throw std::runtime_error(msg);
   }
   return doc;
+}
+
+json call(const std::string &method, const std::string &path, const std::string &body = "") {
+  return answer_of(pcn::http_request(g_url, method, path, body));
 }
 
 // ---- output ----
@@ -839,7 +843,7 @@ int run(const Options &o) {
       else if (o.format == "human") std::printf("no %s\n", node->name);
       return 0;
     }
-    print(call("GET", "/restconf/data/" + rpath), o);
+    print(answer_of(r), o);
   } else if (verb == "set") {
     if (!selected) throw UsageError("'" + where + "' is a list: name an entry first");
     std::string text = stdin_body();
