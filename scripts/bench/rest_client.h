@@ -139,7 +139,9 @@ class Client {
       else if (name == "connection" && lower(value) == "close") r.closed = true;
       else if (name == "transfer-encoding" && lower(value).find("chunked") != std::string::npos) chunked = true;
     }
-    if (chunked) {
+    if (r.status == 204 || r.status == 304 || r.status < 200) {
+      // No body, and no Content-Length either (RFC 9112 6.3).
+    } else if (chunked) {
       for (;;) {
         size_t eol;
         while ((eol = buf_.find("\r\n")) == std::string::npos)
