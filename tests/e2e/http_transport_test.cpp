@@ -1,5 +1,6 @@
 // The daemon's HTTP transport on the wire, against a real polycubed over
-// raw loopback sockets (tests/support/raw_http.h):
+// loopback sockets that send exactly the bytes of each case
+// (pcnrest::Client's send_raw, scripts/bench/rest_client.h):
 //   - framing errors (a negative or 20-digit Content-Length, a huge chunk
 //     size, ...) answer 400 (413 over the size limit) with an RFC 8040
 //     error body that names no internals, and the daemon keeps serving;
@@ -24,7 +25,6 @@
 
 #include "../../scripts/bench/rest_client.h"
 #include "daemon_process.h"
-#include "raw_http.h"
 #include "testnet.h"
 
 using namespace pcntest;
@@ -57,7 +57,7 @@ class HttpTransport : public ::testing::Test {
   }
 
   // An RFC 8040 error body with `tag`, naming nothing of the daemon's insides.
-  static std::string rfc8040_problem(const RawAnswer &a, const std::string &tag) {
+  static std::string rfc8040_problem(const pcnrest::Response &a, const std::string &tag) {
     if (a.header("content-type").rfind("application/yang-data+json", 0) != 0)
       return "content type '" + a.header("content-type") + "'";
     auto doc = json::parse(a.body, nullptr, false);
@@ -111,10 +111,10 @@ TEST_F(HttpTransport, FramingErrorsAnswerWithAnRfc8040BodyAndLeakNothing) {
   };
   for (const auto &c : cases) {
     SCOPED_TRACE(c.what);
-    RawConn conn(port);
-    ASSERT_TRUE(conn.ok());
-    conn.send(c.bytes);
-    RawAnswer a = conn.read_answer();
+    pcnrest::Client conn(port, 5000);
+    ASSERT_TRUE(conn.connect());
+    conn.send_raw(c.bytes);
+    pcnrest::Response a = conn.read_answer();
     EXPECT_EQ(a.status, c.status) << a.body;
     EXPECT_EQ(rfc8040_problem(a, c.tag), "");
     EXPECT_EQ(a.header("connection"), "close");
@@ -166,17 +166,17 @@ TEST_F(HttpTransport, PipelinedRequestsAreAnsweredInOrder) {
   std::string all = req("GET", "/restconf/data/polycube:services") + req("GET", hw1) +
                     req("POST", "/restconf/data", R"({"helloworld:helloworld":[{"name":"hw1"}]})") + req("GET", hw1) +
                     req("HEAD", hw1) + req("DELETE", hw1) + req("GET", hw1);
-  RawConn conn(port);
-  ASSERT_TRUE(conn.send(all));  // one write: the server reads them all at once
+  pcnrest::Client conn(port, 5000);
+  ASSERT_TRUE(conn.send_raw(all));  // one write: the server reads them all at once
   const int expected[] = {200, 404, 201, 200, 200, 204, 404};
   for (size_t i = 0; i < std::size(expected); i++) {
-    RawAnswer a = conn.read_answer(5000, /*to_head=*/i == 4);
+    pcnrest::Response a = conn.read_answer(/*to_head=*/i == 4);
     EXPECT_EQ(a.status, expected[i]) << i << ": " << a.body;
   }
   // And byte by byte.
-  RawConn slow(port);
+  pcnrest::Client slow(port, 5000);
   std::string two = req("GET", "/restconf/data/polycube:services") + req("GET", hw1);
-  for (char c : two) ASSERT_TRUE(slow.send(std::string_view(&c, 1)));
+  for (char c : two) ASSERT_TRUE(slow.send_raw(std::string_view(&c, 1)));
   EXPECT_EQ(slow.read_answer().status, 200);
   EXPECT_EQ(slow.read_answer().status, 404);
 }
@@ -197,22 +197,27 @@ TEST_F(HttpTransport, SlowClientsAndAnIdleFloodDoNotStopANormalClient) {
   start({}, 2048);
 
   std::atomic<bool> done{false};
-  std::vector<RawConn> slow;
-  for (int i = 0; i < 20; i++) slow.emplace_back(port, "127.0.0.2");
+  // Each connection its own client, connected from the address given.
+  auto open = [&](std::vector<pcnrest::Client> &into, const std::string &source) {
+    into.emplace_back(port, 5000, source);
+    into.back().connect();
+  };
+  std::vector<pcnrest::Client> slow;
+  for (int i = 0; i < 20; i++) open(slow, "127.0.0.2");
   std::thread trickle([&] {
     const std::string head = "GET /restconf/data HTTP/1.1\r\nHost: x\r\nX-Slow: ";
     for (size_t i = 0; !done; i++) {
-      for (auto &c : slow) c.send(std::string_view(&head[i % head.size()], 1));
+      for (auto &c : slow) c.send_raw(std::string_view(&head[i % head.size()], 1));
       for (int t = 0; t < 10 && !done; t++) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
-  std::vector<RawConn> idle;
+  std::vector<pcnrest::Client> idle;
   idle.reserve(4000);
-  for (int i = 0; i < 300; i++) idle.emplace_back(port, "127.0.0.1");
+  for (int i = 0; i < 300; i++) open(idle, "127.0.0.1");
   for (int s = 0; s < 37; s++)
-    for (int i = 0; i < 100; i++) idle.emplace_back(port, "127.0.1." + std::to_string(s + 1));
+    for (int i = 0; i < 100; i++) open(idle, "127.0.1." + std::to_string(s + 1));
   size_t connected = 0;
-  for (const auto &c : idle) connected += c.ok();
+  for (const auto &c : idle) connected += c.connected();
   EXPECT_GE(connected, 3900u) << "the kernel refused connections: the test did not load the daemon";
 
   auto timed = [&](const std::string &method, const std::string &target, const std::string &body, int *ms) {
@@ -235,6 +240,11 @@ TEST_F(HttpTransport, SlowClientsAndAnIdleFloodDoNotStopANormalClient) {
   for ([[maybe_unused]] const auto &e : std::filesystem::directory_iterator("/proc/" + std::to_string(daemon->pid()) + "/fd"))
     fds++;
   EXPECT_LT(fds, 2048u - 64);
+  // It made room by closing the longest-waiting connections: of the 4,000
+  // idle ones it kept at most the 1,536 it budgets (2,048 less its reserve).
+  size_t closed = 0;
+  for (auto &c : idle) closed += c.closed_by_peer(0);
+  EXPECT_GE(closed, 4000u - 1536u);
   done = true;
   trickle.join();
   EXPECT_EQ(timed("DELETE", "/restconf/data/simplebridge:simplebridge=busy1", "", &ms), 204);
@@ -243,15 +253,17 @@ TEST_F(HttpTransport, SlowClientsAndAnIdleFloodDoNotStopANormalClient) {
 TEST_F(HttpTransport, SlowHeadsTimeOutWith408AndIdleConnectionsClose) {
   start({"--http-header-timeout", "1", "--http-idle-timeout", "1"});
   // A head that trickles in: 408 once the second is up, then closed.
-  RawConn slow(port);
+  pcnrest::Client slow(port, 200);
+  ASSERT_TRUE(slow.connect());
   auto t0 = Clock::now();
   const std::string head = "GET /restconf/data HTTP/1.1\r\nHost: x\r\n";
-  RawAnswer a;
+  pcnrest::Response a;
   for (size_t i = 0; i < head.size() && a.status == 0; i++) {
-    slow.send(std::string_view(&head[i], 1));
-    a = slow.read_answer(200);
+    slow.send_raw(std::string_view(&head[i], 1));
+    a = slow.read_answer();  // waits 200 ms
   }
-  if (a.status == 0) a = slow.read_answer(3000);
+  slow.set_timeout(3000);
+  if (a.status == 0) a = slow.read_answer();
   EXPECT_EQ(a.status, 408) << a.body;
   EXPECT_EQ(rfc8040_problem(a, "operation-failed"), "");
   auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
@@ -259,15 +271,16 @@ TEST_F(HttpTransport, SlowHeadsTimeOutWith408AndIdleConnectionsClose) {
   EXPECT_LT(waited, 3000);
   EXPECT_TRUE(slow.closed_by_peer(2000));
   // A connection that says nothing is closed, without an answer.
-  RawConn mute(port);
+  pcnrest::Client mute(port, 100);
+  ASSERT_TRUE(mute.connect());
   EXPECT_TRUE(mute.closed_by_peer(3000));
-  EXPECT_EQ(mute.read_answer(100).status, 0);
+  EXPECT_EQ(mute.read_answer().status, 0);
   // A kept-alive connection serves requests, then is closed when idle.
-  RawConn kept(port);
-  kept.send("GET /restconf/data/polycube:services HTTP/1.1\r\nHost: x\r\n\r\n");
+  pcnrest::Client kept(port, 5000);
+  kept.send_raw("GET /restconf/data/polycube:services HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(kept.read_answer().status, 200);
   EXPECT_FALSE(kept.closed_by_peer(300));
-  kept.send("GET /restconf/data/polycube:services HTTP/1.1\r\nHost: x\r\n\r\n");
+  kept.send_raw("GET /restconf/data/polycube:services HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(kept.read_answer().status, 200);
   EXPECT_TRUE(kept.closed_by_peer(3000));
 }

@@ -12,7 +12,6 @@
 
 #include "../../scripts/bench/rest_client.h"
 #include "daemon_process.h"
-#include "raw_http.h"
 #include "testnet.h"
 
 using namespace pcntest;
@@ -39,12 +38,12 @@ class Conformance : public ::testing::Test {
   }
 
   // One request with exactly these header fields (besides Host and Content-Length).
-  RawAnswer send(const std::string &method, const std::string &target, const std::string &headers,
-                 const std::string &body = "") {
-    RawConn c(port);
-    c.send(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers +
-           (body.empty() ? "" : "Content-Length: " + std::to_string(body.size()) + "\r\n") + "\r\n" + body);
-    return c.read_answer(5000, method == "HEAD");
+  pcnrest::Response send(const std::string &method, const std::string &target, const std::string &headers,
+                         const std::string &body = "") {
+    pcnrest::Client c(port, 5000);
+    c.send_raw(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers +
+               (body.empty() ? "" : "Content-Length: " + std::to_string(body.size()) + "\r\n") + "\r\n" + body);
+    return c.read_answer(method == "HEAD");
   }
   std::string config() { return client->request("GET", "/restconf/data?content=config").body; }
   static std::string tag_of(const std::string &body) {
@@ -67,17 +66,17 @@ TEST_F(Conformance, ABodyMustSayItIsJson) {
   const std::string before = config();
   for (const char *type : {"text/plain", "application/yang-data+xml", "application/x-www-form-urlencoded",
                            "application/xml", "multipart/form-data; boundary=x"}) {
-    RawAnswer a = send("POST", "/restconf/data", std::string("Content-Type: ") + type + "\r\n", kHw);
+    pcnrest::Response a = send("POST", "/restconf/data", std::string("Content-Type: ") + type + "\r\n", kHw);
     EXPECT_EQ(a.status, 415) << type << ": " << a.body;
     EXPECT_EQ(tag_of(a.body), "invalid-value") << type;
   }
-  RawAnswer none = send("POST", "/restconf/data", "", kHw);  // what `curl -d` without -H would be told
+  pcnrest::Response none = send("POST", "/restconf/data", "", kHw);  // what `curl -d` without -H would be told
   EXPECT_EQ(none.status, 415) << none.body;
   EXPECT_NE(none.body.find("application/yang-data+json"), std::string::npos) << none.body;  // says what to send
   EXPECT_EQ(send("PATCH", "/restconf/data", "Content-Type: text/plain\r\n", kHw).status, 415);
   EXPECT_EQ(config(), before);
   // JSON in either spelling, with parameters, is accepted.
-  RawAnswer ok = send("POST", "/restconf/data", "Content-Type: Application/YANG-Data+JSON; charset=utf-8\r\n", kHw);
+  pcnrest::Response ok = send("POST", "/restconf/data", "Content-Type: Application/YANG-Data+JSON; charset=utf-8\r\n", kHw);
   EXPECT_EQ(ok.status, 201) << ok.body;
   ok = send("PATCH", "/restconf/data/helloworld:helloworld=hw1", "Content-Type: application/json\r\n",
             R"({"helloworld:helloworld":[{"name":"hw1","action":"DROP"}]})");
@@ -87,7 +86,7 @@ TEST_F(Conformance, ABodyMustSayItIsJson) {
 }
 
 TEST_F(Conformance, AcceptIsHonouredOr406) {
-  RawAnswer a = send("GET", "/restconf/data/polycube:services", "Accept: application/yang-data+xml\r\n");
+  pcnrest::Response a = send("GET", "/restconf/data/polycube:services", "Accept: application/yang-data+xml\r\n");
   EXPECT_EQ(a.status, 406) << a.body;
   EXPECT_EQ(tag_of(a.body), "invalid-value");
   EXPECT_EQ(send("GET", "/restconf/data", "Accept: text/html, application/xml;q=0.9\r\n").status, 406);
@@ -114,8 +113,8 @@ TEST_F(Conformance, AcceptIsHonouredOr406) {
 TEST_F(Conformance, HeadAndOptionsWithAllow) {
   ASSERT_EQ(client->request("POST", "/restconf/data", kHw).status, 201);
   const std::string hw1 = "/restconf/data/helloworld:helloworld=hw1";
-  RawAnswer get = send("GET", hw1, "");
-  RawAnswer head = send("HEAD", hw1, "");
+  pcnrest::Response get = send("GET", hw1, "");
+  pcnrest::Response head = send("HEAD", hw1, "");
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.body, "");
   EXPECT_EQ(head.header("content-length"), std::to_string(get.body.size()));
@@ -138,13 +137,13 @@ TEST_F(Conformance, HeadAndOptionsWithAllow) {
       {"*", "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"},
   };
   for (const auto &c : cases) {
-    RawAnswer a = send("OPTIONS", c.target, "");
+    pcnrest::Response a = send("OPTIONS", c.target, "");
     EXPECT_EQ(a.status, 200) << c.target << ": " << a.body;
     EXPECT_EQ(a.header("allow"), c.allow) << c.target;
   }
   EXPECT_EQ(send("OPTIONS", "/restconf/operations/polycube:teleport", "").status, 404);
   // 405 says what is allowed.
-  RawAnswer a = send("DELETE", "/restconf/data/polycube:cubes", "");
+  pcnrest::Response a = send("DELETE", "/restconf/data/polycube:cubes", "");
   EXPECT_EQ(a.status, 405);
   EXPECT_EQ(a.header("allow"), "GET, HEAD, OPTIONS");
   EXPECT_EQ(tag_of(a.body), "operation-not-supported");
@@ -152,7 +151,7 @@ TEST_F(Conformance, HeadAndOptionsWithAllow) {
 
 TEST_F(Conformance, AbsoluteFormTargetsAreTheirPath) {
   std::string url = "http://127.0.0.1:" + std::to_string(port);
-  RawAnswer a = send("GET", url + "/restconf/data/polycube:services?depth=1", "");
+  pcnrest::Response a = send("GET", url + "/restconf/data/polycube:services?depth=1", "");
   EXPECT_EQ(a.status, 200) << a.body;
   EXPECT_NE(a.body.find("polycube:services"), std::string::npos) << a.body;
   a = send("POST", url + "/restconf/data", "Content-Type: application/yang-data+json\r\n", kHw);
@@ -162,7 +161,7 @@ TEST_F(Conformance, AbsoluteFormTargetsAreTheirPath) {
 
 TEST_F(Conformance, UnknownOperationIs404WhateverTheBody) {
   for (const std::string body : {"", "{}", "not json", R"({"polycube:input":{}})"}) {
-    RawAnswer a = send("POST", "/restconf/operations/polycube:teleport",
+    pcnrest::Response a = send("POST", "/restconf/operations/polycube:teleport",
                        body.empty() ? "" : "Content-Type: application/yang-data+json\r\n", body);
     EXPECT_EQ(a.status, 404) << "body '" << body << "': " << a.body;
   }
