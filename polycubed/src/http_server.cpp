@@ -112,8 +112,6 @@ struct HttpServer::Impl {
   std::mutex done_mu;
   std::vector<Completion> done;
 
-  std::atomic<uint64_t> n_accepted{0}, n_refused{0}, n_evicted{0}, n_timed_out{0}, n_framing{0}, n_open{0};
-
   std::chrono::milliseconds timeout_of(Phase p) const {
     switch (p) {
       case Phase::kHead: return opt.header_timeout;
@@ -252,6 +250,8 @@ struct HttpServer::Impl {
           uint32_t e = events[i].events;
           if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
           if (e & (EPOLLOUT | EPOLLERR)) c->writable = true;
+          if ((e & EPOLLOUT) && c->stream->read_waits_for_writable()) c->readable = true;
+          if ((e & EPOLLIN) && c->stream->write_waits_for_readable()) c->writable = true;
           drive(c);
         }
       }
@@ -287,7 +287,6 @@ struct HttpServer::Impl {
       auto &l = phase_lists[p];
       while (!l.empty() && l.front()->since + timeout_of(phase) <= now) {
         Connection *c = l.front();
-        n_timed_out++;
         if (phase == Phase::kHead && c->parser.started()) {
           refuse_and_close(c, 408, "the request head did not arrive within " +
                                        std::to_string(opt.header_timeout.count()) + " ms");
@@ -329,7 +328,6 @@ struct HttpServer::Impl {
         if (spare_fd >= 0) {
           ::close(spare_fd);
           Accepted shed = l.accept();
-          if (shed.stream) n_refused++;
           shed.stream.reset();
           spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         }
@@ -380,8 +378,17 @@ struct HttpServer::Impl {
     return false;
   }
 
+  // Operators learn that the limits act, once in a while (a flood would
+  // otherwise flood the log too).
+  Clock::time_point last_limit_warning;
+  void warn_limit(const std::string &what) {
+    if (last_limit_warning != Clock::time_point() && now - last_limit_warning < std::chrono::seconds(10)) return;
+    last_limit_warning = now;
+    spdlog::warn("http: {} ({} connections open)", what, connections.size());
+  }
+
   void evict(Connection *c) {
-    n_evicted++;
+    warn_limit("at a connection limit: closing the longest-waiting connections to make room");
     if (c->phase == Phase::kHead && c->parser.started()) refuse_and_close(c, 503, "the server is at its connection limit");
     else close(c);
   }
@@ -412,13 +419,11 @@ struct HttpServer::Impl {
     c->source_pos = s.connections.insert(s.connections.end(), c);
     connections.emplace(id, std::move(conn));
     set_phase(c, Phase::kHead);
-    n_accepted++;
-    n_open = connections.size();
   }
 
   // A connection we do not keep: one best-effort 503 and close.
   void refuse(Accepted a, std::string why) {
-    n_refused++;
+    warn_limit("refusing connections: " + why);
     spdlog::debug("http: refused {}: {}", a.peer.display, why);
     std::string bytes = serialize_response(errors(503, why), false, true);
     a.stream->write(bytes.data(), bytes.size());
@@ -434,7 +439,6 @@ struct HttpServer::Impl {
       if (c->source->connections.empty()) sources.erase(c->peer.source);
     }
     connections.erase(c->id);  // closes the stream; epoll forgets the descriptor
-    n_open = connections.size();
   }
 
   // An answer of our own (timeout, overload) written as far as the socket
@@ -531,7 +535,6 @@ struct HttpServer::Impl {
         break;
       case RequestParser::Status::kComplete: dispatch(c); break;
       case RequestParser::Status::kError: {
-        n_framing++;
         const HttpFramingError &e = c->parser.error();
         c->out += serialize_response(errors(e.status, e.message), false, true);
         c->close_after = c->linger_after = true;
@@ -623,10 +626,5 @@ void HttpServer::start() {
 }
 
 void HttpServer::stop() { impl_->stop(); }
-
-HttpServerCounters HttpServer::counters() const {
-  return {impl_->n_open.load(),     impl_->n_accepted.load(),  impl_->n_refused.load(),
-          impl_->n_evicted.load(),  impl_->n_timed_out.load(), impl_->n_framing.load()};
-}
 
 }  // namespace polycube::http

@@ -54,11 +54,6 @@ using HttpHandler = std::function<HttpResponse(HttpRequest &, const PeerIdentity
 // timeouts, overload), so that its body has the application's format.
 using HttpErrorFormatter = std::function<HttpResponse(int status, const std::string &message)>;
 
-struct HttpServerCounters {
-  uint64_t connections;  // open now
-  uint64_t accepted, refused, evicted, timed_out, framing_errors;
-};
-
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, HttpHandler handler, HttpErrorFormatter errors);
@@ -72,7 +67,6 @@ class HttpServer {
   void start();
   // Closes every connection; waits for running handlers to return.
   void stop();
-  HttpServerCounters counters() const;
 
  private:
   struct Impl;

@@ -48,6 +48,12 @@ class Stream {
   virtual IoResult write(const char *buf, size_t len) = 0;
   // Ends our direction and keeps reading (lingering close, RFC 9112 9.6).
   virtual void shutdown_write() = 0;
+  // A TLS stream's read may wait for the socket to be writable (a
+  // handshake message to send) and its write for it to be readable: then
+  // the event loop retries the one when the other direction is ready.
+  // A plain socket never does.
+  virtual bool read_waits_for_writable() const { return false; }
+  virtual bool write_waits_for_readable() const { return false; }
 };
 
 // A plain socket (TCP, or later a unix socket).
