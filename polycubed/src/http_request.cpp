@@ -115,31 +115,23 @@ size_t RequestParser::feed(std::string_view data) {
     std::string_view rest = data.substr(used);
     switch (phase_) {
       case Phase::kHead: used += feed_head(rest); break;
-      case Phase::kFixedBody: {
-        size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, rest.size()));
-        request_.body.append(rest.data(), take);
-        remaining_ -= take;
-        used += take;
+      case Phase::kFixedBody:
+        used += take_body(rest);
         if (remaining_ == 0) {
           phase_ = Phase::kDone;
           status_ = Status::kComplete;
         }
         break;
-      }
       case Phase::kChunkSize: {
         bool complete = false;
         used += feed_line(rest, complete);
         if (complete) on_chunk_size_line();
         break;
       }
-      case Phase::kChunkData: {
-        size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, rest.size()));
-        request_.body.append(rest.data(), take);
-        remaining_ -= take;
-        used += take;
+      case Phase::kChunkData:
+        used += take_body(rest);
         if (remaining_ == 0) phase_ = Phase::kChunkDataEnd;
         break;
-      }
       case Phase::kChunkDataEnd: {
         // Exactly CRLF after the chunk's data; it may arrive in two pieces.
         line_ += rest[0];
@@ -165,6 +157,13 @@ size_t RequestParser::feed(std::string_view data) {
   // A request without a body is complete once its head is; that happens
   // inside feed_head, so nothing more to do here.
   return used;
+}
+
+size_t RequestParser::take_body(std::string_view data) {
+  size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, data.size()));
+  request_.body.append(data.data(), take);
+  remaining_ -= take;
+  return take;
 }
 
 size_t RequestParser::feed_head(std::string_view data) {

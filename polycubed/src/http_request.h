@@ -73,6 +73,8 @@ class RequestParser {
  private:
   enum class Phase { kHead, kFixedBody, kChunkSize, kChunkData, kChunkDataEnd, kTrailer, kDone, kError };
   size_t feed_head(std::string_view data);
+  // Appends up to remaining_ bytes of `data` to the body; returns how many.
+  size_t take_body(std::string_view data);
   void parse_head();
   // Collects one CRLF-terminated line into line_ (chunk size, trailers);
   // returns bytes used; `complete` when the CRLF arrived.
