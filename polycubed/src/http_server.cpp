@@ -324,7 +324,7 @@ struct HttpServer::Impl {
         // Out of descriptors after all (something else took the reserve):
         // accept the pending connection with the spare one and close it,
         // so the listener does not stay readable, then pause accepting.
-        spdlog::warn("http: out of file descriptors; refusing connections for 100 ms");
+        warn_limit("out of file descriptors: shedding connections, accepting again in 100 ms");
         if (spare_fd >= 0) {
           ::close(spare_fd);
           Accepted shed = l.accept();
