@@ -179,6 +179,15 @@ TEST_F(HttpTransport, PipelinedRequestsAreAnsweredInOrder) {
   for (char c : two) ASSERT_TRUE(slow.send_raw(std::string_view(&c, 1)));
   EXPECT_EQ(slow.read_answer().status, 200);
   EXPECT_EQ(slow.read_answer().status, 404);
+  // A chunked body after "100 Continue" (what curl does for large bodies).
+  pcnrest::Client chunked(port, 5000);
+  chunked.send_raw("POST /restconf/data HTTP/1.1\r\nHost: x\r\nContent-Type: application/yang-data+json\r\n"
+                   "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(chunked.read_answer().status, 100);
+  chunked.send_raw("19\r\n{\"helloworld:helloworld\":\r\n11\r\n[{\"name\":\"hw2\"}]}\r\n0\r\n\r\n");
+  pcnrest::Response created = chunked.read_answer();
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.location, "/restconf/data/helloworld:helloworld=hw2");
 }
 
 // Item 2 of the issue. The daemon gets 2,048 descriptors; 20 clients send
