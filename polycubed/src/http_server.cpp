@@ -169,10 +169,15 @@ struct HttpServer::Impl {
   void stop() {
     if (!started) return;
     started = false;
-    stopping = true;
+    {
+      // Under the workers' lock: a worker between its check and its wait
+      // would otherwise miss the notification and never return.
+      std::lock_guard<std::mutex> lock(jobs_mu);
+      stopping = true;
+    }
+    jobs_cv.notify_all();
     uint64_t one = 1;
     [[maybe_unused]] ssize_t w = ::write(wakefd, &one, sizeof(one));
-    jobs_cv.notify_all();
     if (loop_thread.joinable()) loop_thread.join();
     for (auto &t : workers) t.join();
     workers.clear();
