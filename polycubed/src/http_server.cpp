@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -142,7 +143,7 @@ struct HttpServer::Impl {
     epfd = epoll_create1(EPOLL_CLOEXEC);
     wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (epfd < 0 || wakefd < 0) throw std::runtime_error(std::string("epoll/eventfd: ") + std::strerror(errno));
-    spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    spare_fd = ::fcntl(wakefd, F_DUPFD_CLOEXEC, 0);  // any descriptor holds a slot for EMFILE (accept_from)
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = kWakeId;
@@ -332,10 +333,15 @@ struct HttpServer::Impl {
         warn_limit("out of file descriptors: shedding connections, accepting again in 100 ms");
         if (spare_fd >= 0) {
           ::close(spare_fd);
-          Accepted shed = l.accept();
-          shed.stream.reset();
-          spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+          spare_fd = -1;
+          // At the socket level (whatever the listener wraps around it):
+          // dup2 closes the connection and keeps its slot as the new spare
+          // in one step, so nothing can take the slot in between.
+          int shed = ::accept4(l.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+          if (shed >= 0 && ::dup2(wakefd, shed) >= 0) spare_fd = shed;
+          else if (shed >= 0) ::close(shed);
         }
+        if (spare_fd < 0) spare_fd = ::fcntl(wakefd, F_DUPFD_CLOEXEC, 0);  // again, when one is free
         epoll_event ev{};
         ev.data.u64 = kListenerBase + index;
         epoll_ctl(epfd, EPOLL_CTL_MOD, l.fd(), &ev);
