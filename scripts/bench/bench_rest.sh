@@ -133,17 +133,20 @@ for i in $(seq "$LINUX_OPS"); do echo "link set dev lbr type bridge ageing_time 
 
 # The transport floors: the same static resource from our server and from
 # Pistache, each its own process on a free port.
-floor_server() {  # floor_server polycube|pistache -> its base URL
+# (Not in a $(...) subshell: FLOOR_PIDS must reach the cleanup trap.)
+floor_server() {  # floor_server polycube|pistache; sets FLOOR_URL
   build/bin/pcn-bench-http-floor "$1" >"$WORK/floor-$1.out" 2>"$WORK/floor-$1.err" &
   FLOOR_PIDS+=($!)
   for _ in $(seq 100); do
     grep -q "listening on" "$WORK/floor-$1.out" 2>/dev/null && break
     sleep 0.05
   done
-  sed -n 's/^listening on \(.*\)$/http:\/\/\1/p' "$WORK/floor-$1.out"
+  FLOOR_URL=$(sed -n 's/^listening on \(.*\)$/http:\/\/\1/p' "$WORK/floor-$1.out")
 }
-OURS=$(floor_server polycube)
-PISTACHE=$(floor_server pistache)
+floor_server polycube
+OURS=$FLOOR_URL
+floor_server pistache
+PISTACHE=$FLOOR_URL
 [ -n "$OURS" ] || { echo "pcn-bench-http-floor polycube did not start" >&2; cat "$WORK/floor-polycube.err" >&2; exit 1; }
 [ -n "$PISTACHE" ] || { echo "pcn-bench-http-floor pistache did not start (libpistache-dev missing?)" >&2; exit 1; }
 
