@@ -10,15 +10,17 @@ PACKAGES=(
   libbpf-dev libelf-dev zlib1g-dev bpftool
   # C++ libraries
   libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libnl-3-dev libnl-route-3-dev
-  libpistache-dev libyang2-dev libyang2-tools
+  libyang2-dev libyang2-tools
   # tests
   libgtest-dev googletest
   # namespaces, traffic and tools used by tests, demo and benchmarks
   iproute2 iputils-ping netcat-openbsd iperf3 ethtool procps kmod util-linux curl traceroute
   # promtool checks /metrics in the tests
   prometheus
-  # HTTP load generator for the REST benchmark (scripts/bench/bench_rest.sh)
-  wrk
+  # HTTP load generator for the REST benchmark (scripts/bench/bench_rest.sh),
+  # and Pistache, the HTTP server the daemon used before its own: only the
+  # benchmark links it, to print its static-resource floor beside ours
+  wrk libpistache-dev
   # baselines of the firewall and ddosmitigator benchmarks (scripts/bench/)
   iptables nftables
 )

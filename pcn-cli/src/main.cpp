@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "http_client.h"
+#include "polycube/strict_json.h"  // the one JSON parser, shared with the daemon
 
 using nlohmann::json;
 
@@ -71,7 +72,7 @@ std::string g_url;
 
 // The answer's JSON, or the daemon's RFC 8040 error-message as an exception.
 json answer_of(const pcn::HttpResponse &r) {
-  json doc = r.body.empty() ? json() : json::parse(r.body, nullptr, false);
+  json doc = r.body.empty() ? json() : polycube::parse_json(r.body).value;  // null if it is not JSON
   if (r.status >= 400) {
     std::string msg = "request failed with status " + std::to_string(r.status);
     if (doc.is_object() && doc.contains("ietf-restconf:errors"))
@@ -403,8 +404,13 @@ json yaml_to_json(const YAML::Node &n) {
 
 // JSON, or else YAML; an object either way.
 json parse_body(const std::string &text) {
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) {
+  polycube::StrictJson parsed = polycube::parse_json(text);
+  // JSON with a repeated member or nested too deep is refused as JSON; only
+  // what is not JSON at all is tried as YAML.
+  if (parsed.fault == polycube::StrictJson::Fault::kDuplicate || parsed.fault == polycube::StrictJson::Fault::kTooDeep)
+    throw UsageError("the JSON body on stdin is refused: " + parsed.error);
+  json doc = std::move(parsed.value);
+  if (!parsed.ok()) {
     try {
       doc = yaml_to_json(YAML::Load(text));
     } catch (const YAML::Exception &e) {
@@ -465,7 +471,7 @@ json action_value(const lysc_node_action *action, const std::string &leaf, const
     switch (reinterpret_cast<const lysc_node_leaf *>(c)->type->basetype) {
       case LY_TYPE_INT8: case LY_TYPE_INT16: case LY_TYPE_INT32:
       case LY_TYPE_UINT8: case LY_TYPE_UINT16: case LY_TYPE_UINT32: {
-        json n = json::parse(text, nullptr, false);
+        json n = polycube::parse_json(text).value;
         return n.is_number_integer() ? n : json(text);  // the daemon names a bad one
       }
       case LY_TYPE_BOOL: return text == "true" ? json(true) : text == "false" ? json(false) : json(text);

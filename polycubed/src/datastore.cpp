@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <nlohmann/json.hpp>
 
+#include "duplicate_entries.h"
+#include "polycube/strict_json.h"
 #include "restconf_path.h"
 #include "yanggen/yanggen.h"
 
@@ -165,6 +167,12 @@ Transaction Datastore::replace(const std::string &xpath, const std::string &json
   if (lyd_parse_data_mem(ctx_, json.c_str(), LYD_JSON, LYD_PARSE_STRICT | LYD_PARSE_ONLY | LYD_PARSE_NO_STATE, 0,
                          &edit) != LY_SUCCESS)
     throw last_error("invalid data", ErrorCode::kInvalid);
+  try {
+    reject_duplicate_entries(edit);  // libyang would merge them silently
+  } catch (...) {
+    lyd_free_all(edit);
+    throw;
+  }
   lyd_node *candidate = nullptr;
   if (running_ && lyd_dup_siblings(running_, nullptr, LYD_DUP_RECURSIVE, &candidate) != LY_SUCCESS) {
     lyd_free_all(edit);
@@ -258,8 +266,10 @@ bool Datastore::is_action(const std::string &restconf_path) const {
 
 nlohmann::json Datastore::wrap(const std::string &restconf_path, const std::string &body, bool child,
                                std::string *created) const {
-  auto doc = nlohmann::json::parse(body, nullptr, false);
-  if (doc.is_discarded()) throw DataError(ErrorCode::kInvalid, "the body is not JSON", "", "malformed-message");
+  StrictJson parsed = parse_json(body);  // the daemon's one JSON parser (no duplicates, bounded depth)
+  if (!parsed.ok())
+    throw DataError(ErrorCode::kInvalid, "the body is not valid JSON: " + parsed.error, "", "malformed-message");
+  nlohmann::json &doc = parsed.value;
   if (!doc.is_object() || doc.size() != 1)
     throw bad_body("the body must hold exactly one member: the " + std::string(child ? "new child" : "resource"));
   nlohmann::json root;
@@ -342,8 +352,8 @@ nlohmann::json Datastore::wrap(const std::string &restconf_path, const std::stri
     *created = restconf_path + (child ? "/" + body_local : "");
   }
   std::string member = at ? body_local : body_module + ":" + body_local;
-  if (at) (*at)[member] = value;
-  else root[member] = value;
+  if (at) (*at)[member] = std::move(value);  // a request body is never copied
+  else root[member] = std::move(value);
   return root;
 }
 

@@ -8,6 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
+#include "polycube/strict_json.h"
+
 #include <cctype>
 #include <functional>
 
@@ -43,9 +47,17 @@ json cube_json(const Cube &c) {
 
 HttpReply ok(const json &j) { return {200, j.dump()}; }
 
-HttpReply error(int status, const std::string &tag, const std::string &msg) {
-  json err = {{"error-type", "application"}, {"error-tag", tag}, {"error-message", msg}};
-  return {status, json{{"ietf-restconf:errors", {{"error", {err}}}}}.dump()};
+HttpReply error(int status, const std::string &tag, const std::string &msg) { return restconf_error(status, tag, msg); }
+
+// A request body, through the one strict JSON parser (duplicate members
+// and deep nesting refused before anything is built).
+std::optional<json> body_json(const std::string &body, std::string *why) {
+  StrictJson doc = parse_json(body);
+  if (!doc.ok()) {
+    *why = doc.error;
+    return std::nullopt;
+  }
+  return std::move(doc.value);
 }
 
 // "cube:port" -> (cube, port name); kInvalid / kNotFound.
@@ -98,8 +110,10 @@ std::string level_name(spdlog::level::level_enum l) {
 void set_log_format_name(const std::string &format) { g_log_format = format; }
 
 HttpReply daemon_patch(const std::string &body) {
-  json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded()) return error(400, "malformed-message", "the body is not JSON");
+  std::string why;
+  std::optional<json> parsed = body_json(body, &why);
+  if (!parsed) return error(400, "malformed-message", "the body is not valid JSON: " + why);
+  const json &doc = *parsed;
   if (!doc.is_object() || !doc.contains("polycube:daemon") || !doc["polycube:daemon"].is_object())
     return error(400, "invalid-value", "expected {\"polycube:daemon\":{\"loglevel\":...}}");
   const json &d = doc["polycube:daemon"];
@@ -236,14 +250,24 @@ std::string metrics_text(Reconciler &rc, uint64_t requests, uint64_t errors) {
   return out;
 }
 
+bool is_framework_operation(const std::string &op) {
+  return op == "connect" || op == "disconnect" || op == "attach" || op == "detach";
+}
+
 HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::string &body) {
-  json doc = json::parse(body, nullptr, false);
+  if (!is_framework_operation(op)) return error(404, "invalid-value", "no operation polycube:" + op);
+  std::string why;
+  std::optional<json> parsed = body.empty() ? std::optional<json>(json()) : body_json(body, &why);
+  if (!parsed) return error(400, "malformed-message", "the body is not valid JSON: " + why);
+  json &doc = *parsed;
   if (!doc.is_object() || !doc.contains("polycube:input") || !doc["polycube:input"].is_object())
     return error(400, "invalid-value", "expected {\"polycube:input\":{...}}");
-  if (op != "connect" && op != "disconnect" && op != "attach" && op != "detach")
-    return error(404, "invalid-value", "no operation polycube:" + op);
+  const bool position_given = doc["polycube:input"].contains("position");
   // Types, patterns, mandatory leaves and unknown leaves, from polycube.yang.
-  const json in = rc.parse_input(json{{"polycube:" + op, doc["polycube:input"]}}.dump());
+  // (The input moves into the operation document: a request body is never copied.)
+  json operation = json::object();
+  operation["polycube:" + op] = std::move(doc["polycube:input"]);
+  const json in = rc.parse_input(operation.dump());
   if (op == "connect" || op == "disconnect") {
     std::string a = in["peer1"], b = in["peer2"];
     Runtime &rt = rc.runtime();
@@ -286,7 +310,7 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
     if (!cube->attached_to().empty())
       return error(409, "in-use", name + " is already attached to " + cube->attached_to() + "; detach it first");
     json inst = {{"name", name}, {"attached-to", where}};
-    if (doc["polycube:input"].contains("position")) inst["position"] = in["position"];  // else the default
+    if (position_given) inst["position"] = in["position"];  // else the default
     rc.merge(json{{svc + ":" + svc, {inst}}}.dump());
     return {204, ""};
   }

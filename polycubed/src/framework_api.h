@@ -27,5 +27,7 @@ std::string metrics_text(Reconciler &rc, uint64_t requests, uint64_t errors);
 
 // POST /restconf/operations/polycube:<op> with {"polycube:input":{...}}
 HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::string &body);
+// Is polycube:<op> one of those operations?
+bool is_framework_operation(const std::string &op);
 
 }  // namespace polycube::daemon

@@ -4,6 +4,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -23,12 +26,21 @@ namespace {
 void usage() {
   std::puts(
       "usage: polycubed [--addr A] [--port P] [--state-dir D] [--log-level L] [--log-format F] [--plugin-dir D]\n"
+      "                 [--http-workers N] [--http-max-connections N] [--http-max-connections-per-source N]\n"
+      "                 [--http-header-timeout S] [--http-body-timeout S] [--http-idle-timeout S]\n"
       "  --addr       listen address (default 127.0.0.1)\n"
       "  --port       listen port (default 9000; 0 picks a free one)\n"
       "  --state-dir  where the configuration is saved and restored from (default /var/lib/polycube)\n"
       "  --log-level  trace|debug|info|warn|err|critical|off (default info; PATCH polycube:daemon changes it)\n"
       "  --log-format text|json (default text; json: one object per line)\n"
-      "  --plugin-dir where service plugins are loaded from (default: ../lib/polycube next to this program)");
+      "  --plugin-dir where service plugins are loaded from (default: ../lib/polycube next to this program)\n"
+      "  --http-workers                    threads that run requests (default 4)\n"
+      "  --http-max-connections            open connections at most (default 10000, and always 1024 file\n"
+      "                                    descriptors below the limit); the longest idle one makes room\n"
+      "  --http-max-connections-per-source the same per client address (default 256)\n"
+      "  --http-header-timeout             seconds for a request head to arrive (default 10)\n"
+      "  --http-body-timeout               seconds for a request body to arrive (default 60)\n"
+      "  --http-idle-timeout               seconds an idle keep-alive connection stays open (default 60)");
 }
 
 }  // namespace
@@ -40,6 +52,7 @@ int main(int argc, char **argv) {
   std::string log_format = "text";
   std::string plugin_dir = polycube::daemon::default_plugin_dir();
   std::string state_dir = "/var/lib/polycube";
+  polycube::http::HttpServerOptions http;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -55,6 +68,27 @@ int main(int argc, char **argv) {
     else if (a == "--log-format") log_format = value();
     else if (a == "--plugin-dir") plugin_dir = value();
     else if (a == "--state-dir") state_dir = value();
+    else if (a.rfind("--http-", 0) == 0) {
+      std::string v = value();
+      char *end = nullptr;
+      double n = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(n > 0) || n > 1e9) {
+        std::fprintf(stderr, "polycubed: %s needs a positive number, not '%s'\n", a.c_str(), v.c_str());
+        return 2;
+      }
+      auto seconds = std::chrono::milliseconds(static_cast<long long>(n * 1000));
+      if (a == "--http-workers") http.workers = static_cast<unsigned>(n);
+      else if (a == "--http-max-connections") http.max_connections = static_cast<size_t>(n);
+      else if (a == "--http-max-connections-per-source") http.max_connections_per_source = static_cast<size_t>(n);
+      else if (a == "--http-header-timeout") http.header_timeout = seconds;
+      else if (a == "--http-body-timeout") http.body_timeout = seconds;
+      else if (a == "--http-idle-timeout") http.idle_timeout = seconds;
+      else {
+        std::fprintf(stderr, "polycubed: unknown option '%s'\n", a.c_str());
+        usage();
+        return 2;
+      }
+    }
     else if (a == "-h" || a == "--help") {
       usage();
       return 0;
@@ -84,6 +118,12 @@ int main(int argc, char **argv) {
   if (log_format == "json") spdlog::set_formatter(polycube::daemon::make_json_formatter());
   polycube::daemon::set_log_format_name(log_format);
   std::signal(SIGPIPE, SIG_IGN);
+  // Connections, BPF objects and netlink sockets are all descriptors: take
+  // the whole hard limit (the HTTP server budgets connections from it).
+  if (rlimit rl{}; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
 
   sigset_t set;
   sigemptyset(&set);
@@ -110,7 +150,7 @@ int main(int argc, char **argv) {
       spdlog::error("saved configuration not applied ({}); kept as {}.rejected", e.what(), saved);
     }
     rt.release_stale();
-    polycube::daemon::RestconfServer server(rc, addr, static_cast<uint16_t>(port));
+    polycube::daemon::RestconfServer server(rc, addr, static_cast<uint16_t>(port), http);
     server.start();
     spdlog::info("polycubed listening on {}:{}", addr, server.port());
     std::printf("polycubed listening on %s:%u\n", addr.c_str(), server.port());

@@ -19,18 +19,26 @@ std::string local_name(const std::string &qname) {
   return colon == std::string::npos ? qname : qname.substr(colon + 1);
 }
 
+// A fields selection with the names as written (module prefixes kept), for
+// field_paths().
+struct Written {
+  std::map<std::string, Written> children;
+};
+
 // fields grammar (RFC 8040 4.8.3): expr = term *(";" term);
 // term = path ["(" expr ")"]; path = node-id *("/" node-id).
-size_t parse_expr(const std::string &s, size_t i, Selection &into, int nesting);
+template <typename Sel>
+size_t parse_expr(const std::string &s, size_t i, Sel &into, int nesting, bool qualified);
 
-size_t parse_term(const std::string &s, size_t i, Selection &into, int nesting) {
-  Selection *at = &into;
+template <typename Sel>
+size_t parse_term(const std::string &s, size_t i, Sel &into, int nesting, bool qualified) {
+  Sel *at = &into;
   for (;;) {
     size_t start = i;
     while (i < s.size() && s[i] != '/' && s[i] != ';' && s[i] != '(' && s[i] != ')') i++;
     std::string id = s.substr(start, i - start);
     if (id.empty()) throw bad("fields: empty node name at offset " + std::to_string(start) + " in '" + s + "'");
-    at = &at->children[local_name(id)];
+    at = &at->children[qualified ? id : local_name(id)];
     if (i < s.size() && s[i] == '/') {
       i++;
       continue;
@@ -38,18 +46,27 @@ size_t parse_term(const std::string &s, size_t i, Selection &into, int nesting) 
     break;
   }
   if (i < s.size() && s[i] == '(') {
-    i = parse_expr(s, i + 1, *at, nesting + 1);
+    i = parse_expr(s, i + 1, *at, nesting + 1, qualified);
     if (i >= s.size() || s[i] != ')') throw bad("fields: unbalanced '(' in '" + s + "'");
     i++;
   }
   return i;
 }
 
-size_t parse_expr(const std::string &s, size_t i, Selection &into, int nesting) {
+template <typename Sel>
+size_t parse_expr(const std::string &s, size_t i, Sel &into, int nesting, bool qualified) {
   if (nesting > 32) throw bad("fields: nested too deep");
-  i = parse_term(s, i, into, nesting);
-  while (i < s.size() && s[i] == ';') i = parse_term(s, i + 1, into, nesting);
+  i = parse_term(s, i, into, nesting, qualified);
+  while (i < s.size() && s[i] == ';') i = parse_term(s, i + 1, into, nesting, qualified);
   return i;
+}
+
+void collect_paths(const Written &w, const std::string &prefix, std::vector<std::string> &out) {
+  for (const auto &[name, below] : w.children) {
+    std::string path = prefix.empty() ? name : prefix + "/" + name;
+    if (below.children.empty()) out.push_back(path);
+    else collect_paths(below, path, out);
+  }
 }
 
 // List entries stay identifiable whatever depth and fields say: the leaf
@@ -136,7 +153,7 @@ QueryParams QueryParams::parse(const std::string &query) {
     } else if (key == "fields") {
       once(seen_fields);
       Selection probe;
-      if (value.empty() || parse_expr(value, 0, probe, 0) != value.size())
+      if (value.empty() || parse_expr(value, 0, probe, 0, false) != value.size())
         throw bad("fields: cannot parse '" + value + "'");
       q.fields = value;
     } else if (!param.empty()) {
@@ -148,11 +165,20 @@ QueryParams QueryParams::parse(const std::string &query) {
   return q;
 }
 
-nlohmann::json shape(const nlohmann::json &answer, const QueryParams &q) {
-  nlohmann::json out = answer;
+std::vector<std::string> field_paths(const std::string &fields) {
+  Written w;
+  if (fields.empty() || parse_expr(fields, 0, w, 0, true) != fields.size())
+    throw bad("fields: cannot parse '" + fields + "'");
+  std::vector<std::string> out;
+  collect_paths(w, "", out);
+  return out;
+}
+
+nlohmann::json shape(nlohmann::json answer, const QueryParams &q) {
+  nlohmann::json out = std::move(answer);
   if (!q.fields.empty()) {
     Selection sel;
-    parse_expr(q.fields, 0, sel, 0);
+    parse_expr(q.fields, 0, sel, 0, false);
     for (auto &[k, v] : out.items()) select_value(v, sel);
   }
   if (q.depth > 0 && out.is_object())

@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace polycube::daemon {
 
@@ -20,7 +21,12 @@ struct QueryParams {
   static QueryParams parse(const std::string &query);
 };
 
+// Every node a fields expression names, as a path from the target:
+// "a/b(c;d);e" -> {"a/b/c", "a/b/d", "e"} (so that each can be checked
+// against the schema: RFC 8040 4.8.3 wants 400 for a node it lacks).
+std::vector<std::string> field_paths(const std::string &fields);
+
 // Applies depth and fields to a GET answer ({"mod:node": ...}).
-nlohmann::json shape(const nlohmann::json &answer, const QueryParams &q);
+nlohmann::json shape(nlohmann::json answer, const QueryParams &q);
 
 }  // namespace polycube::daemon

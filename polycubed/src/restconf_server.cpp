@@ -1,15 +1,15 @@
 #include "restconf_server.h"
 
 #include "framework_api.h"
+#include "http_media.h"
+#include "polycube/strict_json.h"
 #include "query_params.h"
 #include "restconf_path.h"
 
-#include <pistache/endpoint.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <optional>
-#include <pistache/http.h>
-#include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 
@@ -18,10 +18,7 @@ namespace polycube::daemon {
 namespace {
 
 constexpr const char *kDataRoot = "/restconf/data";
-// Bodies over kMaxBody get an RFC 8040 413 from us; Pistache reads up to
-// 4x that (and answers beyond it itself, in plain text) so the connection
-// stays in step for the sizes a client is likely to send by mistake.
-constexpr size_t kMaxBody = 16u << 20;
+constexpr const char *kYangData = "application/yang-data+json";
 
 int status_of(ErrorCode code) {
   switch (code) {
@@ -48,15 +45,21 @@ std::string tag_of(ErrorCode code) {
 }
 
 HttpReply error_reply(int status, const std::string &tag, const std::string &message, const std::string &path = "") {
-  nlohmann::json err = {{"error-type", "application"}, {"error-tag", tag}, {"error-message", message}};
-  if (!path.empty()) err["error-path"] = path;
-  return {status, nlohmann::json{{"ietf-restconf:errors", {{"error", {err}}}}}.dump()};
+  return restconf_error(status, tag, message, path);
+}
+
+// A request body as JSON, strictly (polycube/strict_json.h): 400
+// malformed-message for anything else, duplicate members and deep nesting
+// included, before any of it is copied.
+nlohmann::json body_json(const std::string &body) {
+  StrictJson doc = parse_json(body);
+  if (!doc.ok()) throw DataError(ErrorCode::kInvalid, "the body is not valid JSON: " + doc.error, "", "malformed-message");
+  return std::move(doc.value);
 }
 
 // Top-level cube instances named in a body: (module, name).
-std::vector<std::pair<std::string, std::string>> instances_in(const std::string &body) {
+std::vector<std::pair<std::string, std::string>> instances_in(const nlohmann::json &doc) {
   std::vector<std::pair<std::string, std::string>> out;
-  auto doc = nlohmann::json::parse(body, nullptr, false);
   if (!doc.is_object()) return out;
   for (auto &[qname, list] : doc.items()) {
     if (!list.is_array()) continue;
@@ -67,9 +70,6 @@ std::vector<std::pair<std::string, std::string>> instances_in(const std::string 
   return out;
 }
 
-}  // namespace
-
-namespace {
 std::atomic<uint64_t> g_requests{0}, g_errors{0};
 
 // POST <module>:<list>=<name>/<path to action> with {"<module>:input":{...}}.
@@ -83,28 +83,114 @@ HttpReply post_action(Reconciler &rc, const std::string &path, const std::string
   std::string module = first.substr(0, colon);
   nlohmann::json input = nlohmann::json::object();
   if (!body.empty()) {
-    auto doc = nlohmann::json::parse(body, nullptr, false);
-    if (!doc.is_object()) return error_reply(400, "invalid-value", "action input is not JSON");
-    if (doc.size() != 1 || !doc.contains(module + ":input") || !doc[module + ":input"].is_object())
-      return error_reply(400, "invalid-value", "action input must be {\"" + module + ":input\":{...}}");
-    input = doc[module + ":input"];
+    nlohmann::json doc = body_json(body);
+    const std::string member = module + ":input";
+    if (!doc.is_object() || doc.size() != 1 || !doc.contains(member) || !doc[member].is_object())
+      return error_reply(400, "invalid-value", "action input must be {\"" + member + "\":{...}}");
+    input = std::move(doc[member]);
   }
   nlohmann::json output = rc.action(module, percent_decode(first.substr(eq + 1)), path.substr(slash + 1), input);
   if (output.is_null()) return {204, ""};
-  return {200, nlohmann::json{{module + ":output", output}}.dump()};
+  nlohmann::json answer = nlohmann::json::object();
+  answer[module + ":output"] = std::move(output);
+  return {200, answer.dump()};
 }
 
-HttpReply route(Reconciler &rc, const std::string &method, const std::string &resource, const std::string &body);
+// What a target is, for Allow, 405 and content negotiation.
+struct Resource {
+  enum Kind { kNone, kOpenApi, kMetrics, kYangSource, kYangLibrary, kFramework, kOperation, kDataRoot, kData, kAction };
+  Kind kind = kNone;
+  std::string rest;  // the part after the prefix that names it (module, op, data path)
+  std::string allow;
+  std::vector<std::string> produces;  // media types of a 200 answer, preferred first
+  std::string xpath = {};             // kData: the data path as an XPath
+};
+
+const char *kReadOnly = "GET, HEAD, OPTIONS";
+
+// Which resource `path` (no query) names. Throws DataError for a data path
+// the schema does not have.
+Resource classify(Reconciler &rc, const std::string &path, const std::string &method) {
+  Resource r;
+  const std::vector<std::string> yang_json = {kYangData, "application/json"};
+  const std::string ops = "/restconf/operations/", yang = "/restconf/yang/", root = kDataRoot;
+  const std::string framework = root + "/polycube:";
+  if (path == "/openapi.json") return {Resource::kOpenApi, "", kReadOnly, {"application/json"}};
+  if (path == "/metrics") return {Resource::kMetrics, "", kReadOnly, {"text/plain"}};
+  if (path.rfind(yang, 0) == 0) return {Resource::kYangSource, path.substr(yang.size()), kReadOnly, {"application/yang"}};
+  if (path.rfind(ops, 0) == 0) {
+    std::string op = path.substr(ops.size());
+    if (op.rfind("polycube:", 0) != 0 || !is_framework_operation(op.substr(9)))
+      throw DataError(ErrorCode::kNotFound, "no operation " + op, "", "invalid-value");
+    return {Resource::kOperation, op.substr(9), "OPTIONS, POST", yang_json};
+  }
+  if (path == root + "/ietf-yang-library:yang-library") return {Resource::kYangLibrary, "", kReadOnly, yang_json};
+  if (path.rfind(framework, 0) == 0) {
+    std::string what = path.substr(framework.size());
+    return {Resource::kFramework, what, what == "daemon" ? "GET, HEAD, OPTIONS, PATCH" : kReadOnly, yang_json};
+  }
+  if (path.compare(0, root.size(), root) != 0 || (path.size() > root.size() && path[root.size()] != '/'))
+    throw DataError(ErrorCode::kNotFound, "no resource " + path, "", "invalid-value");
+  std::string data = path.size() > root.size() + 1 ? path.substr(root.size() + 1) : "";
+  while (!data.empty() && data.back() == '/') data.pop_back();
+  if (data.empty()) return {Resource::kDataRoot, "", "GET, HEAD, OPTIONS, PATCH, POST", yang_json};
+  if (rc.is_action(data)) return {Resource::kAction, data, "OPTIONS, POST", yang_json};
+  std::string xpath;
+  try {
+    xpath = rc.xpath(data);  // the schema has it (else 400 unknown-element)
+  } catch (const DataError &) {
+    // POST to a name the schema does not have: no such action or resource.
+    if (method == "POST") throw DataError(ErrorCode::kNotFound, "no action or resource /" + data, "", "invalid-value");
+    throw;
+  }
+  return {Resource::kData, data, "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT", yang_json, xpath};
+}
+
+bool allows(const std::string &allow, const std::string &method) {
+  for (size_t start = 0; start < allow.size();) {
+    size_t comma = allow.find(',', start);
+    std::string m = allow.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!m.empty() && m.front() == ' ') m.erase(0, 1);
+    if (m == method) return true;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return false;
+}
+
+// GET answers shaped by depth and fields; every node fields names must be
+// in the schema below the target (RFC 8040 4.8.3: 400 otherwise).
+HttpReply shaped(Reconciler &rc, std::string answer, const QueryParams &params, const std::string &target) {
+  if (params.depth == 0 && params.fields.empty()) return {200, std::move(answer)};
+  for (const auto &p : params.fields.empty() ? std::vector<std::string>() : field_paths(params.fields)) {
+    try {
+      rc.xpath(target.empty() ? p : target + "/" + p);
+    } catch (const DataError &e) {
+      return error_reply(400, "invalid-value", "fields: no node '" + p + "' below /" + target + " (" + e.what() + ")");
+    }
+  }
+  StrictJson doc = parse_json(answer);
+  if (!doc.ok()) throw Error(ErrorCode::kKernel, "unreadable answer: " + doc.error);
+  return {200, shape(std::move(doc.value), params).dump()};
+}
+
+HttpReply route(Reconciler &rc, RestconfRequest &req);
 
 }  // namespace
 
-HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::string &resource,
-                          const std::string &body) {
+HttpReply restconf_error(int status, const std::string &tag, const std::string &message, const std::string &path,
+                         const std::string &type) {
+  nlohmann::json err = {{"error-type", type}, {"error-tag", tag}, {"error-message", message}};
+  if (!path.empty()) err["error-path"] = path;
+  return {status, nlohmann::json{{"ietf-restconf:errors", {{"error", {err}}}}}.dump()};
+}
+
+HttpReply handle_restconf(Reconciler &rc, RestconfRequest &req) {
   g_requests++;
   // Every refusal, from any layer, becomes one RFC 8040 error body.
   HttpReply r;
   try {
-    r = route(rc, method, resource, body);
+    r = route(rc, req);
   } catch (const DataError &e) {
     r = error_reply(status_of(e.code()), e.tag(), e.what(), e.path());
   } catch (const Error &e) {
@@ -118,173 +204,194 @@ HttpReply handle_restconf(Reconciler &rc, const std::string &method, const std::
 
 namespace {
 
-HttpReply route(Reconciler &rc, const std::string &method, const std::string &target, const std::string &body) {
-  // RFC 8040 query parameters (content, depth, fields) shape GET answers.
-  std::string resource = target, query;
-  if (auto q = target.find('?'); q != std::string::npos) {
-    resource = target.substr(0, q);
-    query = target.substr(q + 1);
-  }
-  QueryParams params = QueryParams::parse(query);
-  if (!query.empty() && method != "GET")
-    return error_reply(400, "invalid-value", "query parameters apply to GET only");
-  bool config_only = params.config_only;
-  if (resource == "/openapi.json") {
-    if (method != "GET") return error_reply(405, "operation-not-supported", "the OpenAPI document takes GET");
-    return {200, rc.openapi(), "application/json"};
-  }
-  if (resource == "/metrics") {
-    if (method != "GET") return error_reply(405, "operation-not-supported", "metrics take GET");
-    return {200, metrics_text(rc, g_requests, g_errors), "text/plain; version=0.0.4"};
-  }
-  const std::string ops = "/restconf/operations/polycube:";
-  if (resource.rfind(ops, 0) == 0) {
-    if (method != "POST") return error_reply(405, "operation-not-supported", "operations take POST");
-    return framework_operation(rc, resource.substr(ops.size()), body);
-  }
-  // Module sources, for clients that type their input from the schema
-  // (pcn): /restconf/yang/<module>.
-  const std::string yang = "/restconf/yang/";
-  if (resource.rfind(yang, 0) == 0 && method == "GET") {
-    std::string text = rc.yang(resource.substr(yang.size()));
-    if (text.empty()) return error_reply(404, "invalid-value", "no module " + resource.substr(yang.size()));
-    return {200, text};
-  }
-  const std::string fw = std::string(kDataRoot) + "/polycube:";
-  if (resource == std::string(kDataRoot) + "/ietf-yang-library:yang-library") {
-    if (method != "GET") return error_reply(405, "operation-not-supported", "the yang library is read-only");
-    return yang_library(rc);
-  }
-  if (resource == fw + "daemon" && method == "PATCH") return daemon_patch(body);
-  if (resource.rfind(fw, 0) == 0) {
-    if (method != "GET")
-      return error_reply(405, "operation-not-supported",
-                         "the polycube module is read-only (but polycube:daemon takes PATCH; use the operations)");
-    return framework_get(rc, resource.substr(fw.size()));
-  }
-  std::string root = kDataRoot;
-  if (resource.compare(0, root.size(), root) != 0 || (resource.size() > root.size() && resource[root.size()] != '/'))
-    return error_reply(404, "invalid-value", "no resource " + resource);
-  std::string path = resource.size() > root.size() + 1 ? resource.substr(root.size() + 1) : "";
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  if (method == "POST" && !path.empty() && rc.is_action(path)) return post_action(rc, path, body);
-  std::string xpath;
-  try {
-    xpath = path.empty() ? "" : rc.xpath(path);
-  } catch (const DataError &e) {
-    // POST to a name the schema does not have: no such action or resource.
-    if (method == "POST") return error_reply(404, "invalid-value", "no action or resource /" + path);
-    throw;
-  }
-  if (method == "GET") {
-    std::string answer = rc.get(xpath, params.nonconfig_only ? Reconciler::Content::kNonconfig
-                                       : config_only        ? Reconciler::Content::kConfig
-                                                            : Reconciler::Content::kAll);
-    if (params.depth == 0 && params.fields.empty()) return {200, answer};
-    return {200, shape(nlohmann::json::parse(answer), params).dump()};
-  }
-  if (method == "DELETE") {
-    if (xpath.empty()) return error_reply(405, "operation-not-supported", "DELETE needs a data path");
-    rc.remove(xpath);
-    return {204, ""};
-  }
-  if (method != "POST" && method != "PATCH" && method != "PUT")
-    return error_reply(405, "operation-not-supported", "method " + method + " not allowed");
-  // An empty body would parse as an empty edit: a "201 Created" that
-  // created nothing.
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos)
-    return error_reply(400, "malformed-message", method + " needs a body");
-  if (nlohmann::json::parse(body, nullptr, false).is_discarded())
-    return error_reply(400, "malformed-message", "the body is not JSON");
-  if (path.empty()) {  // the datastore root: cubes of any service
-    if (method == "PUT")
-      return error_reply(405, "operation-not-supported", "PUT replaces one resource; name it in the URL");
-    if (method == "POST") {
-      auto doc = nlohmann::json::parse(body);
-      if (doc.is_object() && doc.empty()) return error_reply(400, "invalid-value", "POST needs the resource to create");
-      for (const auto &[module, name] : instances_in(body))
-        if (rc.exists(module, name))
-          return error_reply(409, "data-exists", "cube " + name + " already exists",
-                             "/" + module + ":" + module + "[name='" + name + "']");
-    }
-    rc.merge(body);
-    if (method == "PATCH") return {204, ""};
-    HttpReply created{201, ""};
-    auto made = instances_in(body);
-    if (!made.empty())
-      created.location = root + "/" + made[0].first + ":" + made[0].first + "=" + percent_encode(made[0].second);
-    return created;
-  }
-  // A resource below the root (RFC 8040 4.4-4.6): PATCH merges into it
-  // (it must exist), PUT replaces or creates it, POST creates a child of
-  // it. The body becomes an edit from the root, keys checked against the URL.
-  std::string made;
-  nlohmann::json edit = rc.wrap(path, body, method == "POST", &made);
-  if (method == "PATCH") {
-    if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
-    rc.merge(edit.dump());
-    return {204, ""};
-  }
-  if (method == "PUT") {
-    HttpReply r{rc.replace(xpath, edit.dump()) ? 201 : 204, ""};
-    if (r.status == 201) r.location = root + "/" + path;
+HttpReply route(Reconciler &rc, RestconfRequest &req) {
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;
+  const std::string &body = req.body;
+  if (req.target == "*") {  // OPTIONS *: what the server takes at all
+    if (method != "OPTIONS") return error_reply(400, "invalid-value", "the target * is for OPTIONS");
+    HttpReply r{200, ""};
+    r.allow = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
     return r;
   }
-  if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
-  if (rc.exists_at(rc.xpath(made)))
-    return error_reply(409, "data-exists", "/" + made + " already exists", rc.xpath(made));
-  rc.merge(edit.dump());
-  HttpReply created{201, ""};
-  created.location = root + "/" + made;
-  return created;
+  std::string resource = req.target, query;
+  if (auto q = resource.find('?'); q != std::string::npos) {
+    query = resource.substr(q + 1);
+    resource.resize(q);
+  }
+  Resource res = classify(rc, resource, method);
+  if (method == "OPTIONS") {
+    HttpReply r{200, ""};
+    r.allow = res.allow;
+    return r;
+  }
+  if (!allows(res.allow, method)) {
+    HttpReply r = error_reply(405, "operation-not-supported", "method " + method + " not allowed on " + resource +
+                                                                  " (it takes " + res.allow + ")");
+    r.allow = res.allow;
+    return r;
+  }
+  // RFC 8040 / RFC 9110: what the answer may be (406) and what the body is (415).
+  std::optional<std::string> produced = http::negotiate(req.accept, res.produces);
+  if (!produced)
+    return error_reply(406, "invalid-value", "the answer would be " + res.produces.front() + ", which Accept '" +
+                                                 req.accept + "' excludes");
+  if ((method == "POST" || method == "PUT" || method == "PATCH") && !body.empty()) {
+    std::string type = http::media_type_of(req.content_type);
+    if (type != kYangData && type != "application/json")
+      return error_reply(415, "invalid-value",
+                         (req.content_type.empty() ? std::string("a body without Content-Type")
+                                                   : "Content-Type '" + req.content_type + "'") +
+                             " is not supported: send application/yang-data+json");
+  }
+  // RFC 8040 query parameters (content, depth, fields) shape GET answers.
+  QueryParams params = QueryParams::parse(query);
+  if (!query.empty() && method != "GET") return error_reply(400, "invalid-value", "query parameters apply to GET only");
+  HttpReply r = [&]() -> HttpReply {
+    switch (res.kind) {
+      case Resource::kOpenApi:
+        if (!query.empty()) return error_reply(400, "invalid-value", "/openapi.json takes no query parameters");
+        return {200, rc.openapi()};
+      case Resource::kMetrics:
+        if (!query.empty()) return error_reply(400, "invalid-value", "/metrics takes no query parameters");
+        return {200, metrics_text(rc, g_requests, g_errors), "text/plain; version=0.0.4"};
+      case Resource::kYangSource: {
+        if (!query.empty()) return error_reply(400, "invalid-value", "module sources take no query parameters");
+        std::string text = rc.yang(res.rest);
+        if (text.empty()) return error_reply(404, "invalid-value", "no module " + res.rest);
+        return {200, std::move(text)};
+      }
+      case Resource::kOperation: return framework_operation(rc, res.rest, body);
+      case Resource::kYangLibrary:
+        if (!query.empty()) return error_reply(400, "invalid-value", "the yang library takes no query parameters");
+        return yang_library(rc);
+      case Resource::kFramework: {
+        if (method == "PATCH") return daemon_patch(body);
+        HttpReply got = framework_get(rc, res.rest);
+        if (got.status != 200) return got;
+        return shaped(rc, std::move(got.body), params, "polycube:" + res.rest);
+      }
+      case Resource::kAction: return post_action(rc, res.rest, body);
+      default: break;
+    }
+    const std::string &path = res.rest;
+    const std::string root = kDataRoot;
+    const std::string &xpath = res.xpath;
+    if (method == "GET") {
+      std::string answer = rc.get(xpath, params.nonconfig_only ? Reconciler::Content::kNonconfig
+                                         : params.config_only  ? Reconciler::Content::kConfig
+                                                               : Reconciler::Content::kAll);
+      return shaped(rc, std::move(answer), params, path);
+    }
+    if (method == "DELETE") {
+      rc.remove(xpath);
+      return {204, ""};
+    }
+    // An empty body would parse as an empty edit: a "201 Created" that
+    // created nothing.
+    if (body.find_first_not_of(" \t\r\n") == std::string::npos)
+      return error_reply(400, "malformed-message", method + " needs a body");
+    nlohmann::json doc = body_json(body);
+    if (path.empty()) {  // the datastore root: cubes of any service
+      if (method == "POST") {
+        if (doc.is_object() && doc.empty()) return error_reply(400, "invalid-value", "POST needs the resource to create");
+        for (const auto &[module, name] : instances_in(doc))
+          if (rc.exists(module, name))
+            return error_reply(409, "data-exists", "cube " + name + " already exists",
+                               "/" + module + ":" + module + "[name='" + name + "']");
+      }
+      rc.merge(body);
+      if (method == "PATCH") return {204, ""};
+      HttpReply created{201, ""};
+      auto made = instances_in(doc);
+      if (!made.empty())
+        created.location = root + "/" + made[0].first + ":" + made[0].first + "=" + percent_encode(made[0].second);
+      return created;
+    }
+    // A resource below the root (RFC 8040 4.4-4.6): PATCH merges into it
+    // (it must exist), PUT replaces or creates it, POST creates a child of
+    // it. The body becomes an edit from the root, keys checked against the URL.
+    std::string made;
+    nlohmann::json edit = rc.wrap(path, body, method == "POST", &made);
+    if (method == "PATCH") {
+      if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
+      rc.merge(edit.dump());
+      return {204, ""};
+    }
+    if (method == "PUT") {
+      HttpReply put{rc.replace(xpath, edit.dump()) ? 201 : 204, ""};
+      if (put.status == 201) put.location = root + "/" + path;
+      return put;
+    }
+    if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
+    if (rc.exists_at(rc.xpath(made)))
+      return error_reply(409, "data-exists", "/" + made + " already exists", rc.xpath(made));
+    rc.merge(edit.dump());
+    HttpReply created{201, ""};
+    created.location = root + "/" + made;
+    return created;
+  }();
+  // A 2xx answer in the type negotiated (JSON answers: yang-data+json or
+  // plain application/json, the same bytes).
+  if (r.status < 300 && !r.body.empty() && r.content_type == kYangData) r.content_type = *produced;
+  return r;
+}
+
+// Status -> RFC 8040 error-tag for what the transport refuses itself.
+std::string transport_tag(int status) {
+  switch (status) {
+    case 413:
+    case 414:
+    case 431: return "too-big";
+    case 501:
+    case 505:
+    case 417: return "operation-not-supported";
+    case 503: return "resource-denied";
+    case 500:
+    case 408: return "operation-failed";
+    default: return "malformed-message";
+  }
+}
+
+http::HttpResponse to_http(HttpReply &&r) {
+  http::HttpResponse out;
+  out.status = r.status;
+  if (!r.body.empty()) out.headers.emplace_back("Content-Type", r.content_type);
+  if (!r.location.empty()) out.headers.emplace_back("Location", r.location);
+  if (!r.allow.empty()) out.headers.emplace_back("Allow", r.allow);
+  out.body = std::move(r.body);
+  return out;
 }
 
 }  // namespace
 
-namespace {
-
-class Handler : public Pistache::Http::Handler {
- public:
-  HTTP_PROTOTYPE(Handler)
-  explicit Handler(Reconciler &rc) : rc_(rc) {}
-  void onRequest(const Pistache::Http::Request &req, Pistache::Http::ResponseWriter response) override {
-    std::string resource = req.resource(), query = req.query().as_str();  // as_str(): "?k=v&..." or ""
-    if (!query.empty()) resource += query[0] == '?' ? query : "?" + query;
-    HttpReply r = req.body().size() > kMaxBody
-                      ? error_reply(413, "too-big", "request body over " + std::to_string(kMaxBody >> 20) + " MiB")
-                      : handle_restconf(rc_, Pistache::Http::methodString(req.method()), resource, req.body());
-    if (!r.body.empty())
-      response.headers().add<Pistache::Http::Header::ContentType>(r.content_type);
-    if (!r.location.empty()) response.headers().add<Pistache::Http::Header::Location>(r.location);
-    response.send(static_cast<Pistache::Http::Code>(r.status), r.body);
-  }
-
- private:
-  Reconciler &rc_;
-};
-
-}  // namespace
-
-RestconfServer::RestconfServer(Reconciler &rc, const std::string &addr, uint16_t port, int threads) : rc_(rc) {
-  endpoint_ = std::make_unique<Pistache::Http::Endpoint>(Pistache::Address(addr, Pistache::Port(port)));
-  endpoint_->init(Pistache::Http::Endpoint::options()
-                      .threads(threads)
-                      .flags(Pistache::Tcp::Options::ReuseAddr)
-                      .maxRequestSize(4 * kMaxBody));
-  endpoint_->setHandler(Pistache::Http::make_handler<Handler>(rc_));
+RestconfServer::RestconfServer(Reconciler &rc, const std::string &addr, uint16_t port, http::HttpServerOptions options)
+    : rc_(rc) {
+  auto handler = [this](http::HttpRequest &hr, const http::PeerIdentity &) {
+    RestconfRequest req;
+    req.method = std::move(hr.method);
+    req.target = std::move(hr.target);
+    req.body = std::move(hr.body);
+    if (const std::string *ct = hr.header("content-type")) req.content_type = *ct;
+    // Several Accept fields are one list (RFC 9110 5.3).
+    for (const auto &h : hr.headers)
+      if (h.name == "accept") req.accept += (req.accept.empty() ? "" : ", ") + h.value;
+    return to_http(handle_restconf(rc_, req));
+  };
+  auto errors = [](int status, const std::string &message) {
+    return to_http(restconf_error(status, transport_tag(status), message, "", "transport"));
+  };
+  server_ = std::make_unique<http::HttpServer>(options, handler, errors);
+  auto listener = std::make_unique<http::TcpListener>(addr, port);
+  port_ = listener->port();
+  server_->add_listener(std::move(listener));
 }
 
 RestconfServer::~RestconfServer() { stop(); }
 
-void RestconfServer::start() { endpoint_->serveThreaded(); }
-
-uint16_t RestconfServer::port() const { return static_cast<uint16_t>(endpoint_->getPort()); }
+void RestconfServer::start() { server_->start(); }
 
 void RestconfServer::stop() {
-  if (endpoint_) {
-    endpoint_->shutdown();
-    endpoint_.reset();
-  }
+  if (server_) server_->stop();
 }
 
 }  // namespace polycube::daemon

@@ -3,11 +3,14 @@
 # loopback (wrk), and the latency of creating a cube with two ports through
 # it (build/bin/pcn-bench-rest), each next to a baseline measured in this run:
 #
-#   GET  /restconf/data/simplebridge:simplebridge=br1    vs  the same server's
-#        HTTP floor (GET /restconf/yang/polycube-base: no datastore work) and
+#   transport floors: a trivial static resource (GET /static, 16 bytes) from
+#        the daemon's own HTTP server and from Pistache 0.0.5, the server the
+#        daemon used before (build/bin/pcn-bench-http-floor); and the daemon's
+#        cheapest RESTCONF GET (/restconf/yang/polycube-base: no datastore work)
+#   GET  /restconf/data/simplebridge:simplebridge=br1    vs  both floors and
 #        Linux reading a bridge over netlink (`ip -batch` of `-d link show`)
 #   PATCH .../simplebridge=br1 (fdb aging-time, alternating values: each one
-#        is a real change, reconciled and persisted)    vs  the HTTP floor and
+#        is a real change, reconciled and persisted)    vs  both floors and
 #        Linux changing a bridge's ageing_time over netlink (`ip -batch`)
 #   POST a simplebridge with two netdev ports / DELETE it (N rounds, median
 #        and p99)    vs  a Linux bridge with two veth ports enslaved, over
@@ -37,12 +40,13 @@ P="pt$$-"
 WORK=$(mktemp -d "/tmp/${P}rest.XXXXXX")
 PIN_ROOT="/sys/fs/bpf/${P}rest"
 DAEMON_PID=""
+FLOOR_PIDS=()
 cleanup() {
   set +e
-  if [ -n "$DAEMON_PID" ]; then
-    kill "$DAEMON_PID" 2>/dev/null
-    wait "$DAEMON_PID" 2>/dev/null
-  fi
+  for pid in $DAEMON_PID "${FLOOR_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
   for ns in "${P}ra" "${P}rb" "${P}rl"; do ip netns del "$ns" 2>/dev/null; done
   for l in "${P}ra" "${P}rb" "${P}rc" "${P}rd"; do ip link del "$l" 2>/dev/null; done
   rm -rf "$WORK" "$PIN_ROOT" "/run/lock/polycube${PIN_ROOT//\//_}.lock"
@@ -127,6 +131,27 @@ linux_rate() {  # linux_rate <batch file> [ip options]
 for i in $(seq "$LINUX_OPS"); do echo "link show dev lbr"; done >"$WORK/show.batch"
 for i in $(seq "$LINUX_OPS"); do echo "link set dev lbr type bridge ageing_time $((10000 + i % 2))"; done >"$WORK/set.batch"
 
+# The transport floors: the same static resource from our server and from
+# Pistache, each its own process on a free port.
+# (Not in a $(...) subshell: FLOOR_PIDS must reach the cleanup trap.)
+floor_server() {  # floor_server polycube|pistache; sets FLOOR_URL
+  build/bin/pcn-bench-http-floor "$1" >"$WORK/floor-$1.out" 2>"$WORK/floor-$1.err" &
+  FLOOR_PIDS+=($!)
+  for _ in $(seq 100); do
+    grep -q "listening on" "$WORK/floor-$1.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  FLOOR_URL=$(sed -n 's/^listening on \(.*\)$/http:\/\/\1/p' "$WORK/floor-$1.out")
+}
+floor_server polycube
+OURS=$FLOOR_URL
+floor_server pistache
+PISTACHE=$FLOOR_URL
+[ -n "$OURS" ] || { echo "pcn-bench-http-floor polycube did not start" >&2; cat "$WORK/floor-polycube.err" >&2; exit 1; }
+[ -n "$PISTACHE" ] || { echo "pcn-bench-http-floor pistache did not start (libpistache-dev missing?)" >&2; exit 1; }
+
+floor_ours=$(BASE=$OURS rate /static)
+floor_pistache=$(BASE=$PISTACHE rate /static)
 floor=$(rate /restconf/yang/polycube-base)
 get=$(rate /restconf/data/simplebridge:simplebridge=br1)
 patch=$(rate /restconf/data/simplebridge:simplebridge=br1 "$WORK/patch.lua")
@@ -135,10 +160,17 @@ lset=$(linux_rate "$WORK/set.batch")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo "REST on loopback, polycubed :$PORT (wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_EACH} s each; 2 CPUs shared with wrk)"
-printf "%-52s %10.0f req/s\n" "HTTP floor: GET /restconf/yang/polycube-base" "$floor"
-printf "%-52s %10.0f req/s   %s x floor   %s x Linux\n" "GET simplebridge=br1" "$get" "$(ratio "$get" "$floor")" "$(ratio "$get" "$lshow")"
+printf "%-52s %10.0f req/s\n" "floor: static GET, polycubed's HTTP server" "$floor_ours"
+printf "%-52s %10.0f req/s   ours %s x Pistache\n" "floor: static GET, Pistache 0.0.5" "$floor_pistache" \
+  "$(ratio "$floor_ours" "$floor_pistache")"
+printf "%-52s %10.0f req/s   %s x our floor\n" "floor: RESTCONF GET /restconf/yang/polycube-base" "$floor" \
+  "$(ratio "$floor" "$floor_ours")"
+printf "%-52s %10.0f req/s   %s x our floor   %s x Pistache floor   %s x Linux   (goal 20,000)\n" \
+  "GET simplebridge=br1" "$get" "$(ratio "$get" "$floor_ours")" "$(ratio "$get" "$floor_pistache")" "$(ratio "$get" "$lshow")"
 printf "%-52s %10.0f req/s\n" "  Linux: read a bridge over netlink (ip -batch)" "$lshow"
-printf "%-52s %10.0f req/s   %s x floor   %s x Linux\n" "PATCH fdb aging-time (reconcile + persist)" "$patch" "$(ratio "$patch" "$floor")" "$(ratio "$patch" "$lset")"
+printf "%-52s %10.0f req/s   %s x our floor   %s x Pistache floor   %s x Linux   (goal 5,000)\n" \
+  "PATCH fdb aging-time (reconcile + persist)" "$patch" "$(ratio "$patch" "$floor_ours")" \
+  "$(ratio "$patch" "$floor_pistache")" "$(ratio "$patch" "$lset")"
 printf "%-52s %10.0f req/s\n" "  Linux: set a bridge's ageing_time (ip -batch)" "$lset"
 echo
 

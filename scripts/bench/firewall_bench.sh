@@ -57,14 +57,14 @@ PCN_PIN_ROOT=/sys/fs/bpf/pcnfwbench$$ build/bin/polycubed --port 0 --state-dir "
 pid=$!
 for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
 url="http://127.0.0.1:$(grep -o '[0-9]*$' "$work/out" | head -1)"
-curl -sf --noproxy '*' -X POST -d '{"firewall:firewall":[{"name":"fwbench"}]}' "$url/restconf/data" >/dev/null
+curl -sf --noproxy '*' -H 'Content-Type: application/yang-data+json' -X POST -d '{"firewall:firewall":[{"name":"fwbench"}]}' "$url/restconf/data" >/dev/null
 t0=$(date +%s.%N)
-code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X POST --data-binary @"$work/batch.json" \
+code=$(curl -s --noproxy '*' -H 'Content-Type: application/yang-data+json' -o /dev/null -w '%{http_code}' -X POST --data-binary @"$work/batch.json" \
   "$url/restconf/data/firewall:firewall=fwbench/chain=INGRESS/batch")
 t1=$(date +%s.%N)
 [ "$code" = 200 ] || { echo "batch answered $code" >&2; exit 1; }
 t2=$(date +%s.%N)
-code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X POST -d '{"firewall:input":{"id":0,"src":"10.0.0.1/32","action":"ACCEPT"}}' \
+code=$(curl -s --noproxy '*' -H 'Content-Type: application/yang-data+json' -o /dev/null -w '%{http_code}' -X POST -d '{"firewall:input":{"id":0,"src":"10.0.0.1/32","action":"ACCEPT"}}' \
   "$url/restconf/data/firewall:firewall=fwbench/chain=INGRESS/insert")
 t3=$(date +%s.%N)
 ip netns add "$ns"

@@ -176,6 +176,9 @@ TEST_F(Cli, BodiesOnStdinInJsonOrYaml) {
       {"br1 set", "- just\n- a list\n", "object"},
       {"br1 set", "{\"fdb\": [", "neither JSON nor YAML"},
       {"br1 ports add p3", R"({"peer":["x"]})", "single value"},
+      // The daemon's strict JSON parser (polycube/strict_json.h), not a second reading as YAML.
+      {"br1 fdb set", R"({"aging-time":1,"aging-time":2})", "appears twice"},
+      {"br1 set", R"({"fdb":)" + std::string(100, '[') + std::string(100, ']') + "}", "nested deeper than 64"},
   };
   for (const auto &c : cases) {
     PcnRun bad = pcn(c.args, c.body);

@@ -59,7 +59,9 @@ class Restconf : public ::testing::Test {
     FILE *f = fopen(bodyfile.c_str(), "w");
     fwrite(body.data(), 1, body.size(), f);
     fclose(f);
-    std::string code = sh_out("curl -s --noproxy '*' -X " + method + " --data-binary @" + bodyfile + " -o " +
+    // A body is JSON by its Content-Type (curl would say form-urlencoded: 415).
+    std::string code = sh_out("curl -s --noproxy '*' -H 'Content-Type: application/yang-data+json' -X " + method +
+                              " --data-binary @" + bodyfile + " -o " +
                               respfile + " -w '%{http_code}' '" + base + path + "'");
     Reply r{std::atoi(code.c_str()), sh_out("cat " + respfile)};
     sh("rm -f " + bodyfile + " " + respfile);

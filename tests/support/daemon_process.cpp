@@ -19,8 +19,15 @@ bool DaemonProcess::start() {
   if (pid_ == 0) {
     dup2(pipefd[1], STDOUT_FILENO);
     close(pipefd[0]);
-    execl(PCN_BUILD_DIR "/bin/polycubed", "polycubed", "--port", "0", "--log-level", "warn", "--state-dir",
-          state_dir_.c_str(), nullptr);
+    if (nofile_) {
+      rlimit rl{nofile_, nofile_};
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    std::vector<const char *> argv = {"polycubed", "--port", "0", "--log-level", "warn", "--state-dir",
+                                      state_dir_.c_str()};
+    for (const auto &a : extra_args_) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    execv(PCN_BUILD_DIR "/bin/polycubed", const_cast<char *const *>(argv.data()));
     _exit(127);
   }
   close(pipefd[1]);

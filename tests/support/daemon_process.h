@@ -2,15 +2,20 @@
 // its own state directory, and stops it (SIGTERM, or SIGKILL on request).
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace pcntest {
 
 class DaemonProcess {
  public:
-  explicit DaemonProcess(std::string state_dir) : state_dir_(std::move(state_dir)) {}
+  // `extra_args` go after the defaults (e.g. {"--http-header-timeout", "1"});
+  // `nofile` (if not 0) is the daemon's RLIMIT_NOFILE, soft and hard.
+  explicit DaemonProcess(std::string state_dir, std::vector<std::string> extra_args = {}, rlim_t nofile = 0)
+      : state_dir_(std::move(state_dir)), extra_args_(std::move(extra_args)), nofile_(nofile) {}
   ~DaemonProcess();
   // Starts it and waits for its "listening on" line; returns false on failure.
   bool start();
@@ -18,9 +23,12 @@ class DaemonProcess {
   // SIGTERM and wait; true if it exited with status 0.
   bool stop();
   const std::string &url() const { return url_; }  // http://127.0.0.1:<port>
+  pid_t pid() const { return pid_; }
 
  private:
   std::string state_dir_, url_;
+  std::vector<std::string> extra_args_;
+  rlim_t nofile_ = 0;
   pid_t pid_ = -1;
 };
 
