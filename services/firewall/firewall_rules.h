@@ -100,4 +100,16 @@ struct FieldTables {
 };
 FieldTables compile_field(const std::vector<Rule> &rules, int field);
 
+// The prefixes (value, length over the 32-bit key value) a rule accepts
+// for `field`; {(0,0)} when it does not constrain the field.
+std::vector<std::pair<uint32_t, uint8_t>> prefixes_of(const Rule &r, int field);
+
+// One chunk of a field's tables: `rules` are the chunk's rules in order
+// (bit i = rules[i]); entries carry chunk 0 (the caller places them).
+struct ChunkTables {
+  std::vector<LpmEntry> entries;  // every exact prefix, shorter covering prefixes folded in
+  fw_bits wild;                   // the rules that do not use the field
+};
+ChunkTables compile_chunk(const std::vector<const Rule *> &rules, int field);
+
 }  // namespace polycube::services::fw
