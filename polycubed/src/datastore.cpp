@@ -475,12 +475,17 @@ void Datastore::splice(Transaction &txn, Transaction::Cube &c, const std::string
   ListSplice out{list, pos, remove, {}};
   edit.insert.reserve(entries.size());
   out.insert.reserve(entries.size());
+  const std::string where = parent_xpath + "/" + schema->name;
   for (size_t i = 0; i < entries.size(); i++) {
-    json checked = schema_json::check(ctx_, schema, entries[i], schema_json::Kind::kData,
-                                      parent_xpath + "/" + schema->name + "[" + key + "='" + std::to_string(pos + i) + "']",
-                                      true);
-    edit.insert.push_back(std::make_shared<const std::string>(checked.dump()));
-    out.insert.push_back(std::move(checked));
+    try {
+      schema_json::check_in_place(ctx_, schema, entries[i], schema_json::Kind::kData, where, true);
+    } catch (const DataError &e) {
+      // Name the entry by its position in the message.
+      std::string at = where + "[" + key + "='" + std::to_string(pos + i) + "']";
+      throw DataError(e.code(), std::string(e.what()) + " (entry " + at + ")", at, e.tag());
+    }
+    edit.insert.push_back(std::make_shared<const std::string>(entries[i].dump()));
+    out.insert.push_back(std::move(entries[i]));
   }
   c.sizes[list] = after;
   if (std::find(c.lists_after.begin(), c.lists_after.end(), list) == c.lists_after.end()) c.lists_after.push_back(list);
@@ -715,6 +720,10 @@ Transaction Datastore::replace(const std::string &xpath, const std::string &text
     Transaction::Cube &c = stage(txn, t.module, t.name);
     lyd_node *target = nullptr;
     if (c.tree && lyd_find_path(c.tree, xpath.c_str(), 0, &target) == LY_SUCCESS && target) {
+      // Positional lists below the target go with it.
+      for (const auto &l : std::vector<std::string>(c.lists_after))
+        if ((l.rfind(t.restconf + "/", 0) == 0) && list_size(c, l))
+          splice(txn, c, l, list_schema(t.module, l), 0, static_cast<uint32_t>(list_size(c, l)), {});
       if (target == c.tree) {
         lyd_free_all(c.tree);
         c.tree = nullptr;
@@ -723,10 +732,6 @@ Transaction Datastore::replace(const std::string &xpath, const std::string &text
       }
     }
     ly_err_clean(ctx_, nullptr);
-    // Positional lists below the target go with it.
-    for (const auto &l : std::vector<std::string>(c.lists_after))
-      if ((l.rfind(t.restconf + "/", 0) == 0) && list_size(c, l))
-        splice(txn, c, l, list_schema(t.module, l), 0, static_cast<uint32_t>(list_size(c, l)), {});
     merge_instance(txn, t.module, instance, false);
   }
   finish(txn);
@@ -781,11 +786,13 @@ Transaction Datastore::remove(const std::vector<std::string> &xpaths) const {
       ly_err_clean(ctx_, nullptr);
       continue;
     }
-    lyd_free_tree(target);
-    removed++;
+    // Positional lists below it go with it (emptied while their parent is
+    // still there to check against).
     for (const auto &l : std::vector<std::string>(c.lists_after))
       if (l.rfind(t.restconf + "/", 0) == 0 && list_size(c, l))
         splice(txn, c, l, list_schema(t.module, l), 0, static_cast<uint32_t>(list_size(c, l)), {});
+    lyd_free_tree(target);
+    removed++;
   }
   if (removed == 0) {
     std::string what = xpaths.empty() ? "" : xpaths.front();

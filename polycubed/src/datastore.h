@@ -75,6 +75,7 @@ class Transaction {
 
  private:
   friend class Datastore;
+  friend class Reconciler;  // moves the splices' entries to the services
   Transaction() = default;
   struct ListEdit {  // a splice as stored: entries in canonical text
     std::string list;

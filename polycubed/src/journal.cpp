@@ -126,7 +126,8 @@ std::string frame_record(uint64_t seq, std::string_view payload) {
   return out;
 }
 
-Journal::Journal(std::string prefix) : prefix_(std::move(prefix)) {
+Journal::Journal(std::string prefix) : prefix_(std::move(prefix)), compact_floor_(kCompactFloor) {
+  if (const char *b = std::getenv("PCN_JOURNAL_COMPACT_BYTES")) compact_floor_ = std::strtoull(b, nullptr, 10);
   if (const char *f = std::getenv("PCN_JOURNAL_FAULT")) {
     std::string spec = f;
     auto colon = spec.find(':');
@@ -239,6 +240,7 @@ void Journal::wait_durable(uint64_t seq) {
     int rc = ::fdatasync(fd);
     int err = errno;
     l.lock();
+    flushes_++;
     syncing_ = false;
     if (rc == 0 && target > durable_) durable_ = target;
     flushed_.notify_all();
@@ -260,6 +262,11 @@ size_t Journal::snapshot_bytes() const {
   return snapshot_bytes_;
 }
 
+uint64_t Journal::flushes() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return flushes_;
+}
+
 uint64_t Journal::last_seq() const {
   std::lock_guard<std::mutex> l(mu_);
   return appended_;
@@ -267,7 +274,7 @@ uint64_t Journal::last_seq() const {
 
 bool Journal::wants_compaction() const {
   std::lock_guard<std::mutex> l(mu_);
-  return !compacting_ && !compaction_failed_ && journal_bytes_ > std::max(kCompactFloor, snapshot_bytes_);
+  return !compacting_ && !compaction_failed_ && journal_bytes_ > std::max(compact_floor_, snapshot_bytes_);
 }
 
 void Journal::write_snapshot(std::string config, uint64_t seq) {

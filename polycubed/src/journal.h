@@ -61,6 +61,9 @@ class Journal {
   size_t journal_bytes() const;
   size_t snapshot_bytes() const;
   uint64_t last_seq() const;
+  // fdatasync calls made for appends so far (group commit shows as fewer
+  // flushes than records).
+  uint64_t flushes() const;
   // Should the journal be folded into a snapshot now? (journal larger than
   // the snapshot and than a floor, so the cost of compaction amortises to a
   // constant factor of the bytes appended.)
@@ -98,11 +101,15 @@ class Journal {
   uint64_t appended_ = 0, durable_ = 0;
   bool syncing_ = false;
   size_t journal_bytes_ = 0, snapshot_bytes_ = 0;
+  uint64_t flushes_ = 0;
+  size_t compact_floor_;
   std::thread compactor_;
   bool compacting_ = false;
   bool compaction_failed_ = false;  // its old journal is kept: no further rotation
-  // Test-only fault injection (PCN_JOURNAL_FAULT=<point>:<seq>): the
-  // process kills itself with SIGKILL at that point of that record.
+  // Test-only fault injection (PCN_JOURNAL_FAULT=<point>:<seq>, point one
+  // of torn, before-sync, after-sync): the process kills itself with
+  // SIGKILL at that point of that record. PCN_JOURNAL_COMPACT_BYTES lowers
+  // the compaction floor (4 MiB) so that tests see compactions.
   std::string fault_point_;
   uint64_t fault_seq_ = 0;
 };

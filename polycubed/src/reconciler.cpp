@@ -196,7 +196,16 @@ void Reconciler::run(const std::vector<Step> &steps, std::vector<Undo> *undo) {
     // One call with every splice of the cube; a refusal changes nothing
     // of them, so undo needs only what earlier calls applied.
     services_.at(s.module).splice(rt_, s.name, s.splices);
-    u.applied.insert(u.applied.end(), s.splices.begin(), s.splices.end());
+    // One splice (an action, a batch): its inverse needs the committed
+    // entries and the count inserted, not the entries, which stay unread.
+    // Several: a later one may remove what an earlier one inserted, so the
+    // inverse puts those back and they are kept.
+    for (const auto &sp : s.splices) {
+      ListSplice shape{sp.list, sp.pos, sp.remove, {}};
+      if (s.splices.size() == 1) shape.insert.resize(sp.insert.size());
+      else shape.insert = sp.insert;
+      u.applied.push_back(std::move(shape));
+    }
   };
   // 1. Deletions, transparent cubes first (they sit on the others' ports).
   for (bool transparent : {true, false})
@@ -249,7 +258,7 @@ void Reconciler::rollback(std::vector<Undo> &undo) {
         for (uint32_t i = 0; i < s.remove && s.pos + i < v.size(); i++) inv.insert.push_back(nlohmann::json::parse(*v[s.pos + i]));
         inverse.insert(inverse.begin(), std::move(inv));
         std::vector<ListEntry> added;
-        for (const auto &e : s.insert) added.push_back(std::make_shared<const std::string>(e.dump()));
+        for (const auto &e : s.insert) added.push_back(e.is_null() ? nullptr : std::make_shared<const std::string>(e.dump()));
         v.erase(v.begin() + s.pos, v.begin() + std::min<size_t>(v.size(), s.pos + s.remove));
         v.insert(v.begin() + s.pos, added.begin(), added.end());
       }
@@ -285,7 +294,7 @@ void Reconciler::rollback(std::vector<Undo> &undo) {
 }
 
 uint64_t Reconciler::apply(Transaction &&txn, bool record) {
-  const auto &changes = txn.changes();
+  std::vector<CubeChange> &changes = txn.changes_;
   if (changes.empty()) {
     ds_.commit(std::move(txn));
     return 0;
@@ -301,7 +310,7 @@ uint64_t Reconciler::apply(Transaction &&txn, bool record) {
       if (takes_splices(c.module)) {
         s.desired = instance_of(c.json);
         s.reconcile = c.op == CubeChange::kCreate || c.config_changed;
-        s.splices = c.splices;
+        s.splices = std::move(c.splices);  // entries move to the service, not copied
       } else {
         s.desired = c.splices.empty() ? instance_of(c.json) : ds_.full_config(txn, c);
       }
@@ -327,9 +336,8 @@ uint64_t Reconciler::apply(Transaction &&txn, bool record) {
     rollback(undo);
     throw;
   }
-  std::vector<CubeChange> committed = changes;
   ds_.commit(std::move(txn));
-  refs_.update(committed);
+  refs_.update(changes);  // the changes stay in `txn` after commit
   if (journal_ && record && journal_->wants_compaction()) journal_->compact(ds_.dump());
   return seq;
 }

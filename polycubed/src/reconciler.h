@@ -107,7 +107,9 @@ class Reconciler {
     nlohmann::json before;  // committed configuration (null: did not exist)
     bool transparent;
     bool deleted = false;             // the attempt deleted it
-    std::vector<ListSplice> applied;  // splices the attempt applied
+    // Splices the attempt applied, without their entries (the inverse needs
+    // the committed entries and how many were inserted).
+    std::vector<ListSplice> applied;
   };
   // Reconciles, journals (when `record`) and commits; returns the journal
   // sequence number to wait for (0: none).

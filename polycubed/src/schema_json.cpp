@@ -61,9 +61,11 @@ bool pattern_matches(const lysc_pattern *p, const std::string &v) {
 }
 
 // One leaf value against its type; throws DataError.
-void check_value(const ly_ctx *ctx, const lysc_node *leaf, const lysc_type *type, const json &v,
-                 const std::string &path) {
-  auto fail = [&](const std::string &msg) { throw invalid(msg, path); };
+struct Where;
+std::string where_text(const Where &w);
+
+void check_value(const ly_ctx *ctx, const lysc_node *leaf, const lysc_type *type, const json &v, const Where &at) {
+  auto fail = [&](const std::string &msg) { throw invalid(msg, where_text(at)); };
   switch (type->basetype) {
     case LY_TYPE_STRING: {
       if (!v.is_string()) fail("Invalid non-string-encoded string value \"" + v.dump() + "\".");
@@ -89,7 +91,7 @@ void check_value(const ly_ctx *ctx, const lysc_node *leaf, const lysc_type *type
       LY_ARRAY_FOR(t->enums, u) {
         if (s == t->enums[u].name) return;
       }
-      throw invalid("Invalid enumeration value \"" + s + "\".", path);
+      throw invalid("Invalid enumeration value \"" + s + "\".", where_text(at));
     }
     case LY_TYPE_BOOL:
       if (!v.is_boolean()) fail("Invalid non-boolean-encoded boolean value \"" + scalar_text(v) + "\".");
@@ -164,88 +166,170 @@ std::string key_predicates(const lysc_node *list, const json &entry) {
   return out;
 }
 
-json check_object(const ly_ctx *ctx, const lysc_node *parent, const json &object, Kind kind, const std::string &where,
-                  bool skip_keys);
+// Where a value is, kept on the stack and spelled out only for an error
+// message (building a path string per rule costs more than checking it).
+struct Where {
+  const Where *parent;
+  const std::string *root;     // the first step: a path given by the caller
+  const lysc_node *node;       // a member, or
+  const json *entry;           // an entry of list `node`
+  std::string text() const {
+    std::string out = parent ? parent->text() : (root ? *root : "");
+    if (entry) return out + key_predicates(node, *entry);
+    if (node) return out + "/" + node->name;
+    return out;
+  }
+};
 
-// The value of member `schema` (leaf, leaf-list, container or list).
-json check_member(const ly_ctx *ctx, const lysc_node *schema, const json &v, Kind kind, const std::string &path) {
-  switch (schema->nodetype) {
-    case LYS_LEAF:
-      check_value(ctx, schema, type_of(schema), v, path);
-      return v;
-    case LYS_LEAFLIST: {
-      if (!v.is_array()) throw invalid("leaf-list \"" + std::string(schema->name) + "\" must be a JSON array", path);
-      const auto *ll = reinterpret_cast<const lysc_node_leaflist *>(schema);
-      for (const auto &e : v) check_value(ctx, schema, ll->type, e, path);
-      if (v.size() > ll->max) throw invalid("Too many \"" + std::string(schema->name) + "\" instances.", path);
-      return v;
-    }
-    case LYS_CONTAINER:
-      if (!v.is_object()) throw invalid("container \"" + std::string(schema->name) + "\" must be a JSON object", path);
-      return check_object(ctx, schema, v, kind, path, false);
-    case LYS_LIST: {
-      if (!v.is_array()) throw invalid("list \"" + std::string(schema->name) + "\" must be a JSON array", path);
-      const auto *l = reinterpret_cast<const lysc_node_list *>(schema);
-      json out = json::array();
-      std::unordered_set<std::string> keys;
-      for (const auto &e : v) {
-        if (!e.is_object()) throw invalid("an entry of list \"" + std::string(schema->name) + "\" must be a JSON object", path);
-        std::string k;
-        for (const lysc_node *key = lysc_node_child(schema); key && lysc_is_key(key); key = key->next) {
-          if (!e.contains(key->name))
-            throw invalid("List instance is missing its key \"" + std::string(key->name) + "\".", path);
-          k += scalar_text(e[key->name]) + '\0';
-        }
-        if (!(schema->flags & LYS_KEYLESS) && !keys.insert(k).second)
-          throw DataError(ErrorCode::kExists, "Duplicate instance of \"" + std::string(schema->name) + "\" at " + path +
-                                                  key_predicates(schema, e),
-                          path + key_predicates(schema, e), "data-exists");
-        out.push_back(check_object(ctx, schema, e, kind, path + key_predicates(schema, e), false));
+// Children of a schema node, flattened, with what an absent one implies.
+struct Children {
+  std::vector<const lysc_node *> all;
+  std::vector<const lysc_node *> absent;  // mandatory, min-elements, defaults, or a container holding those
+};
+
+class Checker {
+ public:
+  Checker(const ly_ctx *ctx, Kind kind) : ctx_(ctx), kind_(kind) {}
+
+  void object(const lysc_node *parent, json &obj, const Where &at, bool skip_keys) {
+    const Children &ch = children(parent);
+    size_t seen = 0;
+    for (auto it = obj.begin(); it != obj.end();) {
+      const std::string &member = it.key();
+      const char *local = member.c_str();
+      bool prefixed = false;
+      if (auto c = member.find(':'); c != std::string::npos) {
+        local += c + 1;
+        prefixed = true;
       }
-      if (out.size() > l->max) throw invalid("Too many \"" + std::string(schema->name) + "\" instances.", path);
-      if (out.size() < l->min) throw invalid("Too few \"" + std::string(schema->name) + "\" instances.", path, "missing-element");
-      return out;
+      const lysc_node *schema = nullptr;
+      for (const lysc_node *c : ch.all)
+        if (std::strcmp(c->name, local) == 0 &&
+            (!prefixed || member.compare(0, std::strlen(c->module->name), c->module->name) == 0)) {
+          schema = c;
+          break;
+        }
+      Where here{&at, nullptr, schema, nullptr};
+      if (!schema) {
+        Where named{&at, nullptr, nullptr, nullptr};
+        throw invalid("Node \"" + std::string(local) + "\" not found as a child of \"" + parent->name + "\" node.",
+                      named.text() + "/" + local, "unknown-element");
+      }
+      if (skip_keys && lysc_is_key(schema)) {
+        ++it;
+        continue;
+      }
+      if (kind_ == Kind::kData && (schema->flags & LYS_CONFIG_R))
+        throw invalid("Invalid state data node \"" + std::string(local) + "\" found.", here.text());
+      member_value(schema, *it, here);
+      seen++;
+      if (prefixed && schema->module == parent->module) {  // unprefixed in the answer
+        json v = std::move(*it);
+        std::string name = local;
+        it = obj.erase(it);
+        obj[name] = std::move(v);
+        continue;
+      }
+      ++it;
     }
-    default:
-      throw invalid("\"" + std::string(schema->name) + "\" cannot be written", path);
+    for (const lysc_node *c : ch.absent) {
+      if (obj.contains(c->name)) continue;
+      Where here{&at, nullptr, c, nullptr};
+      if ((c->flags & LYS_MAND_TRUE) && (c->nodetype & (LYS_LEAF | LYS_ANYDATA)))
+        throw invalid("Mandatory node \"" + std::string(c->name) + "\" instance does not exist.", here.text(),
+                      "missing-element");
+      if (c->nodetype == LYS_LIST)
+        throw invalid("Too few \"" + std::string(c->name) + "\" instances.", here.text(), "missing-element");
+      if (c->nodetype == LYS_CONTAINER) {
+        json inner = json::object();
+        object(c, inner, here, false);
+        if (!inner.empty()) obj[c->name] = std::move(inner);
+      } else if (kind_ == Kind::kInput && c->nodetype == LYS_LEAF) {
+        const auto *leaf = reinterpret_cast<const lysc_node_leaf *>(c);
+        obj[c->name] = json_default(c, lyd_value_get_canonical(c->module->ctx, leaf->dflt));
+      }
+    }
+    (void)seen;
   }
-}
 
-json check_object(const ly_ctx *ctx, const lysc_node *parent, const json &object, Kind kind, const std::string &where,
-                  bool skip_keys) {
-  json out = json::object();
-  for (const auto &[member, v] : object.items()) {
-    const lysc_node *schema = child_named(parent, member);
-    std::string local = member.substr(member.find(':') == std::string::npos ? 0 : member.find(':') + 1);
-    if (!schema)
-      throw invalid("Node \"" + local + "\" not found as a child of \"" + parent->name + "\" node.", where + "/" + local,
-                    "unknown-element");
-    if (skip_keys && lysc_is_key(schema)) continue;
-    if (kind == Kind::kData && (schema->flags & LYS_CONFIG_R))
-      throw invalid("Invalid state data node \"" + local + "\" found.", where + "/" + local);
-    out[local] = check_member(ctx, schema, v, kind, where + "/" + local);
+ private:
+  void member_value(const lysc_node *schema, json &v, const Where &at) {
+    switch (schema->nodetype) {
+      case LYS_LEAF:
+        check_value(ctx_, schema, type_of(schema), v, at);
+        return;
+      case LYS_LEAFLIST: {
+        if (!v.is_array()) throw invalid("leaf-list \"" + std::string(schema->name) + "\" must be a JSON array", at.text());
+        const auto *ll = reinterpret_cast<const lysc_node_leaflist *>(schema);
+        for (const auto &e : v) check_value(ctx_, schema, ll->type, e, at);
+        if (v.size() > ll->max) throw invalid("Too many \"" + std::string(schema->name) + "\" instances.", at.text());
+        return;
+      }
+      case LYS_CONTAINER:
+        if (!v.is_object()) throw invalid("container \"" + std::string(schema->name) + "\" must be a JSON object", at.text());
+        object(schema, v, at, false);
+        return;
+      case LYS_LIST: {
+        if (!v.is_array()) throw invalid("list \"" + std::string(schema->name) + "\" must be a JSON array", at.text());
+        const auto *l = reinterpret_cast<const lysc_node_list *>(schema);
+        std::vector<const lysc_node *> keys;
+        for (const lysc_node *k = lysc_node_child(schema); k && lysc_is_key(k); k = k->next) keys.push_back(k);
+        // One integer key (the common case: ids, positions) is checked for
+        // duplicates as a number, others as text.
+        std::unordered_set<int64_t> ints;
+        std::unordered_set<std::string> texts;
+        for (auto &e : v) {
+          if (!e.is_object())
+            throw invalid("an entry of list \"" + std::string(schema->name) + "\" must be a JSON object", at.text());
+          Where entry{&at, nullptr, schema, &e};
+          bool dup = false;
+          if (keys.size() == 1 && e.contains(keys[0]->name) && e[keys[0]->name].is_number_integer()) {
+            dup = !ints.insert(e[keys[0]->name].get<int64_t>()).second;
+          } else if (!(schema->flags & LYS_KEYLESS)) {
+            std::string k;
+            for (const lysc_node *key : keys) {
+              if (!e.contains(key->name))
+                throw invalid("List instance is missing its key \"" + std::string(key->name) + "\".", at.text());
+              k += scalar_text(e[key->name]) + '\0';
+            }
+            dup = !texts.insert(k).second;
+          }
+          if (dup)
+            throw DataError(ErrorCode::kExists, "Duplicate instance of \"" + std::string(schema->name) + "\" at " + entry.text(),
+                            entry.text(), "data-exists");
+          object(schema, e, entry, false);
+        }
+        if (v.size() > l->max) throw invalid("Too many \"" + std::string(schema->name) + "\" instances.", at.text());
+        if (v.size() < l->min) throw invalid("Too few \"" + std::string(schema->name) + "\" instances.", at.text(), "missing-element");
+        return;
+      }
+      default:
+        throw invalid("\"" + std::string(schema->name) + "\" cannot be written", at.text());
+    }
   }
-  // Mandatory leaves, and for input the defaults; absent non-presence
-  // containers hold both too.
-  for_each_child(parent, [&](const lysc_node *c) {
-    if (out.contains(c->name) || (skip_keys && lysc_is_key(c))) return;
-    if (kind == Kind::kData && (c->flags & LYS_CONFIG_R)) return;
-    if ((c->flags & LYS_MAND_TRUE) && (c->nodetype & (LYS_LEAF | LYS_ANYDATA)))
-      throw invalid("Mandatory node \"" + std::string(c->name) + "\" instance does not exist.", where + "/" + c->name,
-                    "missing-element");
-    if (c->nodetype == LYS_LIST && reinterpret_cast<const lysc_node_list *>(c)->min > 0)
-      throw invalid("Too few \"" + std::string(c->name) + "\" instances.", where + "/" + c->name, "missing-element");
-    if (c->nodetype == LYS_CONTAINER && !(c->flags & LYS_PRESENCE)) {
-      json inner = check_object(ctx, c, json::object(), kind, where + "/" + c->name, false);
-      if (!inner.empty()) out[c->name] = std::move(inner);
-    }
-    if (kind == Kind::kInput && c->nodetype == LYS_LEAF) {
-      const auto *leaf = reinterpret_cast<const lysc_node_leaf *>(c);
-      if (leaf->dflt) out[c->name] = json_default(c, lyd_value_get_canonical(c->module->ctx, leaf->dflt));
-    }
-  });
-  return out;
-}
+
+  const Children &children(const lysc_node *parent) {
+    auto it = cache_.find(parent);
+    if (it != cache_.end()) return it->second;
+    Children c;
+    for_each_child(parent, [&](const lysc_node *n) {
+      c.all.push_back(n);
+      if (kind_ == Kind::kData && (n->flags & LYS_CONFIG_R)) return;
+      bool absent = ((n->flags & LYS_MAND_TRUE) && (n->nodetype & (LYS_LEAF | LYS_ANYDATA))) ||
+                    (n->nodetype == LYS_LIST && reinterpret_cast<const lysc_node_list *>(n)->min > 0) ||
+                    (kind_ == Kind::kInput && n->nodetype == LYS_LEAF && reinterpret_cast<const lysc_node_leaf *>(n)->dflt) ||
+                    (n->nodetype == LYS_CONTAINER && !(n->flags & LYS_PRESENCE) && !children(n).absent.empty());
+      if (absent) c.absent.push_back(n);
+    });
+    return cache_.emplace(parent, std::move(c)).first->second;
+  }
+
+  const ly_ctx *ctx_;
+  Kind kind_;
+  std::unordered_map<const lysc_node *, Children> cache_;
+};
+
+std::string where_text(const Where &w) { return w.text(); }
 
 bool simple_node(const lysc_node *n) {
   if (lysc_node_musts(n) || lysc_node_when(n)) return false;
@@ -328,10 +412,19 @@ bool simple(const lysc_node *parent) {
   return true;
 }
 
+void check_in_place(const ly_ctx *ctx, const lysc_node *parent, json &object, Kind kind, const std::string &where,
+                    bool skip_keys) {
+  if (!object.is_object()) throw invalid("expected a JSON object", where);
+  Checker checker(ctx, kind);
+  Where at{nullptr, &where, nullptr, nullptr};
+  checker.object(parent, object, at, skip_keys);
+}
+
 json check(const ly_ctx *ctx, const lysc_node *parent, const json &object, Kind kind, const std::string &where,
            bool skip_keys) {
-  if (!object.is_object()) throw invalid("expected a JSON object", where);
-  return check_object(ctx, parent, object, kind, where, skip_keys);
+  json out = object;
+  check_in_place(ctx, parent, out, kind, where, skip_keys);
+  return out;
 }
 
 std::string print_ordered(const json &doc, const lysc_node *node) {

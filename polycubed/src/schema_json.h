@@ -39,6 +39,9 @@ enum class Kind {
 // unknown-element or missing-element).
 nlohmann::json check(const ly_ctx *ctx, const lysc_node *parent, const nlohmann::json &object, Kind kind,
                      const std::string &where, bool skip_keys = false);
+// The same, on `object` itself (no copy).
+void check_in_place(const ly_ctx *ctx, const lysc_node *parent, nlohmann::json &object, Kind kind,
+                    const std::string &where, bool skip_keys = false);
 
 // `doc` ({"mod:node": value}, value the content of schema node `node`)
 // printed with the members of every object in schema order (keys first),

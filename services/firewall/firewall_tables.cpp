@@ -14,6 +14,12 @@ namespace {
 // inserts into one of them rewrite that chunk only.
 constexpr size_t kFill = FW_CHUNK_BITS * 7 / 8;
 
+size_t nchunks_in_use(const std::vector<std::vector<PlacedRule>> &chunks) {
+  for (size_t c = chunks.size(); c > 0; c--)
+    if (!chunks[c - 1].empty()) return c;
+  return 0;
+}
+
 uint64_t prefix_key(uint32_t v, uint8_t l) { return (uint64_t(v) << 8) | l; }
 uint32_t key_value(uint64_t k) { return static_cast<uint32_t>(k >> 8); }
 uint8_t key_len(uint64_t k) { return static_cast<uint8_t>(k & 0xff); }
@@ -62,6 +68,7 @@ void ChainTables::splice(size_t pos, size_t remove, std::vector<PlacedRule> inse
   size_t after = size_ - remove + insert.size();
   if (after > FW_MAX_RULES)
     throw Error(ErrorCode::kInvalid, "more than " + std::to_string(FW_MAX_RULES) + " rules in a chain");
+  const size_t inserted = insert.size();
   std::array<bool, FW_NFIELDS> used_before{};
   for (int f = 0; f < FW_NFIELDS; f++) used_before[f] = uses_[f] > 0;
 
@@ -104,42 +111,94 @@ void ChainTables::splice(size_t pos, size_t remove, std::vector<PlacedRule> inse
     for (int f = 0; f < FW_NFIELDS; f++) uses_[f] += r.rule.uses(f);
   seq.insert(seq.begin() + off_a, std::make_move_iterator(insert.begin()), std::make_move_iterator(insert.end()));
   std::vector<uint32_t> changed;
+  size_t n_chunks = chunks_.size();
+  auto spread = [&](size_t lo, size_t hi, std::vector<PlacedRule> &rules) {
+    // Evenly over chunks lo..hi-1 (rules in order).
+    size_t m = hi - lo, total = rules.size(), next = 0;
+    if (chunks_.size() < hi) chunks_.resize(hi);
+    for (size_t k = 0; k < m; k++) {
+      size_t take = total / m + (k < total % m ? 1 : 0);
+      chunks_[lo + k].assign(std::make_move_iterator(rules.begin() + next),
+                             std::make_move_iterator(rules.begin() + next + take));
+      next += take;
+      changed.push_back(static_cast<uint32_t>(lo + k));
+    }
+  };
   if (a == b && seq.size() <= FW_CHUNK_BITS) {
+    // The common case: the chunk has room.
     chunks_[a] = std::move(seq);
     changed.push_back(static_cast<uint32_t>(a));
-  } else {
-    // Spread over the window, widened (to the right, then new chunks at
-    // the end, then to the left) until the rules fit with slack.
-    size_t total = seq.size();
-    while (total > (b - a + 1) * kFill) {
-      if (b + 1 < chunks_.size()) {
-        b++;
-        total += chunks_[b].size();
-        for (auto &r : chunks_[b]) seq.push_back(std::move(r));
-      } else if (chunks_.size() < FW_MAX_CHUNKS) {
-        chunks_.emplace_back();
-        b++;
-      } else if (a > 0) {
-        a--;
-        total += chunks_[a].size();
-        seq.insert(seq.begin(), std::make_move_iterator(chunks_[a].begin()), std::make_move_iterator(chunks_[a].end()));
-      } else {
-        break;  // every chunk: up to FW_CHUNK_BITS each
-      }
+  } else if (a == b && pos == size_ && remove == 0 && inserted < kFill &&
+             seq.size() <= FW_CHUNK_BITS * (FW_MAX_CHUNKS - a)) {
+    // A few rules appended past a full last chunk: new chunks at the end.
+    size_t k = a;
+    for (size_t i = 0; i < seq.size(); i += FW_CHUNK_BITS, k++) {
+      if (chunks_.size() <= k) chunks_.emplace_back();
+      size_t end = std::min(seq.size(), i + FW_CHUNK_BITS);
+      chunks_[k].assign(std::make_move_iterator(seq.begin() + i), std::make_move_iterator(seq.begin() + end));
+      changed.push_back(static_cast<uint32_t>(k));
     }
-    size_t m = b - a + 1;
-    size_t use = std::min(m, std::max<size_t>(1, (total + kFill - 1) / kFill));
-    if (total > use * FW_CHUNK_BITS) use = m;
-    size_t next = 0;
-    for (size_t k = 0; k < m; k++) {
-      size_t take = k < use ? total / use + (k < total % use ? 1 : 0) : 0;
-      std::vector<PlacedRule> part(std::make_move_iterator(seq.begin() + next),
-                                   std::make_move_iterator(seq.begin() + next + take));
-      next += take;
-      chunks_[a + k] = std::move(part);
-      changed.push_back(static_cast<uint32_t>(a + k));
+  } else {
+    // A packed-memory array over the chunks: the smallest aligned window
+    // of 2^k chunks around the edit whose density stays under its
+    // threshold (1 for one chunk, down to 7/8 for all of them) is spread
+    // evenly; each level's spread leaves the levels below it slack, so an
+    // insert moves O(log^2) chunks amortised, never the whole chain until
+    // the chain itself is that dense (then it grows by a quarter).
+    size_t levels = 0;
+    while ((size_t(1) << levels) < n_chunks) levels++;
+    size_t count_ab = seq.size();  // rules of chunks a..b after the edit
+    bool done = false;
+    for (size_t k = 0; k <= levels && !done; k++) {
+      size_t lo = (a >> k) << k, hi = std::min(n_chunks, lo + (size_t(1) << k));
+      if ((b >> k) != (a >> k)) continue;
+      size_t count = count_ab;
+      for (size_t c = lo; c < hi; c++)
+        if (c < a || c > b) count += chunks_[c].size();
+      double tau = levels ? 1.0 - (1.0 - double(kFill) / FW_CHUNK_BITS) * double(k) / double(levels) : 1.0;
+      if (double(count) > tau * double(hi - lo) * FW_CHUNK_BITS) continue;
+      std::vector<PlacedRule> window;
+      window.reserve(count);
+      for (size_t c = lo; c < a; c++)
+        for (auto &r : chunks_[c]) window.push_back(std::move(r));
+      for (auto &r : seq) window.push_back(std::move(r));
+      for (size_t c = b + 1; c < hi; c++)
+        for (auto &r : chunks_[c]) window.push_back(std::move(r));
+      spread(lo, hi, window);
+      done = true;
+    }
+    if (!done) {
+      // The whole chain is too dense (or one edit outgrew it): spread it
+      // over more chunks at 7/8, or all of them.
+      std::vector<PlacedRule> all;
+      all.reserve(after);
+      for (size_t c = 0; c < a; c++)
+        for (auto &r : chunks_[c]) all.push_back(std::move(r));
+      for (auto &r : seq) all.push_back(std::move(r));
+      for (size_t c = b + 1; c < n_chunks; c++)
+        for (auto &r : chunks_[c]) all.push_back(std::move(r));
+      size_t want = std::max<size_t>({1, (after + kFill - 1) / kFill, n_chunks + n_chunks / 4});
+      want = std::min<size_t>(want, FW_MAX_CHUNKS);
+      for (size_t c = 0; c < n_chunks; c++) chunks_[c].clear();
+      spread(0, want, all);
+      for (size_t c = want; c < n_chunks; c++) changed.push_back(static_cast<uint32_t>(c));
     }
   }
+  // Far fewer rules than chunks hold (a flush, many deletes): spread over
+  // fewer chunks, so that packets walk fewer.
+  if (after > 0 && after * 4 < nchunks_in_use(chunks_) * FW_CHUNK_BITS && nchunks_in_use(chunks_) > 1) {
+    std::vector<PlacedRule> all;
+    all.reserve(after);
+    size_t used = chunks_.size();
+    for (auto &c : chunks_)
+      for (auto &r : c) all.push_back(std::move(r));
+    for (auto &c : chunks_) c.clear();
+    size_t want = std::max<size_t>(1, (after + kFill - 1) / kFill);
+    spread(0, want, all);
+    for (size_t c = want; c < used; c++) changed.push_back(static_cast<uint32_t>(c));
+  }
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
   size_ = after;
   // Compiled for every field in use after the edit; a field that came
   // into use needs every chunk, one that went out of use loses its entries.
@@ -160,6 +219,7 @@ void ChainTables::splice(size_t pos, size_t remove, std::vector<PlacedRule> inse
       }
       for (auto &[k, _] : chunks_of_[f]) out.lpm.push_back({uint8_t(f), true, key_len(k), FW_SUMMARY_CHUNK, key_value(k), {}});
       chunks_of_[f].clear();
+      lengths_[f] = {};
     }
   }
   // Trailing empty chunks go (their entries were deleted above).
@@ -207,7 +267,9 @@ void ChainTables::summary_toggle(int f, uint32_t chunk, uint32_t value, uint8_t 
   auto &m = chunks_of_[f];
   uint64_t k = prefix_key(value, len);
   if (add) {
-    m[k][chunk / 64] |= uint64_t(1) << (chunk % 64);
+    auto [it, fresh] = m.try_emplace(k, std::array<uint64_t, 2>{0, 0});
+    if (fresh) lengths_[f][len]++;
+    it->second[chunk / 64] |= uint64_t(1) << (chunk % 64);
   } else if (auto it = m.find(k); it != m.end()) {
     it->second[chunk / 64] &= ~(uint64_t(1) << (chunk % 64));
   }
@@ -225,6 +287,7 @@ void ChainTables::write_summaries(int f, std::vector<uint64_t> &affected, WriteS
   for (uint64_t k : affected) {
     auto it = m.find(k);
     if (it != m.end() && it->second[0] == 0 && it->second[1] == 0) {
+      lengths_[f][key_len(k)]--;
       m.erase(it);
       it = m.end();
     }
@@ -237,6 +300,7 @@ void ChainTables::write_summaries(int f, std::vector<uint64_t> &affected, WriteS
     WriteSet::Lpm e{uint8_t(f), false, l, FW_SUMMARY_CHUNK, v, {}};
     std::memset(&e.bits, 0, sizeof e.bits);
     for (int len = 1; len <= l; len++) {
+      if (!lengths_[f][len]) continue;
       auto c = m.find(prefix_key(v & mask_of(static_cast<uint8_t>(len)), static_cast<uint8_t>(len)));
       if (c == m.end()) continue;
       e.bits.w[0] |= c->second[0];

@@ -99,6 +99,9 @@ class ChainTables {
   // Per field: prefix -> chunks that hold it (for the summary entries),
   // ordered so that the prefixes under one are a range.
   std::array<std::map<uint64_t, std::array<uint64_t, 2>>, FW_NFIELDS> chunks_of_;
+  // Per field: how many of those prefixes have each length (a fold visits
+  // only the lengths present: one for a chain of /32 rules).
+  std::array<std::array<uint32_t, 33>, FW_NFIELDS> lengths_{};
 };
 
 }  // namespace polycube::services::fw
