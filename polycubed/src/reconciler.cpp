@@ -1,5 +1,6 @@
 #include "reconciler.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -319,6 +320,7 @@ uint64_t Reconciler::apply(Transaction &&txn, bool record) {
   }
   std::vector<Undo> undo;
   uint64_t seq = 0;
+  bool large = false;
   try {
     run(steps, &undo);
     // Journaled before it is committed: a write that cannot be saved is
@@ -330,7 +332,9 @@ uint64_t Reconciler::apply(Transaction &&txn, bool record) {
         journal_->load();
         journal_->rewrite(ds_.dump());
       }
-      seq = journal_->append(ds_.journal_record(txn));
+      std::string rec = ds_.journal_record(txn);
+      large = rec.size() > (1u << 20);
+      seq = journal_->append(rec);
     }
   } catch (const std::exception &) {
     rollback(undo);
@@ -339,6 +343,12 @@ uint64_t Reconciler::apply(Transaction &&txn, bool record) {
   ds_.commit(std::move(txn));
   refs_.update(changes);  // the changes stay in `txn` after commit
   if (journal_ && record && journal_->wants_compaction()) journal_->compact(ds_.dump());
+  // A large write (a batch of rules) leaves tens of MB of freed JSON in
+  // malloc's arenas: give them back, so that RSS shows what is kept.
+  if (large) {
+    steps.clear();
+    malloc_trim(0);
+  }
   return seq;
 }
 

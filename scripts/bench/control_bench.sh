@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Control-plane benchmark of issue 10 (every request costs in proportion to
+# what it touches): two polycubed on free ports (one stays empty, one is
+# loaded), each with its own state directory and pin root, and in one run,
+# each figure beside its baseline:
+#
+#   GET / one-leaf PATCH of a bridge, empty daemon vs 100,000 firewall
+#     rules + 1,000 other cubes (ratio)                 pcn-bench-control-plane
+#   one insert at position 0 of a 100,000-rule chain vs iptables-legacy -I
+#     and nft insert                                    pcn-bench-control-plane
+#   100,000 rules through one REST batch vs iptables-legacy-restore and
+#     nft -f of the same rules                          pcn-bench-control-plane
+#   daemon RSS: empty, per cube, with 100,000 rules     pcn-bench-control-plane
+#   REST req/s, GET and PATCH of that bridge (wrk, 4 connections) vs the
+#     HTTP floor of the same server and the issue's figures before
+#   creating a bridge (simplebridge, then the 802.1Q bridge) with two
+#     netdev ports via REST vs rtnetlink (and `ip`)     pcn-bench-rest
+#
+# Everything it creates is named pt<pid>- (scripts/cleanup.sh knows it) and
+# removed on exit, also on failure or Ctrl-C.
+#
+#   bash scripts/bench/control_bench.sh   (as root; REST_SECONDS=5
+#        REST_CONNECTIONS=4 REST_ROUNDS=200 CONTROL_REQUESTS=2000
+#        BENCH_NO_BUILD=1 to skip setup+build)
+set -euo pipefail
+shopt -s inherit_errexit
+cd "$(dirname "$0")/../.."
+[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+  scripts/setup.sh >/dev/null
+  scripts/build.sh >/dev/null
+fi
+SECONDS_EACH=${REST_SECONDS:-5}
+CONNECTIONS=${REST_CONNECTIONS:-4}
+ROUNDS=${REST_ROUNDS:-200}
+
+P="pt$$-"
+WORK=$(mktemp -d "/tmp/${P}cp.XXXXXX")
+PIDS=()
+cleanup() {
+  set +e
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  for ns in "${P}ca" "${P}cb" "${P}ce" "${P}cg" "${P}cl" "${P}cf"; do ip netns del "$ns" 2>/dev/null; done
+  for l in "${P}ca" "${P}cb" "${P}ce" "${P}cg" "${P}cc" "${P}cd"; do ip link del "$l" 2>/dev/null; done
+  for d in empty loaded; do
+    rm -rf "/sys/fs/bpf/${P}cp$d" "/run/lock/polycube_sys_fs_bpf_${P}cp$d.lock"
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Ports of the bridges that are read and patched (one per daemon): veths
+# into namespaces.
+for side in ca cb ce cg; do
+  ip netns add "${P}$side"
+  ip link add "${P}$side" type veth peer name "${P}${side}p"
+  ip link set "${P}${side}p" netns "${P}$side"
+  ip -n "${P}$side" link set "${P}${side}p" up
+  ip link set "${P}$side" up
+done
+# Two free netdevs for the bridge created and deleted by pcn-bench-rest,
+# and its Linux side: a namespace with two veth pairs.
+for l in cc cd; do
+  ip link add "${P}$l" type veth peer name "${P}${l}p"
+  ip link set "${P}$l" up
+  ip link set "${P}${l}p" up
+done
+ip netns add "${P}cl"
+for l in l1 l2; do
+  ip -n "${P}cl" link add "$l" type veth peer name "${l}p"
+  ip -n "${P}cl" link set "$l" up
+  ip -n "${P}cl" link set "${l}p" up
+done
+# The iptables / nftables baselines' namespace.
+ip netns add "${P}cf"
+
+# start_daemon <name>: prints "<port> <pid>"
+start_daemon() {
+  PCN_PIN_ROOT="/sys/fs/bpf/${P}cp$1" build/bin/polycubed --port 0 --state-dir "$WORK/$1" --log-level warn \
+    >"$WORK/$1.out" 2>"$WORK/$1.err" &
+  local pid=$!
+  for _ in $(seq 100); do
+    grep -q "listening on" "$WORK/$1.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  local port
+  port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$WORK/$1.out")
+  [ -n "$port" ] || { echo "polycubed did not start:" >&2; cat "$WORK/$1.err" >&2; exit 1; }
+  echo "$port $pid"
+}
+read -r EPORT EPID < <(start_daemon empty)
+PIDS+=("$EPID")
+read -r PORT DAEMON_PID < <(start_daemon loaded)
+PIDS+=("$DAEMON_PID")
+BASE="http://127.0.0.1:$PORT"
+echo "polycubed empty :$EPORT, loaded :$PORT; state in $WORK (fsync per acknowledged write: $(df -T "$WORK" | awk 'NR==2 {print $2}'))"
+echo
+
+build/bin/pcn-bench-control-plane "$EPORT,$EPID" "$PORT,$DAEMON_PID" "${P}cf" "${P}ca,${P}cb" "${P}ce,${P}cg"
+echo
+
+cat >"$WORK/patch.lua" <<'LUA'
+-- PATCH the bridge's FDB aging time, alternating two values so that every
+-- request changes the configuration (reconcile + journal + fsync).
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format('{"bridge:bridge":[{"name":"br1","fdb":{"aging-time":%d}}]}', 100 + n % 2)
+  return wrk.format("PATCH", "/restconf/data/bridge:bridge=br1",
+                    {["Content-Type"] = "application/yang-data+json"}, body)
+end
+LUA
+# wrk's Requests/sec for one URL; fails if any answer was not 2xx.
+rate() {  # rate <path> [lua script]
+  local out r
+  out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" ${2:+-s "$2"} "$BASE$1" 2>&1) || { echo "$out" >&2; exit 1; }
+  if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
+    echo "$out" >&2
+    echo "wrk: error answers for $1" >&2
+    exit 1
+  fi
+  r=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  [ -n "$r" ] || { echo "$out" >&2; exit 1; }
+  echo "$r"
+}
+floor=$(rate /restconf/yang/polycube-base)
+get=$(rate /restconf/data/bridge:bridge=br1)
+patch=$(rate /restconf/data/bridge:bridge=br1 "$WORK/patch.lua")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo "REST req/s on loopback, the loaded daemon (wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_EACH} s; 2 CPUs shared with wrk)"
+printf "  %-58s %9.0f req/s\n" "HTTP floor: GET /restconf/yang/polycube-base" "$floor"
+printf "  %-58s %9.0f req/s   %s x floor   %s x before (6,075; goal 20,000)\n" "GET bridge=br1" "$get" \
+  "$(ratio "$get" "$floor")" "$(ratio "$get" 6075)"
+printf "  %-58s %9.0f req/s   %s x floor   %s x before (1,134; goal 5,000)\n" "PATCH aging-time (reconcile, journal, fsync)" "$patch" \
+  "$(ratio "$patch" "$floor")" "$(ratio "$patch" 1134)"
+echo
+
+build/bin/pcn-bench-rest "$EPORT" "$ROUNDS" "${P}cc,${P}cd" "${P}cl" l1,l2 simplebridge
+echo
+# The 802.1Q bridge: its block takes the verifier ~0.3 s (BPF_PROG_LOAD,
+# strace -T), so fewer rounds.
+build/bin/pcn-bench-rest "$EPORT" "$((ROUNDS / 10 + 1))" "${P}cc,${P}cd" "${P}cl" l1,l2 bridge
