@@ -1007,8 +1007,12 @@ json Datastore::render(const StoredCube &c, const std::string &module) const {
 std::vector<std::pair<std::string, std::string>> Datastore::addressed(const std::string &xpath) const {
   Target t = resolve(xpath);
   std::vector<std::pair<std::string, std::string>> out;
+  if (!t.name.empty()) {  // one cube: a lookup, whatever else is configured
+    if (cubes_.count({t.module, t.name})) out.emplace_back(t.module, t.name);
+    return out;
+  }
   for (const auto &[k, _] : cubes_)
-    if ((t.module.empty() || k.first == t.module) && (t.name.empty() || k.second == t.name)) out.push_back(k);
+    if (t.module.empty() || k.first == t.module) out.push_back(k);
   return out;
 }
 
@@ -1069,8 +1073,9 @@ std::string Datastore::get(const std::string &xpath, const json *state, bool sta
   // The document of the addressed cubes: configuration (positional lists
   // rendered, only the addressed entry when one is), state merged in.
   json doc = json::object();
-  for (const auto &[k, c] : cubes_) {
-    if ((!t.module.empty() && k.first != t.module) || (!t.name.empty() && k.second != t.name)) continue;
+  for (const auto &key : addressed(xpath)) {
+    const auto &k = key;
+    const StoredCube &c = cubes_.at(key);
     json instance;
     if (state_only) {
       instance = json{{"name", k.second}};
