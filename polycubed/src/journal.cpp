@@ -252,16 +252,6 @@ void Journal::wait_durable(uint64_t seq) {
   fault("after-sync", seq);
 }
 
-size_t Journal::journal_bytes() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return journal_bytes_;
-}
-
-size_t Journal::snapshot_bytes() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return snapshot_bytes_;
-}
-
 uint64_t Journal::flushes() const {
   std::lock_guard<std::mutex> l(mu_);
   return flushes_;

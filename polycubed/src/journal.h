@@ -57,9 +57,6 @@ class Journal {
   // Blocks until record `seq` is on stable storage (group commit). Throws
   // if the flush fails.
   void wait_durable(uint64_t seq);
-  // Bytes in the journal since the last compaction, and in the snapshot.
-  size_t journal_bytes() const;
-  size_t snapshot_bytes() const;
   uint64_t last_seq() const;
   // fdatasync calls made for appends so far (group commit shows as fewer
   // flushes than records).

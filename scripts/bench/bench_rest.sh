@@ -90,31 +90,9 @@ code=$(curl -s --noproxy '*' -o "$WORK/resp" -w '%{http_code}' -X POST "$BASE/re
   --data "{\"simplebridge:simplebridge\":[{\"name\":\"br1\",\"ports\":[{\"name\":\"p1\",\"peer\":\"${P}ra\"},{\"name\":\"p2\",\"peer\":\"${P}rb\"}]}]}")
 [ "$code" = 201 ] || { echo "creating br1: HTTP $code $(cat "$WORK/resp")" >&2; exit 1; }
 
-cat >"$WORK/patch.lua" <<'EOF'
--- PATCH the bridge's FDB aging time, alternating two values so that every
--- request changes the configuration (reconcile + persist), never a no-op.
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format('{"simplebridge:simplebridge":[{"name":"br1","fdb":{"aging-time":%d}}]}', 100 + n % 2)
-  return wrk.format("PATCH", "/restconf/data/simplebridge:simplebridge=br1",
-                    {["Content-Type"] = "application/yang-data+json"}, body)
-end
-EOF
-
-# wrk's Requests/sec for one URL; fails if any answer was not 2xx.
-rate() {  # rate <path> [lua script]
-  local out r
-  out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" ${2:+-s "$2"} "$BASE$1" 2>&1) || { echo "$out" >&2; exit 1; }
-  if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
-    echo "$out" >&2
-    echo "wrk: error answers for $1" >&2
-    exit 1
-  fi
-  r=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  [ -n "$r" ] || { echo "$out" >&2; exit 1; }
-  echo "$r"
-}
+# shellcheck source=scripts/bench/wrk_rate.sh
+source scripts/bench/wrk_rate.sh
+patch_script "$WORK/patch.lua" simplebridge br1
 
 # Linux: netlink requests per second through one `ip -batch` process.
 linux_rate() {  # linux_rate <batch file> [ip options]

@@ -103,30 +103,9 @@ echo
 build/bin/pcn-bench-control-plane "$EPORT,$EPID" "$PORT,$DAEMON_PID" "${P}cf" "${P}ca,${P}cb" "${P}ce,${P}cg"
 echo
 
-cat >"$WORK/patch.lua" <<'LUA'
--- PATCH the bridge's FDB aging time, alternating two values so that every
--- request changes the configuration (reconcile + journal + fsync).
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format('{"bridge:bridge":[{"name":"br1","fdb":{"aging-time":%d}}]}', 100 + n % 2)
-  return wrk.format("PATCH", "/restconf/data/bridge:bridge=br1",
-                    {["Content-Type"] = "application/yang-data+json"}, body)
-end
-LUA
-# wrk's Requests/sec for one URL; fails if any answer was not 2xx.
-rate() {  # rate <path> [lua script]
-  local out r
-  out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" ${2:+-s "$2"} "$BASE$1" 2>&1) || { echo "$out" >&2; exit 1; }
-  if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
-    echo "$out" >&2
-    echo "wrk: error answers for $1" >&2
-    exit 1
-  fi
-  r=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  [ -n "$r" ] || { echo "$out" >&2; exit 1; }
-  echo "$r"
-}
+# shellcheck source=scripts/bench/wrk_rate.sh
+source scripts/bench/wrk_rate.sh
+patch_script "$WORK/patch.lua" bridge br1
 floor=$(rate /restconf/yang/polycube-base)
 get=$(rate /restconf/data/bridge:bridge=br1)
 patch=$(rate /restconf/data/bridge:bridge=br1 "$WORK/patch.lua")
