@@ -112,7 +112,9 @@ int main(int argc, char **argv) {
                     saved);
     }
     rt.release_stale();
-    polycube::daemon::RestconfServer server(rc, addr, static_cast<uint16_t>(port));
+    // Four request threads: writers waiting for their journal flush leave
+    // the others working, and share that flush (group commit).
+    polycube::daemon::RestconfServer server(rc, addr, static_cast<uint16_t>(port), 4);
     server.start();
     spdlog::info("polycubed listening on {}:{}", addr, server.port());
     std::printf("polycubed listening on %s:%u\n", addr.c_str(), server.port());
