@@ -813,11 +813,9 @@ Transaction Datastore::edit(const std::string &module, const std::string &name, 
     instance["name"] = name;
     // Replace what the cube had, positional lists kept (unless given).
     Transaction::Cube &c = stage(txn, module, name);
-    std::vector<std::string> keep = c.lists_after;
     lyd_free_all(c.tree);
     c.tree = nullptr;
     merge_instance(txn, module, std::move(instance), false);
-    (void)keep;
   }
   for (const auto &s : splices) {
     Transaction::Cube &c = stage(txn, module, name);
@@ -1014,19 +1012,6 @@ std::vector<std::pair<std::string, std::string>> Datastore::addressed(const std:
   for (const auto &[k, _] : cubes_)
     if (t.module.empty() || k.first == t.module) out.push_back(k);
   return out;
-}
-
-bool Datastore::has_state(const std::string &xpath) const {
-  Target t = resolve(xpath);
-  const lysc_node *n = t.schemas.empty() ? t.cube_schema : t.schemas.back();
-  if (!n) return true;
-  std::function<bool(const lysc_node *)> any = [&](const lysc_node *s) {
-    if (s->flags & LYS_CONFIG_R) return true;
-    for (const lysc_node *c = lysc_node_child(s); c; c = c->next)
-      if (any(c)) return true;
-    return false;
-  };
-  return any(n);
 }
 
 bool Datastore::exists(const std::string &xpath) const {

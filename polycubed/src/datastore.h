@@ -141,8 +141,6 @@ class Datastore {
   std::string get(const std::string &xpath = "", const nlohmann::json *state = nullptr, bool state_only = false) const;
   // Cubes an XPath addresses (all for "" or a service's whole list).
   std::vector<std::pair<std::string, std::string>> addressed(const std::string &xpath) const;
-  // May the subtree at `xpath` hold read-only data?
-  bool has_state(const std::string &xpath) const;
   // Is there configuration at `xpath`?
   bool exists(const std::string &xpath) const;
   // The committed configuration of one cube (its list instance without

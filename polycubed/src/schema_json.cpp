@@ -193,7 +193,6 @@ class Checker {
 
   void object(const lysc_node *parent, json &obj, const Where &at, bool skip_keys) {
     const Children &ch = children(parent);
-    size_t seen = 0;
     for (auto it = obj.begin(); it != obj.end();) {
       const std::string &member = it.key();
       const char *local = member.c_str();
@@ -222,7 +221,6 @@ class Checker {
       if (kind_ == Kind::kData && (schema->flags & LYS_CONFIG_R))
         throw invalid("Invalid state data node \"" + std::string(local) + "\" found.", here.text());
       member_value(schema, *it, here);
-      seen++;
       if (prefixed && schema->module == parent->module) {  // unprefixed in the answer
         json v = std::move(*it);
         std::string name = local;
@@ -249,7 +247,6 @@ class Checker {
         obj[c->name] = json_default(c, lyd_value_get_canonical(c->module->ctx, leaf->dflt));
       }
     }
-    (void)seen;
   }
 
  private:
