@@ -50,28 +50,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ns ra -- [br1] -- ns rb, for GET and PATCH: a bridge with real ports.
-for side in ra rb; do
-  ip netns add "${P}$side"
-  ip link add "${P}$side" type veth peer name "${P}${side}p"
-  ip link set "${P}${side}p" netns "${P}$side"
-  ip -n "${P}$side" link set "${P}${side}p" up
-  ip link set "${P}$side" up
-done
-# Two free netdevs for the cube created and deleted in the latency loop.
-for l in rc rd; do
-  ip link add "${P}$l" type veth peer name "${P}${l}p"
-  ip link set "${P}$l" up
-  ip link set "${P}${l}p" up
-done
-# The Linux side: a namespace with two veth pairs, and a bridge for the
+# shellcheck source=scripts/bench/rest_lib.sh
+source scripts/bench/rest_lib.sh
+# ns ra -- [br1] -- ns rb, for GET and PATCH: a bridge with real ports;
+# two free netdevs for the cube created and deleted in the latency loop;
+# the Linux side: a namespace with two veth pairs, and a bridge for the
 # netlink request rates.
-ip netns add "${P}rl"
-for l in l1 l2; do
-  ip -n "${P}rl" link add "$l" type veth peer name "${l}p"
-  ip -n "${P}rl" link set "$l" up
-  ip -n "${P}rl" link set "${l}p" up
-done
+for side in ra rb; do veth_into_ns "${P}$side"; done
+for l in rc rd; do free_veth "${P}$l"; done
+linux_ns "${P}rl"
 ip -n "${P}rl" link add lbr type bridge
 
 PCN_PIN_ROOT="$PIN_ROOT" build/bin/polycubed --port 0 --state-dir "$WORK/state" --log-level warn \
@@ -90,8 +77,6 @@ code=$(curl -s --noproxy '*' -o "$WORK/resp" -w '%{http_code}' -X POST "$BASE/re
   --data "{\"simplebridge:simplebridge\":[{\"name\":\"br1\",\"ports\":[{\"name\":\"p1\",\"peer\":\"${P}ra\"},{\"name\":\"p2\",\"peer\":\"${P}rb\"}]}]}")
 [ "$code" = 201 ] || { echo "creating br1: HTTP $code $(cat "$WORK/resp")" >&2; exit 1; }
 
-# shellcheck source=scripts/bench/wrk_rate.sh
-source scripts/bench/wrk_rate.sh
 patch_script "$WORK/patch.lua" simplebridge br1
 
 # Linux: netlink requests per second through one `ip -batch` process.

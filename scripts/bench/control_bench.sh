@@ -53,28 +53,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Ports of the bridges that are read and patched (one per daemon): veths
-# into namespaces.
-for side in ca cb ce cg; do
-  ip netns add "${P}$side"
-  ip link add "${P}$side" type veth peer name "${P}${side}p"
-  ip link set "${P}${side}p" netns "${P}$side"
-  ip -n "${P}$side" link set "${P}${side}p" up
-  ip link set "${P}$side" up
-done
-# Two free netdevs for the bridge created and deleted by pcn-bench-rest,
-# and its Linux side: a namespace with two veth pairs.
-for l in cc cd; do
-  ip link add "${P}$l" type veth peer name "${P}${l}p"
-  ip link set "${P}$l" up
-  ip link set "${P}${l}p" up
-done
-ip netns add "${P}cl"
-for l in l1 l2; do
-  ip -n "${P}cl" link add "$l" type veth peer name "${l}p"
-  ip -n "${P}cl" link set "$l" up
-  ip -n "${P}cl" link set "${l}p" up
-done
+# shellcheck source=scripts/bench/rest_lib.sh
+source scripts/bench/rest_lib.sh
+# Ports of the bridges that are read and patched (one per daemon), two free
+# netdevs for the bridge pcn-bench-rest creates and deletes, and its Linux
+# side.
+for side in ca cb ce cg; do veth_into_ns "${P}$side"; done
+for l in cc cd; do free_veth "${P}$l"; done
+linux_ns "${P}cl"
 # The iptables / nftables baselines' namespace.
 ip netns add "${P}cf"
 
@@ -103,8 +89,6 @@ echo
 build/bin/pcn-bench-control-plane "$EPORT,$EPID" "$PORT,$DAEMON_PID" "${P}cf" "${P}ca,${P}cb" "${P}ce,${P}cg"
 echo
 
-# shellcheck source=scripts/bench/wrk_rate.sh
-source scripts/bench/wrk_rate.sh
 patch_script "$WORK/patch.lua" bridge br1
 floor=$(rate /restconf/yang/polycube-base)
 get=$(rate /restconf/data/bridge:bridge=br1)
