@@ -10,7 +10,7 @@ PACKAGES=(
   libbpf-dev libelf-dev zlib1g-dev bpftool
   # C++ libraries
   libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libnl-3-dev libnl-route-3-dev
-  libyang2-dev libyang2-tools
+  libyang2-dev libyang2-tools libpcre2-dev
   # tests
   libgtest-dev googletest
   # namespaces, traffic and tools used by tests, demo and benchmarks

@@ -119,4 +119,11 @@ void xdp_detach(uint32_t ifindex, bool native, uint32_t expected_prog_id) {
     bpf_xdp_detach(static_cast<int>(ifindex), mode, nullptr);
 }
 
+void xdp_detach_stale(uint32_t ifindex) {
+  for (uint32_t mode : {XDP_FLAGS_SKB_MODE, XDP_FLAGS_DRV_MODE}) {
+    uint32_t id = 0;
+    if (xdp_attached_is_ours(ifindex, mode, &id)) bpf_xdp_detach(static_cast<int>(ifindex), mode, nullptr);
+  }
+}
+
 }  // namespace polycube

@@ -82,6 +82,8 @@ Runtime::Runtime(RuntimeOptions opts) : opts_(std::move(opts)) {
       if (!entry.is_directory()) {
         int fd = bpf_obj_get(entry.path().c_str());
         if (fd >= 0) stale_fds_.push_back(fd);
+        if (entry.path().filename() == "pcn_netdev_in_tc") stale_tc_netdevs_ = fd;
+        if (entry.path().filename() == "pcn_netdev_in_xdp") stale_xdp_netdevs_ = fd;
       }
     spdlog::warn("replacing the previous state under {} ({} objects held until released)", opts_.pin_root,
                  stale_fds_.size());
@@ -189,6 +191,30 @@ void Runtime::release_stale() {
       spdlog::error("netdev {}: cannot take it over: {}", netdev_name(ifindex), e.what());
     }
   }
+  // Netdevs the previous run hooked and this one does not use: their
+  // hooks go (they would run the old configuration forever).
+  for (int fd : {stale_tc_netdevs_, stale_xdp_netdevs_}) {
+    if (fd < 0) continue;
+    uint32_t key = 0, next = 0;
+    const void *prev = nullptr;
+    std::vector<uint32_t> ifindexes;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+      ifindexes.push_back(next);
+      key = next;
+      prev = &key;
+    }
+    for (uint32_t ifindex : ifindexes) {
+      if (netdevs_.count(ifindex)) continue;
+      if (fd == stale_tc_netdevs_) {
+        tc_detach(ifindex, false);
+        tc_detach(ifindex, true);
+        if (inherited_qdiscs_.erase(ifindex)) tc_destroy_qdisc(ifindex);
+      } else {
+        xdp_detach_stale(ifindex);
+      }
+    }
+  }
+  stale_tc_netdevs_ = stale_xdp_netdevs_ = -1;
   for (int fd : stale_fds_) close(fd);
   stale_fds_.clear();
 }

@@ -138,18 +138,22 @@ int main(int argc, char **argv) {
     auto plugins = polycube::daemon::load_plugins(plugin_dir);
     for (const auto &e : plugins.errors) spdlog::error("plugin not loaded: {}", e);
     if (plugins.services.empty()) spdlog::warn("no service plugins in {}", plugin_dir);
-    polycube::daemon::Reconciler rc(rt, std::move(plugins.services), state_dir + "/config.json");
+    // <state-dir>/config.snapshot + config.journal (see journal.h); a
+    // config.json of an older polycubed is imported.
+    const std::string saved = state_dir + "/config";
+    polycube::daemon::Reconciler rc(rt, std::move(plugins.services), saved);
     // Rebuild the saved configuration, then let the previous run's data
     // path go: until here it kept forwarding.
     try {
       rc.restore();
     } catch (const std::exception &e) {
-      // Keep the daemon up and the rejected file for a human to look at.
-      std::string saved = state_dir + "/config.json";
-      std::filesystem::rename(saved, saved + ".rejected");
-      spdlog::error("saved configuration not applied ({}); kept as {}.rejected", e.what(), saved);
+      // Keep the daemon up and the rejected files for a human to look at.
+      spdlog::error("saved configuration not applied ({}); kept as {}.snapshot.rejected / .journal.rejected", e.what(),
+                    saved);
     }
     rt.release_stale();
+    // Several request workers (--http-workers, default 4): writers waiting
+    // for their journal flush leave the others working and share that flush.
     polycube::daemon::RestconfServer server(rc, addr, static_cast<uint16_t>(port), http);
     server.start();
     spdlog::info("polycubed listening on {}:{}", addr, server.port());

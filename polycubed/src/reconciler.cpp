@@ -1,19 +1,16 @@
 #include "reconciler.h"
 
-#include "polycube/base_yang.h"
-
-const std::string &polycube_framework_yang();
-
-#include <fcntl.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "polycube/base_yang.h"
+
+const std::string &polycube_framework_yang();
 
 namespace polycube::daemon {
 
@@ -22,28 +19,31 @@ namespace fs = std::filesystem;
 namespace {
 
 // `{"mod:mod":[{...}]}` (one printed list instance) -> `{...}`.
-nlohmann::json instance_of(const std::string &printed, const std::string &module) {
+nlohmann::json instance_of(const std::string &printed) {
   auto doc = nlohmann::json::parse(printed);
-  const auto &list = doc.at(module + ":" + module);
-  return list.at(0);
+  return doc.begin()->at(0);
 }
 
-std::string instance_path(const std::string &module, const std::string &name) {
-  return "/" + module + ":" + module + "[name='" + name + "']";
-}
+bool is_cube_port(const std::string &ref) { return ref.find(':') != std::string::npos; }
 
 }  // namespace
 
-Reconciler::Reconciler(Runtime &rt, std::vector<ServiceModel> services, std::string state_file)
-    : rt_(rt), state_file_(std::move(state_file)) {
+Reconciler::Reconciler(Runtime &rt, std::vector<ServiceModel> services, std::string state) : rt_(rt) {
   ds_.load_module(polycube_framework_yang());  // served by framework_api, not by a service
   for (auto &s : services) {
     std::string module = ds_.load_module(s.yang);
     if (module != s.name)
       throw Error(ErrorCode::kInvalid, "service " + s.name + " ships module " + module);
+    transparent_[module] = ds_.has_leaf(module, "attached-to");
     services_[module] = std::move(s);
   }
+  if (!state.empty()) {
+    journal_ = std::make_unique<Journal>(state);
+    legacy_file_ = state + ".json";
+  }
 }
+
+Reconciler::~Reconciler() = default;
 
 std::vector<std::string> Reconciler::services() const {
   std::vector<std::string> out;
@@ -58,152 +58,110 @@ std::string Reconciler::yang(const std::string &module) const {
   return it == services_.end() ? "" : it->second.yang;
 }
 
+bool Reconciler::transparent(const std::string &module) const {
+  auto it = transparent_.find(module);
+  return it != transparent_.end() && it->second;
+}
+
+bool Reconciler::takes_splices(const std::string &module) const {
+  auto it = services_.find(module);
+  return it != services_.end() && it->second.splice;
+}
+
 std::string Reconciler::get(const std::string &xpath, Content content) const {
-  bool with_state = content != Content::kConfig;
-  std::lock_guard<std::mutex> lock(mu_);
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  // State only of the cubes addressed (a service may report values of
+  // configuration leaves too, e.g. a derived MAC); one that can narrow it
+  // to the path is asked for that part alone.
   nlohmann::json state = nlohmann::json::object();
-  for (const auto &cube : with_state ? rt_.cubes() : std::vector<std::shared_ptr<Cube>>{}) {
-    auto svc = services_.find(cube->service());
-    if (svc == services_.end() || !svc->second.state) continue;
-    nlohmann::json s = svc->second.state(rt_, cube->name());
-    if (s.is_null()) continue;
-    s["name"] = cube->name();
-    state[svc->first + ":" + svc->first].push_back(s);
+  if (content != Content::kConfig) {
+    std::string below = ds_.path_below_cube(xpath);
+    for (const auto &[module, name] : ds_.addressed(xpath)) {
+      auto svc = services_.find(module);
+      if (svc == services_.end() || !svc->second.state) continue;
+      nlohmann::json s = svc->second.state_at && !below.empty() ? svc->second.state_at(rt_, name, below)
+                                                                 : svc->second.state(rt_, name);
+      if (s.is_null()) continue;
+      s["name"] = name;
+      state[module + ":" + module].push_back(std::move(s));
+    }
   }
-  return ds_.get(xpath, state.empty() ? "" : state.dump(), content == Content::kNonconfig);
+  return ds_.get(xpath, &state, content == Content::kNonconfig);
 }
 
 nlohmann::json Reconciler::action(const std::string &module, const std::string &name, const std::string &path,
                                   const nlohmann::json &input) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto svc = services_.find(module);
-  if (svc == services_.end() || (!svc->second.action && !svc->second.config_action))
-    throw Error(ErrorCode::kNotFound, "service " + module + " has no actions");
-  nlohmann::json cur = current(module, name);
-  if (cur.is_null()) throw Error(ErrorCode::kNotFound, "no cube " + name);
-  // Typed, checked and with defaults, from the action's YANG input.
-  nlohmann::json checked = ds_.parse_action_input(module, name, path, input);
-  if (svc->second.config_action) {
-    // An action that edits configuration: commit its result through the
-    // same path as a PUT of the cube (validate, reconcile, persist).
-    if (auto edit = svc->second.config_action(cur, path, checked)) {
-      edit->config["name"] = name;
-      nlohmann::json doc = {{module + ":" + module, nlohmann::json::array({std::move(edit->config)})}};
-      apply(ds_.replace(instance_path(module, name), doc.dump()));
-      return edit->output;
+  uint64_t seq = 0;
+  nlohmann::json output;
+  {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    auto svc = services_.find(module);
+    if (svc == services_.end() || (!svc->second.action && !svc->second.config_action))
+      throw Error(ErrorCode::kNotFound, "service " + module + " has no actions");
+    if (ds_.module_of(name) != module) throw Error(ErrorCode::kNotFound, "no cube " + name);
+    // Typed, checked and with defaults, from the action's YANG input.
+    nlohmann::json checked = ds_.parse_action_input(module, name, path, input);
+    std::optional<ServiceModel::ConfigEdit> edit;
+    if (svc->second.config_action)
+      edit = svc->second.config_action(
+          ds_.cube(module, name, takes_splices(module) ? Datastore::Lists::kSizes : Datastore::Lists::kEntries), path, checked);
+    if (edit) {
+      // An action that edits configuration: committed like any write
+      // (validate what changed, reconcile, journal).
+      const nlohmann::json *config = edit->config.is_null() ? nullptr : &edit->config;
+      seq = apply(ds_.edit(module, name, config, edit->splices));
+      output = std::move(edit->output);
+    } else {
+      if (!svc->second.action) throw Error(ErrorCode::kNotFound, "no action " + path);
+      output = svc->second.action(rt_, name, path, checked);
     }
   }
-  if (!svc->second.action) throw Error(ErrorCode::kNotFound, "no action " + path);
-  return svc->second.action(rt_, name, path, checked);
-}
-
-nlohmann::json Reconciler::current(const std::string &module, const std::string &name) const {
-  try {
-    return instance_of(ds_.get(instance_path(module, name)), module);
-  } catch (const DataError &) {
-    return nullptr;
-  }
+  if (seq) journal_->wait_durable(seq);
+  return output;
 }
 
 bool Reconciler::exists(const std::string &module, const std::string &name) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return !current(module, name).is_null();
-}
-
-void Reconciler::merge(const std::string &json) {
-  std::lock_guard<std::mutex> lock(mu_);
-  apply(ds_.merge(json));
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  return ds_.module_of(name) == module;
 }
 
 bool Reconciler::exists_at(const std::string &xpath) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  try {
-    ds_.get(xpath);
-    return true;
-  } catch (const DataError &) {
-    return false;
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  return ds_.exists(xpath);
+}
+
+template <class MakeTxn>
+void Reconciler::write(MakeTxn &&make) {
+  uint64_t seq;
+  {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    seq = apply(make());
   }
+  // Outside the lock: the next writer reconciles while this one's record
+  // is flushed, and one flush serves both.
+  if (seq) journal_->wait_durable(seq);
+}
+
+void Reconciler::merge(const std::string &json) {
+  write([&] { return ds_.merge(json); });
 }
 
 bool Reconciler::replace(const std::string &xpath, const std::string &json) {
-  std::lock_guard<std::mutex> lock(mu_);
   bool existed = true;
-  try {
-    ds_.get(xpath);
-  } catch (const DataError &) {
-    existed = false;
-  }
-  apply(ds_.replace(xpath, json));
+  write([&] {
+    existed = ds_.exists(xpath);
+    return ds_.replace(xpath, json);
+  });
   return !existed;
 }
 
 void Reconciler::remove(const std::vector<std::string> &xpaths) {
-  std::lock_guard<std::mutex> lock(mu_);
-  apply(ds_.remove(xpaths));
+  write([&] { return ds_.remove(xpaths); });
 }
 
-namespace {
-
-bool is_cube_port(const std::string &ref) { return ref.find(':') != std::string::npos; }
-
-// Index of a whole configuration: every cube's ports ("cube:port" -> peer)
-// and transparent attachments (cube -> where), plus names seen per module.
-struct References {
-  std::map<std::string, std::string> port_peer;
-  std::map<std::string, std::string> attached;
-  std::map<std::string, std::string> cube_service;
-  std::string duplicate;  // a cube name used by two services
-
-  explicit References(const nlohmann::json &config) {
-    if (!config.is_object()) return;
-    for (const auto &[qname, list] : config.items()) {
-      if (!list.is_array()) continue;
-      std::string module = qname.substr(0, qname.find(':'));
-      for (const auto &inst : list) {
-        std::string cube = inst.value("name", "");
-        if (!cube_service.emplace(cube, module).second) duplicate = cube;
-        if (inst.contains("ports"))
-          for (const auto &p : inst["ports"]) port_peer[cube + ":" + p.value("name", "")] = p.value("peer", "");
-        if (inst.contains("attached-to")) attached[cube] = inst["attached-to"].get<std::string>();
-      }
-    }
-  }
-};
-
-}  // namespace
-
-void Reconciler::check_references(const nlohmann::json &candidate, const nlohmann::json &running) const {
-  References cand(candidate), run(running);
-  if (!cand.duplicate.empty())
-    throw Error(ErrorCode::kExists, "a cube named '" + cand.duplicate + "' already exists (names are global)");
-  for (const auto &[port, peer] : cand.port_peer) {
-    if (!is_cube_port(peer)) continue;
-    auto other = cand.port_peer.find(peer);
-    if (other == cand.port_peer.end()) {
-      if (run.port_peer.count(peer))
-        throw Error(ErrorCode::kInUse, "cannot remove " + peer + ": port " + port + " is connected to it; disconnect first");
-      throw Error(ErrorCode::kNotFound, "peer " + peer + " of port " + port + " does not exist");
-    }
-    if (other->second != port)
-      throw Error(ErrorCode::kInvalid, "port " + port + " names peer " + peer + " but " + peer + " is " +
-                                           (other->second.empty() ? "unconnected" : "connected to " + other->second) +
-                                           "; set both sides in one write or use connect");
-  }
-  for (const auto &[cube, where] : cand.attached) {
-    if (!is_cube_port(where) || cand.port_peer.count(where)) continue;
-    if (run.port_peer.count(where))
-      throw Error(ErrorCode::kInUse, "cannot remove " + where + ": " + cube + " is attached to it; detach first");
-    throw Error(ErrorCode::kNotFound, "cannot attach " + cube + ": no port " + where);
-  }
-  // A transparent cube being deleted while attached is in use too.
-  for (const auto &[cube, where] : run.attached)
-    if (!where.empty() && !cand.cube_service.count(cube))
-      throw Error(ErrorCode::kInUse, "cube " + cube + " is attached to " + where + "; detach it first");
-}
-
-nlohmann::json Reconciler::without_new_links(const Step &s) const {
-  nlohmann::json d = s.desired;
-  auto cube = find_cube(rt_, s.name);
+nlohmann::json Reconciler::without_new_links(const std::string &name, const nlohmann::json &desired) const {
+  nlohmann::json d = desired;
+  auto cube = find_cube(rt_, name);
   if (d.contains("ports"))
     for (auto &p : d["ports"]) {
       std::string peer = p.value("peer", ""), now;
@@ -219,15 +177,35 @@ nlohmann::json Reconciler::without_new_links(const Step &s) const {
   return d;
 }
 
-void Reconciler::run(const std::vector<Step> &steps, std::vector<Step> *undo, bool best_effort) {
+void Reconciler::run(const std::vector<Step> &steps, std::vector<Undo> *undo) {
+  auto undo_of = [&](const Step &s) -> Undo & {
+    for (auto &u : *undo)
+      if (u.name == s.name && u.module == s.module) return u;
+    undo->push_back({s.module, s.name,
+                     ds_.cube(s.module, s.name, takes_splices(s.module) ? Datastore::Lists::kOmitted : Datastore::Lists::kEntries),
+                     s.transparent, false, {}});
+    return undo->back();
+  };
   auto reconcile = [&](const Step &s, const nlohmann::json *desired) {
-    if (undo && std::none_of(undo->begin(), undo->end(), [&](const Step &u) { return u.name == s.name; }))
-      undo->push_back({s.module, s.name, current(s.module, s.name), s.transparent});
-    try {
-      services_.at(s.module).reconcile(rt_, s.name, desired && desired->is_null() ? nullptr : desired);
-    } catch (const std::exception &e) {
-      if (!best_effort) throw;
-      spdlog::error("rollback of {} {} failed: {}", s.module, s.name, e.what());
+    Undo &u = undo_of(s);
+    if (!desired) u.deleted = true;
+    services_.at(s.module).reconcile(rt_, s.name, desired);
+  };
+  auto splice = [&](const Step &s) {
+    if (s.splices.empty()) return;
+    Undo &u = undo_of(s);
+    // One call with every splice of the cube; a refusal changes nothing
+    // of them, so undo needs only what earlier calls applied.
+    services_.at(s.module).splice(rt_, s.name, s.splices);
+    // One splice (an action, a batch): its inverse needs the committed
+    // entries and the count inserted, not the entries, which stay unread.
+    // Several: a later one may remove what an earlier one inserted, so the
+    // inverse puts those back and they are kept.
+    for (const auto &sp : s.splices) {
+      ListSplice shape{sp.list, sp.pos, sp.remove, {}};
+      if (s.splices.size() == 1) shape.insert.resize(sp.insert.size());
+      else shape.insert = sp.insert;
+      u.applied.push_back(std::move(shape));
     }
   };
   // 1. Deletions, transparent cubes first (they sit on the others' ports).
@@ -235,72 +213,180 @@ void Reconciler::run(const std::vector<Step> &steps, std::vector<Step> *undo, bo
     for (const auto &s : steps)
       if (s.desired.is_null() && s.transparent == transparent) reconcile(s, nullptr);
   // 2. Creations and updates, without the links to ports that do not exist
-  //    yet (or will change); 3. then those links, once every cube is there.
+  //    yet (or will change), then their positional lists; 3. then those
+  //    links, once every cube is there.
   std::vector<const Step *> relink;
   for (bool transparent : {false, true})
     for (const auto &s : steps) {
       if (s.desired.is_null() || s.transparent != transparent) continue;
-      nlohmann::json first = without_new_links(s);
-      reconcile(s, &first);
-      if (first != s.desired) relink.push_back(&s);
+      if (s.reconcile) {
+        nlohmann::json first = without_new_links(s.name, s.desired);
+        reconcile(s, &first);
+        if (first != s.desired) relink.push_back(&s);
+      }
+      splice(s);
     }
   for (const Step *s : relink) reconcile(*s, &s->desired);
 }
 
-void Reconciler::apply(Transaction &&txn) {
-  check_references(nlohmann::json::parse(ds_.candidate(txn)), nlohmann::json::parse(ds_.get()));
-  std::vector<Step> steps, undo;
-  for (const auto &c : txn.changes())
+void Reconciler::rollback(std::vector<Undo> &undo) {
+  // Back to the committed configuration of every cube touched; the
+  // datastore is not committed, so it still holds it. Best effort: a
+  // failure here is logged, the others still go back.
+  auto guarded = [&](const Undo &u, const char *what, const std::function<void()> &f) {
+    try {
+      f();
+    } catch (const std::exception &e) {
+      spdlog::error("rollback of {} {} ({}) failed: {}", u.module, u.name, what, e.what());
+    }
+  };
+  std::vector<Step> restore;
+  for (auto &u : undo) {
+    const ServiceModel &svc = services_.at(u.module);
+    if (u.before.is_null()) {
+      guarded(u, "delete", [&] { svc.reconcile(rt_, u.name, nullptr); });
+      continue;
+    }
+    if (svc.splice && !u.deleted && !u.applied.empty()) {
+      // Inverse splices, last first, from the committed entries.
+      std::map<std::string, std::vector<ListEntry>> lists;
+      std::vector<ListSplice> inverse;
+      for (const auto &s : u.applied) {
+        auto it = lists.find(s.list);
+        if (it == lists.end()) it = lists.emplace(s.list, ds_.list_entries(u.module, u.name, s.list)).first;
+        auto &v = it->second;
+        ListSplice inv{s.list, s.pos, static_cast<uint32_t>(s.insert.size()), {}};
+        for (uint32_t i = 0; i < s.remove && s.pos + i < v.size(); i++) inv.insert.push_back(nlohmann::json::parse(*v[s.pos + i]));
+        inverse.insert(inverse.begin(), std::move(inv));
+        std::vector<ListEntry> added;
+        for (const auto &e : s.insert) added.push_back(e.is_null() ? nullptr : std::make_shared<const std::string>(e.dump()));
+        v.erase(v.begin() + s.pos, v.begin() + std::min<size_t>(v.size(), s.pos + s.remove));
+        v.insert(v.begin() + s.pos, added.begin(), added.end());
+      }
+      guarded(u, "splices", [&] { svc.splice(rt_, u.name, inverse); });
+    }
+    Step s{u.module, u.name, u.before, u.transparent, true, {}};
+    if (svc.splice && u.deleted) {  // recreated: its whole lists again
+      for (const auto &[list, entries] : ds_.lists_of(u.module, u.name)) {
+        ListSplice all{list, 0, 0, {}};
+        for (const auto &e : entries) all.insert.push_back(nlohmann::json::parse(*e));
+        s.splices.push_back(std::move(all));
+      }
+    }
+    restore.push_back(std::move(s));
+  }
+  // Re-apply the old configurations in dependency order (links last).
+  std::vector<Undo> ignored;
+  for (bool transparent : {false, true})
+    for (const auto &s : restore) {
+      if (s.transparent != transparent) continue;
+      const ServiceModel &svc = services_.at(s.module);
+      Undo u{s.module, s.name, {}, s.transparent};
+      guarded(u, "reconcile", [&] {
+        nlohmann::json first = without_new_links(s.name, s.desired);
+        svc.reconcile(rt_, s.name, &first);
+      });
+      if (!s.splices.empty()) guarded(u, "splices", [&] { svc.splice(rt_, s.name, s.splices); });
+    }
+  for (const auto &s : restore) {
+    Undo u{s.module, s.name, {}, s.transparent};
+    guarded(u, "links", [&] { services_.at(s.module).reconcile(rt_, s.name, &s.desired); });
+  }
+}
+
+uint64_t Reconciler::apply(Transaction &&txn, bool record) {
+  std::vector<CubeChange> &changes = txn.changes_;
+  if (changes.empty()) {
+    ds_.commit(std::move(txn));
+    return 0;
+  }
+  for (const auto &c : changes)
     if (!services_.count(c.module))
       throw Error(ErrorCode::kInvalid, "module " + c.module + " has no configuration to write here");
-  for (const auto &c : txn.changes())
-    steps.push_back({c.module, c.name, c.op == CubeChange::kDelete ? nlohmann::json() : instance_of(c.json, c.module),
-                     transparent(c.module)});
+  refs_.check(changes);
+  std::vector<Step> steps;
+  for (const auto &c : changes) {
+    Step s{c.module, c.name, nullptr, transparent(c.module), true, {}};
+    if (c.op != CubeChange::kDelete) {
+      if (takes_splices(c.module)) {
+        s.desired = instance_of(c.json);
+        s.reconcile = c.op == CubeChange::kCreate || c.config_changed;
+        s.splices = std::move(c.splices);  // entries move to the service, not copied
+      } else {
+        s.desired = c.splices.empty() ? instance_of(c.json) : ds_.full_config(txn, c);
+      }
+    }
+    steps.push_back(std::move(s));
+  }
+  std::vector<Undo> undo;
+  uint64_t seq = 0;
+  bool large = false;
   try {
-    run(steps, &undo, false);
+    run(steps, &undo);
+    // Journaled before it is committed: a write that cannot be saved is
+    // undone like one the kernel refused.
+    if (journal_ && record) {
+      if (!journal_->loaded()) {
+        // Written to without a restore first: what is saved is replaced
+        // by the configuration as it is now (as a whole-file save did).
+        journal_->load();
+        journal_->rewrite(ds_.dump());
+      }
+      std::string rec = ds_.journal_record(txn);
+      large = rec.size() > (1u << 20);
+      seq = journal_->append(rec);
+    }
   } catch (const std::exception &) {
-    // Back to the committed configuration of every cube touched; the tree
-    // is not committed, so the datastore still holds it.
-    run(undo, nullptr, true);
+    rollback(undo);
     throw;
   }
   ds_.commit(std::move(txn));
-  persist();
+  refs_.update(changes);  // the changes stay in `txn` after commit
+  if (journal_ && record && journal_->wants_compaction()) journal_->compact(ds_.dump());
+  // A large write (a batch of rules) leaves tens of MB of freed JSON in
+  // malloc's arenas: give them back, so that RSS shows what is kept.
+  if (large) {
+    steps.clear();
+    malloc_trim(0);
+  }
+  return seq;
 }
-
-bool Reconciler::transparent(const std::string &module) const { return ds_.has_leaf(module, "attached-to"); }
 
 void Reconciler::restore() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (state_file_.empty()) return;
-  std::ifstream in(state_file_);
-  if (!in) return;  // first start
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string saved = ss.str();
-  if (saved.empty() || saved == "{}") return;
-  apply(ds_.merge(saved));
-  spdlog::info("restored the configuration from {}", state_file_);
-}
-
-void Reconciler::persist() const {
-  if (state_file_.empty()) return;
-  // write, fsync, rename, fsync the directory: the file is the old or the
-  // new configuration, never a mix, whatever happens to the process.
-  std::string tmp = state_file_ + ".tmp", data = ds_.get();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool ok = fd >= 0 && ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  ok = ok && ::rename(tmp.c_str(), state_file_.c_str()) == 0;
-  if (ok) {
-    std::string dir = fs::path(state_file_).parent_path().string();
-    int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  if (!journal_) return;
+  try {
+    Journal::Loaded saved = journal_->load();
+    bool imported = false;
+    std::string base;
+    if (saved.has_snapshot) {
+      base = saved.snapshot.payload;
+    } else if (std::ifstream in(legacy_file_); in) {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      base = ss.str();
+      imported = !base.empty();
     }
+    if (base.empty() && saved.records.empty()) return;  // first start
+    // The saved configuration, replayed into the store alone (each record
+    // validated again), then applied to the kernel as one write.
+    if (!base.empty() && base != "{}") ds_.commit(ds_.merge(base));
+    for (const auto &r : saved.records) ds_.replay(r.payload);
+    std::string config = ds_.dump();
+    ds_.clear();
+    refs_.clear();
+    if (config != "{}") apply(ds_.merge(config), false);
+    // One snapshot of it, and an empty journal.
+    journal_->rewrite(ds_.dump());
+    if (imported) fs::remove(legacy_file_);
+    spdlog::info("restored the configuration ({} journal records after the snapshot{})", saved.records.size(),
+                 saved.dropped_bytes ? ", a torn record dropped" : "");
+  } catch (...) {
+    ds_.clear();
+    refs_.clear();
+    journal_->set_aside(".rejected");
+    throw;
   }
-  if (!ok) spdlog::error("cannot save the configuration to {}: {}", state_file_, std::strerror(errno));
 }
 
 }  // namespace polycube::daemon

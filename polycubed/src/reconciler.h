@@ -1,29 +1,44 @@
 // Applies configuration writes to the kernel: validate in the datastore,
-// reconcile every cube the write touches, and commit; if any cube fails,
-// reconcile the ones already touched (and the failing one) back to their
-// previous configuration and keep the old tree. The same reconcile calls
-// rebuild a configuration at start.
+// check the references of the cubes the write changes, reconcile each of
+// them, journal the edit, and commit; if any cube fails, reconcile the ones
+// already touched (and the failing one) back to their previous configuration
+// and keep the old one. The same reconcile calls rebuild a configuration at
+// start.
+//
+// Cost: a write touches the cubes it names (their copy, validation, diff,
+// references, kernel, one journal record); a read touches the cubes it
+// addresses and asks only their services for state. Reads share the lock;
+// writes take it alone, then wait for their journal record to be flushed
+// outside it, so concurrent writers share one fsync (group commit).
 #pragma once
 
 #include <map>
-#include <mutex>
+#include <memory>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "datastore.h"
+#include "journal.h"
 #include "polycube/runtime.h"
 #include "polycube/service_model.h"
+#include "references.h"
 
 namespace polycube::daemon {
 
 class Reconciler {
  public:
-  // `state_file` (optional): every committed configuration is written there
-  // atomically, and restore() rebuilds it.
-  Reconciler(Runtime &rt, std::vector<ServiceModel> services, std::string state_file = "");
+  // `state` (optional): path prefix of the saved configuration
+  // (<state>.snapshot and <state>.journal, see journal.h); every committed
+  // write is journaled there before it is answered, and restore() rebuilds
+  // it. A configuration saved by an older polycubed as <state>.json is
+  // imported.
+  Reconciler(Runtime &rt, std::vector<ServiceModel> services, std::string state = "");
+  ~Reconciler();
 
-  // Applies the configuration saved in the state file, if there is one.
-  // Throws if it cannot be applied (nothing is then configured).
+  // Applies the saved configuration, if there is one. Throws if it cannot
+  // be applied: nothing is then configured and the saved files are set
+  // aside as *.rejected for a human to look at.
   void restore();
 
   // PATCH / POST: merge RFC 7951 JSON into the configuration.
@@ -36,19 +51,19 @@ class Reconciler {
   // A RESTCONF body as an edit from the root (see Datastore::wrap).
   nlohmann::json wrap(const std::string &restconf_path, const std::string &body, bool child,
                       std::string *created = nullptr) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     return ds_.wrap(restconf_path, body, child, created);
   }
   bool is_action(const std::string &restconf_path) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     return ds_.is_action(restconf_path);
   }
-  // DELETE of one cube, e.g. "/helloworld:helloworld[name='hw1']".
+  // DELETE of one node, e.g. "/helloworld:helloworld[name='hw1']".
   void remove(const std::string &xpath) { remove(std::vector<std::string>{xpath}); }
   // Several nodes in one write (e.g. both peer leaves of a link).
   void remove(const std::vector<std::string> &xpaths);
-  // Configuration, and the services' read-only data unless `with_state`
-  // is false.
+  // Configuration, and the services' read-only data unless `content` is
+  // kConfig.
   enum class Content { kAll, kConfig, kNonconfig };  // RFC 8040 content=
   std::string get(const std::string &xpath = "", Content content = Content::kAll) const;
   // Runs the YANG action `path` (e.g. "fdb/flush") of cube `name`.
@@ -56,7 +71,7 @@ class Reconciler {
                         const nlohmann::json &input);
   // Validated input of an RPC (see Datastore::parse_input).
   nlohmann::json parse_input(const std::string &op_json) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     return ds_.parse_input(op_json);
   }
   std::vector<std::string> services() const;
@@ -65,7 +80,7 @@ class Reconciler {
   std::string openapi() const {
     std::vector<std::string> names = services();
     names.insert(names.begin(), "polycube");
-    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     return ds_.openapi(names).dump();
   }
   // The YANG text of a service module ("" if unknown).
@@ -73,32 +88,51 @@ class Reconciler {
   std::string xpath(const std::string &restconf_path) const { return ds_.xpath(restconf_path); }
   Runtime &runtime() const { return rt_; }
   bool exists(const std::string &module, const std::string &name) const;
+  // The journal (null without a state path), for tests and benchmarks.
+  Journal *journal() const { return journal_.get(); }
 
  private:
-  // One cube to reconcile: its desired configuration (null: delete).
+  // One cube to reconcile: its desired configuration (null: delete), and
+  // for services that take them, the splices of its positional lists.
   struct Step {
     std::string module, name;
     nlohmann::json desired;
     bool transparent;
+    bool reconcile = true;  // false: only splices changed
+    std::vector<ListSplice> splices;
   };
-  void apply(Transaction &&txn);
+  // What a failed write must undo for one cube.
+  struct Undo {
+    std::string module, name;
+    nlohmann::json before;  // committed configuration (null: did not exist)
+    bool transparent;
+    bool deleted = false;             // the attempt deleted it
+    // Splices the attempt applied, without their entries (the inverse needs
+    // the committed entries and how many were inserted).
+    std::vector<ListSplice> applied;
+  };
+  // Reconciles, journals (when `record`) and commits; returns the journal
+  // sequence number to wait for (0: none).
+  uint64_t apply(Transaction &&txn, bool record = true);
+  // Runs a write under the lock, then waits for its record outside it.
+  template <class MakeTxn>
+  void write(MakeTxn &&make);
   // Reconciles `steps` in dependency order (see reconciler.cpp); records
-  // each touched cube's previous configuration in `undo`.
-  void run(const std::vector<Step> &steps, std::vector<Step> *undo, bool best_effort);
-  nlohmann::json without_new_links(const Step &s) const;
-  // Peers and attachments of the whole candidate must resolve (404/400),
-  // and what a write removes must not be referenced (409 in-use).
-  void check_references(const nlohmann::json &candidate, const nlohmann::json &running) const;
+  // what it touched in `undo`.
+  void run(const std::vector<Step> &steps, std::vector<Undo> *undo);
+  void rollback(std::vector<Undo> &undo);
+  nlohmann::json without_new_links(const std::string &name, const nlohmann::json &desired) const;
   bool transparent(const std::string &module) const;
-  void persist() const;
-  // The committed configuration of one cube, or null.
-  nlohmann::json current(const std::string &module, const std::string &name) const;
+  bool takes_splices(const std::string &module) const;
 
   Runtime &rt_;
-  std::string state_file_;
   Datastore ds_;
+  References refs_;
+  std::unique_ptr<Journal> journal_;
+  std::string legacy_file_;
   std::map<std::string, ServiceModel> services_;
-  mutable std::mutex mu_;  // one write at a time
+  std::map<std::string, bool> transparent_;
+  mutable std::shared_mutex mu_;  // writes alone, reads together
 };
 
 }  // namespace polycube::daemon

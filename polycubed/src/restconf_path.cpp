@@ -34,14 +34,55 @@ std::vector<std::string> split(const std::string &s, char sep) {
   }
 }
 
-// An XPath string literal for `v`, whatever quotes it contains.
-std::string quoted(const std::string &v) {
+}  // namespace
+
+std::string xpath_quoted(const std::string &v) {
   if (v.find('\'') == std::string::npos) return "'" + v + "'";
   if (v.find('"') == std::string::npos) return "\"" + v + "\"";
   throw bad("key value with both quote kinds is not supported: " + v, v);
 }
 
-}  // namespace
+std::vector<PathStep> parse_xpath(const std::string &xpath) {
+  std::vector<PathStep> steps;
+  size_t i = 0, n = xpath.size();
+  auto fail = [&]() -> DataError { return bad("unsupported path '" + xpath + "'", xpath); };
+  while (i < n) {
+    if (xpath[i] != '/') throw fail();
+    i++;
+    PathStep step;
+    size_t start = i;
+    while (i < n && xpath[i] != '/' && xpath[i] != '[') i++;
+    std::string name = xpath.substr(start, i - start);
+    if (auto colon = name.find(':'); colon != std::string::npos) {
+      step.module = name.substr(0, colon);
+      name = name.substr(colon + 1);
+    }
+    if (name.empty()) throw fail();
+    step.name = name;
+    while (i < n && xpath[i] == '[') {
+      size_t eq = xpath.find('=', i);
+      if (eq == std::string::npos || eq + 1 >= n) throw fail();
+      std::string key = xpath.substr(i + 1, eq - i - 1);
+      char q = xpath[eq + 1];
+      if (q != '\'' && q != '"') throw fail();
+      size_t close = xpath.find(q, eq + 2);
+      if (close == std::string::npos || close + 1 >= n || xpath[close + 1] != ']') throw fail();
+      step.keys.emplace_back(key, xpath.substr(eq + 2, close - eq - 2));
+      i = close + 2;
+    }
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+std::string xpath_of(const std::vector<PathStep> &steps) {
+  std::string out;
+  for (const auto &s : steps) {
+    out += "/" + (s.module.empty() ? "" : s.module + ":") + s.name;
+    for (const auto &[k, v] : s.keys) out += "[" + k + "=" + xpath_quoted(v) + "]";
+  }
+  return out;
+}
 
 std::string percent_decode(const std::string &s) {
   std::string out;
@@ -91,14 +132,14 @@ std::string restconf_to_xpath(const ly_ctx *ctx, const std::string &path) {
     if (!sn) throw DataError(ErrorCode::kInvalid, "unknown node '" + name + "'", path, "unknown-element");
     xpath += "/" + (mod != module ? mod + ":" : std::string()) + node;
     if (eq != std::string::npos && sn->nodetype == LYS_LEAFLIST) {  // RFC 8040 3.5.3: allowed=20
-      xpath += "[.=" + quoted(percent_decode(segment.substr(eq + 1))) + "]";
+      xpath += "[.=" + xpath_quoted(percent_decode(segment.substr(eq + 1))) + "]";
     } else if (eq != std::string::npos) {
       if (sn->nodetype != LYS_LIST) throw bad("'" + node + "' is not a list: it takes no key", path);
       std::vector<std::string> keys = split(segment.substr(eq + 1), ',');
       size_t i = 0;
       for (const lysc_node *k = lysc_node_child(sn); k && lysc_is_key(k); k = k->next, i++) {
         if (i >= keys.size()) throw bad("list '" + node + "' needs more keys", path);
-        xpath += "[" + std::string(k->name) + "=" + quoted(percent_decode(keys[i])) + "]";
+        xpath += "[" + std::string(k->name) + "=" + xpath_quoted(percent_decode(keys[i])) + "]";
       }
       if (i != keys.size()) throw bad("list '" + node + "' has " + std::to_string(i) + " key(s)", path);
     }

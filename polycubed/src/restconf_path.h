@@ -5,6 +5,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 struct ly_ctx;
 
@@ -13,5 +15,20 @@ namespace polycube::daemon {
 std::string percent_decode(const std::string &s);  // throws DataError (400) on bad encoding
 std::string percent_encode(const std::string &s);  // for list keys in URLs
 std::string restconf_to_xpath(const ly_ctx *ctx, const std::string &path);
+
+// One step of the XPaths this daemon builds (restconf_to_xpath, the
+// framework's peer and attachment paths, libyang's lyd_path): `name`,
+// `prefix:name`, then predicates `[key='v']`, `[key="v"]` or `[.='v']`.
+struct PathStep {
+  std::string module;  // "" when the step inherits its parent's module
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> keys;  // ("." for a leaf-list value)
+};
+// Throws DataError (400) on anything else.
+std::vector<PathStep> parse_xpath(const std::string &xpath);
+// The XPath of `steps` (inverse of parse_xpath).
+std::string xpath_of(const std::vector<PathStep> &steps);
+// An XPath string literal for `v`, whatever quotes it contains.
+std::string xpath_quoted(const std::string &v);
 
 }  // namespace polycube::daemon

@@ -5,8 +5,10 @@
 // no process start; comparable with one request on a kept-alive HTTP
 // connection) and with one `ip -batch` per bridge (what a script pays).
 //
-//   pcn-bench-rest <daemon port> <n> <peer1>,<peer2> <netns> <port1>,<port2>
+//   pcn-bench-rest <daemon port> <n> <peer1>,<peer2> <netns> <port1>,<port2> [service]
 //
+// service: the cube created (simplebridge by default; bridge for the 802.1Q
+// bridge).
 // peer1/peer2: netdevs in the daemon's namespace for the cube's ports;
 // port1/port2: netdevs in <netns> for the Linux bridge. Prints one line per
 // figure; bench_rest.sh sets all of it up and tears it down.
@@ -104,10 +106,11 @@ int run(std::vector<const char *> argv) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: pcn-bench-rest <daemon port> <n> <peer1>,<peer2> <netns> <port1>,<port2>\n");
+  if (argc != 6 && argc != 7) {
+    std::fprintf(stderr, "usage: pcn-bench-rest <daemon port> <n> <peer1>,<peer2> <netns> <port1>,<port2> [service]\n");
     return 2;
   }
+  const std::string service = argc == 7 ? argv[6] : "simplebridge";
   const uint16_t port = static_cast<uint16_t>(std::atoi(argv[1]));
   const int n = std::atoi(argv[2]);
   auto [peer1, peer2] = split2(argv[3]);
@@ -116,9 +119,9 @@ int main(int argc, char **argv) {
 
   // polycube: POST a simplebridge with two netdev ports, DELETE it.
   pcnrest::Client client(port);
-  const std::string body = R"({"simplebridge:simplebridge":[{"name":"benchbr","ports":[{"name":"p1","peer":")" + peer1 +
-                           R"("},{"name":"p2","peer":")" + peer2 + R"("}]}]})";
-  const std::string url = "/restconf/data/simplebridge:simplebridge=benchbr";
+  const std::string body = "{\"" + service + ":" + service + R"(":[{"name":"benchbr","ports":[{"name":"p1","peer":")" +
+                           peer1 + R"("},{"name":"p2","peer":")" + peer2 + R"("}]}]})";
+  const std::string url = "/restconf/data/" + service + ":" + service + "=benchbr";
   std::vector<double> create, del;
   for (int i = -5; i < n; i++) {  // 5 warm-up rounds
     pcnrest::Response r;
@@ -191,7 +194,7 @@ int main(int argc, char **argv) {
   Summary pc = summarize(create), pd = summarize(del), lc = summarize(lcreate), ld = summarize(ldel),
           ic = summarize(icreate), id = summarize(idel);
   std::printf("cube with two ports via REST, %d rounds\n", n);
-  print("POST simplebridge + 2 netdev ports (201)", pc);
+  print(("POST " + service + " + 2 netdev ports (201)").c_str(), pc);
   print("  Linux: bridge + 2 veth enslaved + up, rtnetlink", lc);
   print("  Linux: same with one `ip -batch` (process start)", ic);
   ratio("  ratio polycube / Linux rtnetlink", pc, lc);

@@ -54,28 +54,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ns ra -- [br1] -- ns rb, for GET and PATCH: a bridge with real ports.
-for side in ra rb; do
-  ip netns add "${P}$side"
-  ip link add "${P}$side" type veth peer name "${P}${side}p"
-  ip link set "${P}${side}p" netns "${P}$side"
-  ip -n "${P}$side" link set "${P}${side}p" up
-  ip link set "${P}$side" up
-done
-# Two free netdevs for the cube created and deleted in the latency loop.
-for l in rc rd; do
-  ip link add "${P}$l" type veth peer name "${P}${l}p"
-  ip link set "${P}$l" up
-  ip link set "${P}${l}p" up
-done
-# The Linux side: a namespace with two veth pairs, and a bridge for the
+# shellcheck source=scripts/bench/rest_lib.sh
+source scripts/bench/rest_lib.sh
+# ns ra -- [br1] -- ns rb, for GET and PATCH: a bridge with real ports;
+# two free netdevs for the cube created and deleted in the latency loop;
+# the Linux side: a namespace with two veth pairs, and a bridge for the
 # netlink request rates.
-ip netns add "${P}rl"
-for l in l1 l2; do
-  ip -n "${P}rl" link add "$l" type veth peer name "${l}p"
-  ip -n "${P}rl" link set "$l" up
-  ip -n "${P}rl" link set "${l}p" up
-done
+for side in ra rb; do veth_into_ns "${P}$side"; done
+for l in rc rd; do free_veth "${P}$l"; done
+linux_ns "${P}rl"
 ip -n "${P}rl" link add lbr type bridge
 
 PCN_PIN_ROOT="$PIN_ROOT" build/bin/polycubed --port 0 --state-dir "$WORK/state" --log-level warn \
@@ -94,31 +81,7 @@ code=$(curl -s --noproxy '*' -o "$WORK/resp" -w '%{http_code}' -X POST "$BASE/re
   --data "{\"simplebridge:simplebridge\":[{\"name\":\"br1\",\"ports\":[{\"name\":\"p1\",\"peer\":\"${P}ra\"},{\"name\":\"p2\",\"peer\":\"${P}rb\"}]}]}")
 [ "$code" = 201 ] || { echo "creating br1: HTTP $code $(cat "$WORK/resp")" >&2; exit 1; }
 
-cat >"$WORK/patch.lua" <<'EOF'
--- PATCH the bridge's FDB aging time, alternating two values so that every
--- request changes the configuration (reconcile + persist), never a no-op.
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format('{"simplebridge:simplebridge":[{"name":"br1","fdb":{"aging-time":%d}}]}', 100 + n % 2)
-  return wrk.format("PATCH", "/restconf/data/simplebridge:simplebridge=br1",
-                    {["Content-Type"] = "application/yang-data+json"}, body)
-end
-EOF
-
-# wrk's Requests/sec for one URL; fails if any answer was not 2xx.
-rate() {  # rate <path> [lua script]
-  local out r
-  out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" ${2:+-s "$2"} "$BASE$1" 2>&1) || { echo "$out" >&2; exit 1; }
-  if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
-    echo "$out" >&2
-    echo "wrk: error answers for $1" >&2
-    exit 1
-  fi
-  r=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  [ -n "$r" ] || { echo "$out" >&2; exit 1; }
-  echo "$r"
-}
+patch_script "$WORK/patch.lua" simplebridge br1
 
 # Linux: netlink requests per second through one `ip -batch` process.
 linux_rate() {  # linux_rate <batch file> [ip options]

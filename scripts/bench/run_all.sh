@@ -21,6 +21,9 @@ echo
 echo "== REST API"
 BENCH_NO_BUILD=1 scripts/bench/bench_rest.sh
 echo
+echo "== control plane against the size of the configuration"
+BENCH_NO_BUILD=1 scripts/bench/control_bench.sh
+echo
 echo "== bridge (802.1Q) vs Linux bridge"
 BENCH_NO_BUILD=1 scripts/bench/bridge_pps.sh "${PPS_SECONDS:-3}"
 echo

@@ -529,7 +529,7 @@ PCN_BLOCK(fw_action) {
   __s64 pos = -1;
   if (p->cfg.nrules) {
     if (p->cfg.nstages == 0) {
-      pos = 0; /* rules without any field match everything */
+      pos = p->cfg.first_pos; /* rules without any field match everything */
     } else {
       struct fw_find_ctx f = {.p = p, .found = -1};
       bpf_loop(p->cfg.nchunks & (FW_MAX_CHUNKS * 2 - 1), fw_find_chunk, &f, 0);
@@ -537,7 +537,7 @@ PCN_BLOCK(fw_action) {
         f.found = -1;
         bpf_loop(FW_CHUNK_WORDS, fw_find_word, &f, 0);
       }
-      if (f.found >= 0 && f.found < p->cfg.nrules)
+      if (f.found >= 0 && f.found < FW_MAX_RULES) /* a slot, not a position */
         pos = f.found;
     }
   }

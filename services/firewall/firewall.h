@@ -1,18 +1,24 @@
 // firewall: a transparent cube filtering IPv4 per chain (INGRESS, EGRESS)
 // with first-match rules, per-rule counters, connection tracking and a
-// pipeline made only of the matcher blocks its rules need. Every change
-// builds the next generation of tables and blocks beside the running one
-// and switches to it with one map write (see apply()).
+// pipeline made only of the matcher blocks its rules need.
+//
+// Changes are incremental: an edit (splice) rewrites the entries of the
+// chunks it touches (firewall_tables.h). Both generations of the tables
+// hold the same rules between edits; an edit writes the inactive one,
+// switches packets to it with one map write, and a worker then waits until
+// no packet can still run the old one (an RCU grace period, ~20 ms) and
+// applies the same writes to it, off the caller's path. The next edit waits
+// for that worker first.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
-#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
-#include "firewall_rules.h"
+#include "firewall_tables.h"
 #include "polycube/cube.h"
 
 namespace polycube::services {
@@ -23,19 +29,32 @@ class Firewall : public Cube {
   ~Firewall() override;
   static ServiceInfo info();
 
-  // Make the data plane classify with `cfg`: builds the inactive
-  // generation, loads the blocks it needs, switches, waits for packets of
-  // the old generation to finish, then drops the old tables and unused
-  // blocks. A no-op when `cfg` is what runs. Throws before the switch on
-  // failure (the old rules keep running).
+  // One edit of a chain: the `remove` rules at `pos` are replaced by `rules`.
+  struct Edit {
+    int chain;
+    size_t pos, remove;
+    std::vector<fw::Rule> rules;
+  };
+  // Applies edits in order and switches packets to the result at once.
+  // Throws before the switch, changing nothing, when an edit is out of
+  // range, a chain would exceed FW_MAX_RULES or the kernel refuses a write.
+  void edit(const std::vector<Edit> &edits);
+  // accept-established and each chain's default action.
+  void set_options(bool accept_established, const std::array<uint32_t, 2> &default_action);
+  // The whole configuration: computes the edits from what runs (common
+  // head and tail kept; in between, a rule equal to one it replaces keeps
+  // that one's counter).
   void apply(const fw::Config &cfg);
-  const fw::Config &config() const { return cfg_; }
+  // The rules of `chain`, in position order.
+  std::vector<fw::Rule> rules(int chain) const;
+  size_t rule_count(int chain) const;
 
   struct Counter {
     uint64_t pkts = 0, bytes = 0;
   };
-  // Per rule of `chain`, in position order.
+  // Per rule of `chain`, in position order; or only the rule at `pos`.
   std::vector<Counter> counters(int chain) const;
+  Counter counter(int chain, size_t pos) const;
   Counter default_counter(int chain) const;
   void reset_counters(int chain);
 
@@ -57,19 +76,43 @@ class Firewall : public Cube {
  private:
   void sync_packets();  // returns once no packet of the old generation runs
   void gc_loop();
+  // Writes `ws` (per chain) into generation `gen`; throws on failure.
+  void write(const std::array<fw::WriteSet, 2> &ws, uint32_t gen);
+  void write_chains(uint32_t gen);
+  // Rewrites generation `gen` from the tables (after a failed write).
+  void rebuild(uint32_t gen);
+  // Switches packets to the inactive generation holding `ws`, and hands
+  // the other generation's catch-up to the worker.
+  void commit(std::array<fw::WriteSet, 2> ws, std::vector<uint32_t> released);
+  void settle();  // waits for the worker, then unloads blocks no longer used
+  void worker_loop();
+  bool needs(uint32_t slot) const;
+  uint32_t take_slot();
 
-  fw::Config cfg_;
-  bool applied_ = false;
+  std::array<fw::ChainTables, 2> tables_;
+  bool accept_established_ = false;
+  std::array<uint32_t, 2> default_{FW_A_ACCEPT, FW_A_ACCEPT};
   uint32_t gen_ = 0;
-  // LPM keys written for each generation, per field (to delete them).
-  std::array<std::array<std::vector<fw_lpm_key>, FW_NFIELDS>, 2> keys_;
-  // Counter slot of each rule position, per chain.
-  std::array<std::vector<uint32_t>, 2> slots_;
+  std::array<bool, 2> stale_{false, false};  // generation needs a rebuild
   std::vector<uint32_t> free_slots_;
   std::set<uint32_t> loaded_;  // optional blocks in the program array
+  std::array<int, FW_NFIELDS> field_fd_{};
+  int wild_fd_ = -1, rules_fd_ = -1, chains_fd_ = -1, active_fd_ = -1, counters_fd_ = -1;
   int sync_outer_ = -1, sync_inner_ = -1;
   int sessions_fd_ = -1;  // own dup: the GC thread never takes the runtime lock
   std::atomic<uint64_t> logged_{0};
+  mutable std::mutex tables_mu_;  // tables_ against the slow-path thread (LOG rule ids)
+
+  // The catch-up worker: the writes of the last switch, for the old
+  // generation, and the counter slots they free.
+  std::mutex work_mu_;
+  std::condition_variable work_cv_;
+  bool work_pending_ = false, work_stop_ = false;
+  std::array<fw::WriteSet, 2> work_ws_;
+  std::vector<uint32_t> work_released_;
+  uint32_t work_gen_ = 0;
+  std::thread worker_;
+
   std::mutex gc_mu_;
   std::condition_variable gc_cv_;
   bool stop_ = false;

@@ -1,7 +1,10 @@
-// firewall as a model-driven service. Rules are configuration: the chain
-// actions (append, insert, delete, replace, batch) are config actions
-// (ServiceModel::config_action) that compute the cube's next configuration;
-// the daemon validates, reconciles (update() below) and persists it.
+// firewall as a model-driven service. Rules are configuration, kept by the
+// daemon as a positional list (polycube-base:positional): the chain actions
+// (append, insert, delete, replace, batch) are config actions that return
+// splices of it; the daemon validates and journals them and hands them to
+// splice_rules() below, and the data plane rewrites only the chunks they
+// touch. update() sees the rest of the cube (accept-established, chain
+// defaults).
 #include "firewall_model.h"
 
 #include <arpa/inet.h>
@@ -39,48 +42,76 @@ std::string ip_string(uint32_t be) {
   return buf;
 }
 
+const char *chain_name(int ch) { return ch == FW_INGRESS ? "INGRESS" : "EGRESS"; }
+
+int chain_index(const std::string &name) {
+  if (name == "INGRESS") return FW_INGRESS;
+  if (name == "EGRESS") return FW_EGRESS;
+  throw Error(ErrorCode::kInvalid, "unknown chain '" + name + "' (INGRESS, EGRESS)");
+}
+
+json counter_json(size_t id, const Firewall::Counter &c) {
+  return {{"id", id}, {"pkts", std::to_string(c.pkts)}, {"bytes", std::to_string(c.bytes)}};
+}
+
+// The read-only data of one chain: every rule's counters, or one rule's.
+json chain_state(T &fw, int ch, long only_rule = -1) {
+  json chain = {{"name", chain_name(ch)}};
+  json rules = json::array();
+  if (only_rule >= 0) {
+    if (static_cast<size_t>(only_rule) < fw.rule_count(ch))
+      rules.push_back(counter_json(static_cast<size_t>(only_rule), fw.counter(ch, static_cast<size_t>(only_rule))));
+  } else {
+    auto counters = fw.counters(ch);
+    for (size_t i = 0; i < counters.size(); i++) rules.push_back(counter_json(i, counters[i]));
+  }
+  if (!rules.empty()) chain["rule"] = rules;
+  chain["default-pkts"] = std::to_string(fw.default_counter(ch).pkts);
+  return chain;
+}
+
+json sessions_json(T &fw) {
+  uint64_t now;
+  {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+  }
+  json st = json::array();
+  for (const auto &s : fw.sessions()) {
+    uint8_t p = s.key.proto;
+    static const char *tcp[] = {"", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSED"};
+    json e = {{"src", ip_string(s.key.saddr)},
+              {"dst", ip_string(s.key.daddr)},
+              {"l4proto", p == 6 ? "TCP" : p == 17 ? "UDP" : p == 1 ? "ICMP" : std::to_string(p)},
+              {"sport", ntohs(s.key.sport)},
+              {"dport", ntohs(s.key.dport)},
+              {"state", s.entry.seen_reply ? "ESTABLISHED" : "NEW"},
+              {"pkts", std::to_string(s.entry.pkts)},
+              {"age-ms", std::to_string(now > s.entry.last_seen_ns ? (now - s.entry.last_seen_ns) / 1000000 : 0)}};
+    if (p == 6 && s.entry.tcp_state < 6) e["tcp-state"] = tcp[s.entry.tcp_state];
+    st.push_back(e);
+  }
+  return st;
+}
+
 class Handler : public model::FirewallHandler<T> {
  public:
   void update(T &fw, const model::Firewall &d) override {
+    // The rules come as splices (splice_rules below); here the rest.
     json j;
     to_json(j, d);
-    fw.apply(fw::parse_config(j));
+    std::array<uint32_t, 2> def{FW_A_ACCEPT, FW_A_ACCEPT};
+    if (j.contains("chain"))
+      for (const auto &c : j["chain"])
+        def[chain_index(c.value("name", ""))] = c.value("default", "ACCEPT") == "DROP" ? FW_A_DROP : FW_A_ACCEPT;
+    fw.set_options(j.value("accept-established", false), def);
   }
 
   model::FirewallState state(T &fw) override {
-    json j = json::object();
-    j["name"] = fw.name();
-    for (int ch = 0; ch < 2; ch++) {
-      json chain = {{"name", ch == FW_INGRESS ? "INGRESS" : "EGRESS"}};
-      auto counters = fw.counters(ch);
-      json rules = json::array();
-      for (size_t i = 0; i < counters.size(); i++)
-        rules.push_back({{"id", i}, {"pkts", std::to_string(counters[i].pkts)}, {"bytes", std::to_string(counters[i].bytes)}});
-      if (!rules.empty()) chain["rule"] = rules;
-      chain["default-pkts"] = std::to_string(fw.default_counter(ch).pkts);
-      j["chain"].push_back(chain);
-    }
-    uint64_t now;
-    {
-      timespec ts{};
-      clock_gettime(CLOCK_MONOTONIC, &ts);
-      now = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-    }
-    json st = json::array();
-    for (const auto &s : fw.sessions()) {
-      uint8_t p = s.key.proto;
-      static const char *tcp[] = {"", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSED"};
-      json e = {{"src", ip_string(s.key.saddr)},
-                {"dst", ip_string(s.key.daddr)},
-                {"l4proto", p == 6 ? "TCP" : p == 17 ? "UDP" : p == 1 ? "ICMP" : std::to_string(p)},
-                {"sport", ntohs(s.key.sport)},
-                {"dport", ntohs(s.key.dport)},
-                {"state", s.entry.seen_reply ? "ESTABLISHED" : "NEW"},
-                {"pkts", std::to_string(s.entry.pkts)},
-                {"age-ms", std::to_string(now > s.entry.last_seen_ns ? (now - s.entry.last_seen_ns) / 1000000 : 0)}};
-      if (p == 6 && s.entry.tcp_state < 6) e["tcp-state"] = tcp[s.entry.tcp_state];
-      st.push_back(e);
-    }
+    json j = {{"name", fw.name()}};
+    for (int ch = 0; ch < 2; ch++) j["chain"].push_back(chain_state(fw, ch));
+    json st = sessions_json(fw);
     if (!st.empty()) j["session-table"] = st;
     model::FirewallState out;
     from_json(j, out);
@@ -126,81 +157,123 @@ std::pair<std::string, std::string> chain_action(const std::string &path) {
   return {chain, action};
 }
 
+// The chain actions as splices of the chain's rule list. `current` holds
+// the cube without its rules; each chain's "rule" member is the number of
+// its rules (see ServiceModel::config_action).
 std::optional<ServiceModel::ConfigEdit> edit_rules(const json &current, const std::string &path, const json &in) {
-  auto [chain_name, action] = chain_action(path);
-  if (chain_name.empty() || action == "reset-counters") return std::nullopt;
-  if (chain_name != "INGRESS" && chain_name != "EGRESS")
-    throw Error(ErrorCode::kInvalid, "unknown chain '" + chain_name + "' (INGRESS, EGRESS)");
-  json cfg = current;
-  if (!cfg.contains("chain")) cfg["chain"] = json::array();
-  json *chain = nullptr;
-  for (auto &c : cfg["chain"])
-    if (c.value("name", "") == chain_name) chain = &c;
-  if (!chain) {
-    cfg["chain"].push_back({{"name", chain_name}});
-    chain = &cfg["chain"].back();
-  }
-  // Rules in id order, ids dropped (they are positions, renumbered below).
-  std::vector<json> rules;
-  if (chain->contains("rule")) {
-    std::vector<std::pair<uint32_t, json>> byid;
-    for (auto &r : (*chain)["rule"]) byid.push_back({r.at("id").get<uint32_t>(), r});
-    std::sort(byid.begin(), byid.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
-    for (auto &[id, r] : byid) {
-      r.erase("id");
-      rules.push_back(std::move(r));
-    }
+  auto [chain, action] = chain_action(path);
+  if (chain.empty() || action == "reset-counters") return std::nullopt;
+  chain_index(chain);
+  ServiceModel::ConfigEdit edit;
+  size_t n = 0;
+  bool present = false;
+  if (current.contains("chain"))
+    for (const auto &c : current["chain"])
+      if (c.value("name", "") == chain) {
+        present = true;
+        if (c.contains("rule") && c["rule"].is_number_unsigned()) n = c["rule"].get<size_t>();
+      }
+  if (!present) {  // appending to a chain not in the configuration creates it
+    edit.config = current;
+    edit.config["chain"].push_back({{"name", chain}});
   }
   auto id_in = [&](size_t limit) {
     uint32_t id = in.at("id").get<uint32_t>();
     if (id >= limit)
-      throw Error(ErrorCode::kInvalid, "id " + std::to_string(id) + " out of range: chain " + chain_name + " has " +
-                                           std::to_string(rules.size()) + " rules");
+      throw Error(ErrorCode::kInvalid, "id " + std::to_string(id) + " out of range: chain " + chain + " has " +
+                                           std::to_string(n) + " rules");
     return id;
   };
-  json output;
+  ListSplice s{"chain=" + chain + "/rule", 0, 0, {}};
   if (action == "append") {
-    rules.push_back(rule_leaves(in));
-    output = {{"id", rules.size() - 1}};
+    s.pos = static_cast<uint32_t>(n);
+    s.insert.push_back(rule_leaves(in));
+    edit.output = {{"id", n}};
   } else if (action == "insert") {
-    uint32_t id = id_in(rules.size() + 1);
-    rules.insert(rules.begin() + id, rule_leaves(in));
-    output = {{"id", id}};
+    s.pos = id_in(n + 1);
+    s.insert.push_back(rule_leaves(in));
+    edit.output = {{"id", s.pos}};
   } else if (action == "delete") {
-    rules.erase(rules.begin() + id_in(rules.size()));
+    s.pos = id_in(n);
+    s.remove = 1;
   } else if (action == "replace") {
-    rules[id_in(rules.size())] = rule_leaves(in);
+    s.pos = id_in(n);
+    s.remove = 1;
+    s.insert.push_back(rule_leaves(in));
   } else if (action == "batch") {
-    if (in.value("flush", false)) rules.clear();
-    size_t n = 0;
-    std::vector<json> batch;
-    if (in.contains("rules")) batch.assign(in["rules"].begin(), in["rules"].end());
+    bool flush = in.value("flush", false);
+    s.pos = flush ? 0 : static_cast<uint32_t>(n);
+    s.remove = flush ? static_cast<uint32_t>(n) : 0;
+    std::vector<const json *> batch;
+    if (in.contains("rules"))
+      for (const auto &r : in["rules"]) batch.push_back(&r);
     std::stable_sort(batch.begin(), batch.end(),
-                     [](const json &a, const json &b) { return a.value("id", 0u) < b.value("id", 0u); });
-    for (const auto &r : batch) {
+                     [](const json *a, const json *b) { return a->value("id", 0u) < b->value("id", 0u); });
+    s.insert.reserve(batch.size());
+    for (const json *r : batch) {
       try {
-        rules.push_back(rule_leaves(r));
+        s.insert.push_back(rule_leaves(*r));
       } catch (const Error &e) {
-        throw Error(ErrorCode::kInvalid, "batch rule id " + std::to_string(r.value("id", 0u)) + ": " + e.what());
+        throw Error(ErrorCode::kInvalid, "batch rule id " + std::to_string(r->value("id", 0u)) + ": " + e.what());
       }
-      n++;
     }
-    output = {{"count", n}};
+    edit.output = {{"count", batch.size()}};
   } else {
     return std::nullopt;
   }
-  if (rules.size() > FW_MAX_RULES)
-    throw Error(ErrorCode::kInvalid, "chain " + chain_name + " would have more than " + std::to_string(FW_MAX_RULES) +
+  if (n - s.remove + s.insert.size() > FW_MAX_RULES)
+    throw Error(ErrorCode::kInvalid, "chain " + chain + " would have more than " + std::to_string(FW_MAX_RULES) +
                                          " rules");
-  json out_rules = json::array();
-  for (size_t i = 0; i < rules.size(); i++) {
-    json r = std::move(rules[i]);
-    r["id"] = i;
-    out_rules.push_back(std::move(r));
+  edit.splices.push_back(std::move(s));
+  return edit;
+}
+
+// Splices of "chain=<name>/rule", all switched to at once.
+void splice_rules(Runtime &rt, const std::string &name, const std::vector<ListSplice> &splices) {
+  auto fw = std::dynamic_pointer_cast<T>(rt.get(name));
+  if (!fw) throw Error(ErrorCode::kNotFound, "cube " + name + " is not a firewall");
+  std::vector<Firewall::Edit> edits;
+  edits.reserve(splices.size());
+  for (const auto &s : splices) {
+    if (s.list.rfind("chain=", 0) != 0 || s.list.size() < 11 || s.list.substr(s.list.size() - 5) != "/rule")
+      throw Error(ErrorCode::kInvalid, "firewall: no list " + s.list);
+    Firewall::Edit e{chain_index(s.list.substr(6, s.list.size() - 11)), s.pos, s.remove, {}};
+    e.rules.reserve(s.insert.size());
+    for (const auto &r : s.insert) e.rules.push_back(fw::parse_rule(r));
+    edits.push_back(std::move(e));
   }
-  if (out_rules.empty()) chain->erase("rule");
-  else (*chain)["rule"] = std::move(out_rules);
-  return ServiceModel::ConfigEdit{std::move(cfg), output};
+  fw->edit(edits);
+}
+
+// Read-only data of the part at `path`: one chain, one rule, or the
+// sessions; anything else, everything.
+json state_at(Runtime &rt, const std::string &name, const std::string &path) {
+  auto fw = std::dynamic_pointer_cast<T>(rt.get(name));
+  if (!fw) throw Error(ErrorCode::kNotFound, "cube " + name + " is not a firewall");
+  json j = json::object();
+  if (path.rfind("chain=", 0) == 0) {
+    std::string rest = path.substr(6);
+    std::string chain = rest.substr(0, rest.find('/'));
+    long rule = -1;
+    if (auto r = rest.find("/rule="); r != std::string::npos) {
+      std::string id = rest.substr(r + 6);
+      id = id.substr(0, id.find('/'));
+      char *end = nullptr;
+      rule = std::strtol(id.c_str(), &end, 10);
+      if (!end || *end || rule < 0) rule = -1;
+    }
+    if (chain == "INGRESS" || chain == "EGRESS") j["chain"].push_back(chain_state(*fw, chain_index(chain), rule));
+    return j;
+  }
+  if (path.rfind("session-table", 0) == 0) {
+    json st = sessions_json(*fw);
+    if (!st.empty()) j["session-table"] = st;
+    return j;
+  }
+  for (int ch = 0; ch < 2; ch++) j["chain"].push_back(chain_state(*fw, ch));
+  json st = sessions_json(*fw);
+  if (!st.empty()) j["session-table"] = st;
+  return j;
 }
 
 }  // namespace
@@ -208,6 +281,8 @@ std::optional<ServiceModel::ConfigEdit> edit_rules(const json &current, const st
 ServiceModel firewall_model() {
   ServiceModel m = model::make_firewall_model<T>(std::make_shared<Handler>());
   m.config_action = edit_rules;
+  m.splice = splice_rules;
+  m.state_at = state_at;
   return m;
 }
 

@@ -28,8 +28,8 @@ void range_prefixes(uint32_t lo, uint32_t hi, std::vector<std::pair<uint32_t, ui
   }
 }
 
-// The prefixes (value, length over the 32-bit key value) a rule accepts
-// for `field`; {(0,0)} when it does not constrain the field.
+}  // namespace
+
 std::vector<std::pair<uint32_t, uint8_t>> prefixes_of(const Rule &r, int field) {
   std::vector<std::pair<uint32_t, uint8_t>> out;
   auto present = [](uint32_t v) { return (1u << 24) | (v << 16); };
@@ -64,8 +64,6 @@ std::vector<std::pair<uint32_t, uint8_t>> prefixes_of(const Rule &r, int field) 
   if (out.empty() && !r.uses(field)) out.push_back({0, 0});
   return out;
 }
-
-}  // namespace
 
 bool Rule::uses(int field) const {
   switch (field) {
@@ -259,64 +257,34 @@ int first_match(const std::vector<Rule> &rules, const Packet &p) {
   return -1;
 }
 
-FieldTables compile_field(const std::vector<Rule> &rules, int field) {
-  FieldTables out;
-  bool used = false;
-  for (const auto &r : rules) used |= r.uses(field);
-  if (!used) return out;
+ChunkTables compile_chunk(const std::vector<const Rule *> &rules, int field) {
   auto key = [](uint32_t v, uint8_t l) { return (uint64_t(v) << 8) | l; };
-  // Non-wildcard prefix -> chunks that hold it.
-  std::unordered_map<uint64_t, std::array<uint64_t, 2>> chunks_of;
-  std::vector<std::pair<uint32_t, uint8_t>> all_prefixes;
-  for (size_t base = 0; base < rules.size(); base += FW_CHUNK_BITS) {
-    uint32_t chunk = static_cast<uint32_t>(base / FW_CHUNK_BITS);
-    size_t end = std::min(rules.size(), base + FW_CHUNK_BITS);
-    // Rules of this chunk per exact prefix.
-    std::unordered_map<uint64_t, fw_bits> exact;
-    std::vector<std::pair<uint32_t, uint8_t>> order;
-    for (size_t i = base; i < end; i++)
-      for (auto [v, l] : prefixes_of(rules[i], field)) {
-        auto [it, fresh] = exact.try_emplace(key(v, l));
-        if (fresh) {
-          std::memset(&it->second, 0, sizeof(fw_bits));
-          order.push_back({v, l});
-        }
-        size_t bit = i - base;
-        it->second.w[bit / 64] |= uint64_t(1) << (bit % 64);
+  ChunkTables out;
+  std::memset(&out.wild, 0, sizeof out.wild);
+  std::unordered_map<uint64_t, fw_bits> exact;
+  std::vector<std::pair<uint32_t, uint8_t>> order;
+  for (size_t i = 0; i < rules.size(); i++)
+    for (auto [v, l] : prefixes_of(*rules[i], field)) {
+      auto [it, fresh] = exact.try_emplace(key(v, l));
+      if (fresh) {
+        std::memset(&it->second, 0, sizeof(fw_bits));
+        order.push_back({v, l});
       }
-    fw_bits wild;
-    std::memset(&wild, 0, sizeof wild);
-    if (auto it = exact.find(key(0, 0)); it != exact.end()) wild = it->second;
-    out.wild.push_back(wild);
-    // LPM returns the longest prefix only: fold in every shorter one that
-    // covers it (the wildcard is length 0).
-    for (auto [v, l] : order) {
-      LpmEntry e{chunk, v, l, {}};
-      std::memset(&e.bits, 0, sizeof e.bits);
-      for (int k = 0; k <= l; k++) {
-        auto it = exact.find(key(v & mask_of(static_cast<uint8_t>(k)), static_cast<uint8_t>(k)));
-        if (it == exact.end()) continue;
-        for (int w = 0; w < FW_CHUNK_WORDS; w++) e.bits.w[w] |= it->second.w[w];
-      }
-      out.entries.push_back(e);
-      if (l == 0) continue;
-      auto [it, fresh] = chunks_of.try_emplace(key(v, l), std::array<uint64_t, 2>{0, 0});
-      if (fresh) all_prefixes.push_back({v, l});
-      it->second[chunk / 64] |= uint64_t(1) << (chunk % 64);
+      it->second.w[i / 64] |= uint64_t(1) << (i % 64);
     }
-  }
-  // A value's longest prefix P: every chunk with a prefix covering the value
-  // has one covering P (prefixes covering one value are nested).
-  for (auto [v, l] : all_prefixes) {
+  if (auto it = exact.find(key(0, 0)); it != exact.end()) out.wild = it->second;
+  // LPM returns the longest prefix only: fold in every shorter one that
+  // covers it (the wildcard is length 0).
+  out.entries.reserve(order.size());
+  for (auto [v, l] : order) {
     LpmEntry e{0, v, l, {}};
     std::memset(&e.bits, 0, sizeof e.bits);
-    for (int k = 1; k <= l; k++) {
-      auto it = chunks_of.find(key(v & mask_of(static_cast<uint8_t>(k)), static_cast<uint8_t>(k)));
-      if (it == chunks_of.end()) continue;
-      e.bits.w[0] |= it->second[0];
-      e.bits.w[1] |= it->second[1];
+    for (int k = 0; k <= l; k++) {
+      auto it = exact.find(key(v & mask_of(static_cast<uint8_t>(k)), static_cast<uint8_t>(k)));
+      if (it == exact.end()) continue;
+      for (int w = 0; w < FW_CHUNK_WORDS; w++) e.bits.w[w] |= it->second.w[w];
     }
-    out.summary.push_back(e);
+    out.entries.push_back(e);
   }
   return out;
 }

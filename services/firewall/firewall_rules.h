@@ -87,17 +87,16 @@ struct LpmEntry {
   uint8_t len;
   fw_bits bits;
 };
-// What a field's matcher needs for one chain (empty if no rule uses it):
-struct FieldTables {
-  // per chunk: value prefixes -> that chunk's matching rules
-  std::vector<LpmEntry> entries;
-  // value prefix -> chunks holding a (non-wildcard) prefix covering it
-  // (LpmEntry::chunk unused; bits.w[0..1] = chunk mask)
-  std::vector<LpmEntry> summary;
-  // per chunk: its rules that do not use the field (chunks absent from a
-  // packet's summary mask take these without an LPM lookup)
-  std::vector<fw_bits> wild;
+// The prefixes (value, length over the 32-bit key value) a rule accepts
+// for `field`; {(0,0)} when it does not constrain the field.
+std::vector<std::pair<uint32_t, uint8_t>> prefixes_of(const Rule &r, int field);
+
+// One chunk of a field's tables: `rules` are the chunk's rules in order
+// (bit i = rules[i]); entries carry chunk 0 (the caller places them).
+struct ChunkTables {
+  std::vector<LpmEntry> entries;  // every exact prefix, shorter covering prefixes folded in
+  fw_bits wild;                   // the rules that do not use the field
 };
-FieldTables compile_field(const std::vector<Rule> &rules, int field);
+ChunkTables compile_chunk(const std::vector<const Rule *> &rules, int field);
 
 }  // namespace polycube::services::fw

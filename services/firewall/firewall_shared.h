@@ -93,6 +93,7 @@ struct fw_chain_cfg {
   __u32 conntrack;      /* run the conntrack block first */
   __u32 accept_established;
   __u32 parse_l4;       /* some stage needs ports, flags or ICMP (else IPv4 only) */
+  __u32 first_pos;      /* slot of rule 0 (chunks keep free slots: see firewall_tables.h) */
 };
 
 /* Map fw_active, index 0: the generation packets use now. */
@@ -100,8 +101,9 @@ struct fw_active {
   __u32 gen;
 };
 
-/* Per generation, chain and position (map fw_rules, index
- * (gen * 2 + chain) * FW_MAX_RULES + pos). */
+/* Per generation, chain and slot (map fw_rules, index
+ * (gen * 2 + chain) * FW_MAX_RULES + slot); slot = chunk * FW_CHUNK_BITS + bit,
+ * and chunks keep free bits, so a rule's slot is not its position. */
 struct fw_rule_info {
   __u32 action;  /* enum fw_action */
   __u32 counter; /* slot in fw_counters */

@@ -379,4 +379,72 @@ TEST_F(FirewallDatapath, RuleAtTheEndOfAFullChainMatches) {
   EXPECT_EQ(fw->default_counter(FW_INGRESS).pkts, 1u);
 }
 
+// Edits one at a time, as the REST actions make them (Firewall::edit, a
+// splice per call), on a 3,000-rule chain (several chunks): after every
+// batch of edits the real data plane gives the reference classifier's
+// verdict and counts each packet on the rule that matched it, and a
+// rule's counter follows the rule when others are inserted before it.
+TEST_F(FirewallDatapath, IncrementalEditsMatchTheReferenceClassifier) {
+  std::mt19937 rng(4242);
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  auto addr = [&]() { return A("10.2.0.0") + (rng() % 1024); };
+  auto random_rule = [&]() {
+    nlohmann::json j = {{"action", pick(2) ? "ACCEPT" : "DROP"}};
+    static const int lens[] = {22, 24, 30, 32, 32};
+    int l = lens[pick(5)];
+    uint32_t a = addr() & (~0u << (32 - l));
+    j["src"] = std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) +
+               "." + std::to_string(a & 255) + "/" + std::to_string(l);
+    if (pick(3) == 0) j["l4proto"] = "UDP";
+    if (pick(4) == 0) j["dport"] = std::to_string(100 + pick(20));
+    return rule(j);
+  };
+  std::vector<fw::Rule> ref;
+  std::vector<fw::Rule> batch;
+  for (int i = 0; i < 3000; i++) batch.push_back(random_rule());
+  fw->edit({{FW_INGRESS, 0, 0, batch}});
+  ref = batch;
+  // A rule that only one source matches, to follow its counter.
+  fw::Rule marker = rule({{"src", "10.9.9.9/32"}, {"action", "ACCEPT"}});
+  fw->edit({{FW_INGRESS, 1500, 0, {marker}}});
+  ref.insert(ref.begin() + 1500, marker);
+  for (int i = 0; i < 3; i++) EXPECT_TRUE(send(FW_INGRESS, udp("10.9.9.9", "1.1.1.1", 1, 2)));
+  for (int round = 0; round < 8; round++) {
+    for (int e = 0; e < 25; e++) {
+      int kind = pick(3);
+      size_t pos = pick(static_cast<int>(ref.size()));
+      if (ref[pos] == marker) continue;  // the marker stays
+      if (kind == 0) {
+        fw::Rule r = random_rule();
+        fw->edit({{FW_INGRESS, pos, 0, {r}}});
+        ref.insert(ref.begin() + pos, r);
+      } else if (kind == 1) {
+        fw->edit({{FW_INGRESS, pos, 1, {}}});
+        ref.erase(ref.begin() + pos);
+      } else {
+        fw::Rule r = random_rule();
+        fw->edit({{FW_INGRESS, pos, 1, {r}}});
+        ref[pos] = r;
+      }
+    }
+    ASSERT_EQ(fw->rules(FW_INGRESS), ref);
+    size_t at = std::find(ref.begin(), ref.end(), marker) - ref.begin();
+    EXPECT_EQ(fw->counters(FW_INGRESS)[at].pkts, 3u) << "the marker's counter after round " << round;
+    std::vector<uint64_t> before;
+    for (const auto &c : fw->counters(FW_INGRESS)) before.push_back(c.pkts);
+    std::vector<uint64_t> expect = before;
+    for (int k = 0; k < 60; k++) {
+      Pkt p = udp("1.1.1.1", "2.2.2.2", static_cast<uint16_t>(1000 + pick(100)), static_cast<uint16_t>(100 + pick(25)));
+      p.src = addr();
+      int m = fw::first_match(ref, p.view());
+      if (m >= 0) expect[m]++;
+      bool want = m < 0 || ref[m].action == FW_A_ACCEPT;  // default ACCEPT
+      ASSERT_EQ(send(FW_INGRESS, p), want) << "round " << round << " packet " << k << " first match " << m;
+    }
+    std::vector<uint64_t> after;
+    for (const auto &c : fw->counters(FW_INGRESS)) after.push_back(c.pkts);
+    ASSERT_EQ(after, expect) << "round " << round;
+  }
+}
+
 }  // namespace

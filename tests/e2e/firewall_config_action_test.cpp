@@ -86,7 +86,7 @@ TEST(ConfigAction, CommitsValidatesPersistsAndFallsThrough) {
   again.reset();
   rc.reset();
   rt.reset();
-  sh("rm -f " + state + " " + state + ".tmp");
+  sh("rm -f " + state + " " + state + ".tmp " + state + ".snapshot " + state + ".journal");
 }
 
 }  // namespace

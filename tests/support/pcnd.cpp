@@ -34,7 +34,9 @@ bool Pcnd::stop() {
 }
 
 void Pcnd::kill9() {
-  client_.reset();
+  // The client stays: a test may kill the daemon while another of its
+  // threads is inside rest() (that request then fails, status 0). The next
+  // start() replaces it, after the test has joined such threads.
   if (daemon_) daemon_->kill9();
   daemon_.reset();
 }

@@ -8,6 +8,9 @@
 
 #include "datastore.h"
 
+#include <functional>
+#include <nlohmann/json.hpp>
+
 using namespace polycube;
 using namespace polycube::daemon;
 
@@ -153,6 +156,140 @@ TEST_F(DatastoreTest, DeletingWhatIsNotThereIsNotFound) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   }
   EXPECT_THROW(ds.get("/helloworld:helloworld[name='ghost']"), DataError);
+}
+
+}  // namespace
+
+namespace {
+
+using nlohmann::json;
+
+// The firewall's rules: a positional list (polycube-base:positional).
+class PositionalListTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(ds.load_module(read("services/firewall/firewall.yang")), "firewall");
+    ASSERT_EQ(ds.load_module(read("services/helloworld/helloworld.yang")), "helloworld");
+    apply(R"({"firewall:firewall":[{"name":"fw1","chain":[{"name":"INGRESS","rule":[
+             {"id":0,"src":"10.0.0.1/32","action":"DROP"},{"id":1,"src":"10.0.0.2/32"},{"id":2,"dst":"10.0.0.3/32"}]}]}]})");
+  }
+  void apply(const std::string &j) { ds.commit(ds.merge(j)); }
+  // "src or dst" of every rule, by id.
+  std::string rules() {
+    std::string out;
+    json doc = json::parse(ds.get("/firewall:firewall[name='fw1']/chain[name='INGRESS']/rule"));
+    for (const auto &r : doc["firewall:rule"])
+      out += std::to_string(r["id"].get<int>()) + "=" + r.value("src", r.value("dst", "?")) + ",";
+    return out;
+  }
+  ListSplice at(uint32_t pos, uint32_t remove, std::vector<json> insert = {}) {
+    return ListSplice{"chain=INGRESS/rule", pos, remove, std::move(insert)};
+  }
+  Datastore ds;
+};
+
+TEST_F(PositionalListTest, SplicesRenumberWithoutTouchingTheTree) {
+  EXPECT_EQ(rules(), "0=10.0.0.1/32,1=10.0.0.2/32,2=10.0.0.3/32,");
+  Transaction t = ds.edit("firewall", "fw1", nullptr, {at(0, 0, {json{{"src", "9.9.9.9/32"}}})});
+  ASSERT_EQ(t.changes().size(), 1u);
+  EXPECT_FALSE(t.changes()[0].config_changed);  // the cube's tree is the same
+  ASSERT_EQ(t.changes()[0].splices.size(), 1u);
+  EXPECT_EQ(t.changes()[0].splices[0].insert[0]["src"], "9.9.9.9/32");
+  ds.commit(std::move(t));
+  EXPECT_EQ(rules(), "0=9.9.9.9/32,1=10.0.0.1/32,2=10.0.0.2/32,3=10.0.0.3/32,");
+  ds.commit(ds.remove("/firewall:firewall[name='fw1']/chain[name='INGRESS']/rule[id='1']"));
+  EXPECT_EQ(rules(), "0=9.9.9.9/32,1=10.0.0.2/32,2=10.0.0.3/32,");
+  // One entry by its position, state merged in as for any list.
+  json state = {{"firewall:firewall", {{{"name", "fw1"}, {"chain", {{{"name", "INGRESS"}, {"rule", {{{"id", 1}, {"pkts", "7"}}}}}}}}}}};
+  json one = json::parse(ds.get("/firewall:firewall[name='fw1']/chain[name='INGRESS']/rule[id='1']", &state));
+  EXPECT_EQ(one, json::parse(R"({"firewall:rule":[{"id":1,"src":"10.0.0.2/32","pkts":"7"}]})")) << one;
+  // The config action's view: the list as its size.
+  EXPECT_EQ(ds.cube("firewall", "fw1", Datastore::Lists::kSizes)["chain"][0]["rule"], 3);
+  EXPECT_FALSE(ds.cube("firewall", "fw1", Datastore::Lists::kOmitted)["chain"][0].contains("rule"));
+}
+
+TEST_F(PositionalListTest, MergesPlaceEntriesByPositionAndRefuseGaps) {
+  apply(R"({"firewall:firewall":[{"name":"fw1","chain":[{"name":"INGRESS","rule":[{"id":1,"action":"ACCEPT"},{"id":3,"src":"4.4.4.4"}]}]}]})");
+  EXPECT_EQ(rules(), "0=10.0.0.1/32,1=10.0.0.2/32,2=10.0.0.3/32,3=4.4.4.4,");
+  EXPECT_EQ(json::parse(ds.get("/firewall:firewall[name='fw1']/chain[name='INGRESS']/rule[id='1']/action")),
+            json::parse(R"({"firewall:action":"ACCEPT"})"));
+  std::string before = ds.get();
+  struct {
+    const char *what;
+    std::function<Transaction()> write;
+    ErrorCode code;
+  } bad[] = {
+      {"a gap", [&] { return ds.merge(R"({"firewall:firewall":[{"name":"fw1","chain":[{"name":"INGRESS","rule":[{"id":9}]}]}]})"); },
+       ErrorCode::kInvalid},
+      {"a bad value in an entry",
+       [&] { return ds.merge(R"({"firewall:firewall":[{"name":"fw1","chain":[{"name":"INGRESS","rule":[{"id":4,"src":"1.2.3.400"}]}]}]})"); },
+       ErrorCode::kInvalid},
+      {"state data in an entry",
+       [&] { return ds.merge(R"({"firewall:firewall":[{"name":"fw1","chain":[{"name":"INGRESS","rule":[{"id":0,"pkts":"1"}]}]}]})"); },
+       ErrorCode::kInvalid},
+      {"an unknown leaf", [&] { return ds.edit("firewall", "fw1", nullptr, {at(0, 0, {json{{"colour", "red"}}})}); },
+       ErrorCode::kInvalid},
+      {"a position past the end", [&] { return ds.edit("firewall", "fw1", nullptr, {at(9, 0, {json::object()})}); },
+       ErrorCode::kInvalid},
+      {"removing more than there is", [&] { return ds.edit("firewall", "fw1", nullptr, {at(2, 5)}); }, ErrorCode::kInvalid},
+      {"a list whose parent is absent",
+       [&] { return ds.edit("firewall", "fw1", nullptr, {ListSplice{"chain=EGRESS/rule", 0, 0, {json::object()}}}); },
+       ErrorCode::kNotFound},
+      {"more entries than the key's range (0..131071)",
+       [&] { return ds.edit("firewall", "fw1", nullptr, {at(0, 0, std::vector<json>(131072, json::object()))}); },
+       ErrorCode::kInvalid},
+  };
+  for (auto &b : bad) {
+    try {
+      b.write();
+      ADD_FAILURE() << "accepted " << b.what;
+    } catch (const DataError &e) {
+      EXPECT_EQ(e.code(), b.code) << b.what << ": " << e.what();
+    }
+    EXPECT_EQ(ds.get(), before) << b.what;
+  }
+}
+
+TEST_F(PositionalListTest, PutAndDeleteOfTheListParentTakeTheEntries) {
+  // PUT of one entry replaces it; of the cube, the lists go with it.
+  ds.commit(ds.replace("/firewall:firewall[name='fw1']/chain[name='INGRESS']/rule[id='2']",
+                       R"({"firewall:firewall":[{"name":"fw1","chain":[{"name":"INGRESS","rule":[{"id":2,"src":"7.7.7.7/32"}]}]}]})"));
+  EXPECT_EQ(rules(), "0=10.0.0.1/32,1=10.0.0.2/32,2=7.7.7.7/32,");
+  ds.commit(ds.remove("/firewall:firewall[name='fw1']/chain[name='INGRESS']"));
+  EXPECT_THROW(ds.get("/firewall:firewall[name='fw1']/chain[name='INGRESS']/rule"), DataError);
+  apply(R"({"firewall:firewall":[{"name":"fw1","chain":[{"name":"INGRESS","rule":[{"id":0,"src":"1.1.1.1"}]}]}]})");
+  EXPECT_EQ(rules(), "0=1.1.1.1,");
+  ds.commit(ds.replace("/firewall:firewall[name='fw1']", R"({"firewall:firewall":[{"name":"fw1"}]})"));
+  EXPECT_EQ(ds.get(), R"({"firewall:firewall":[{"name":"fw1"}]})");
+}
+
+TEST_F(PositionalListTest, JournalRecordsReplayToTheSameConfiguration) {
+  // Every write's journal record, replayed in order into a fresh store,
+  // gives the same configuration (what a restart does after a crash).
+  std::vector<std::string> records;
+  auto write = [&](Transaction t) {
+    records.push_back(ds.journal_record(t));
+    ds.commit(std::move(t));
+  };
+  write(ds.edit("firewall", "fw1", nullptr, {at(1, 1, {json{{"dport", "80"}, {"l4proto", "TCP"}}}), at(0, 0, {json{{"src", "5.5.5.5/32"}}})}));
+  write(ds.merge(R"({"helloworld:helloworld":[{"name":"hw1","action":"DROP"}],"firewall:firewall":[{"name":"fw2"}]})"));
+  write(ds.merge(R"({"firewall:firewall":[{"name":"fw1","accept-established":true}]})"));
+  write(ds.remove("/firewall:firewall[name='fw2']"));
+  write(ds.edit("firewall", "fw1", nullptr, {at(0, 4, {json{{"src", "6.6.6.6/32"}}, json{{"src", "6.6.6.7/32"}}})}));
+  Datastore fresh;
+  fresh.load_module(read("services/firewall/firewall.yang"));
+  fresh.load_module(read("services/helloworld/helloworld.yang"));
+  fresh.commit(fresh.merge(R"({"firewall:firewall":[{"name":"fw1","chain":[{"name":"INGRESS","rule":[
+             {"id":0,"src":"10.0.0.1/32","action":"DROP"},{"id":1,"src":"10.0.0.2/32"},{"id":2,"dst":"10.0.0.3/32"}]}]}]})"));
+  for (const auto &r : records) fresh.replay(r);
+  EXPECT_EQ(fresh.dump(), ds.dump());
+  EXPECT_EQ(fresh.get(), ds.get());
+  // And the snapshot text is a configuration that merges back to itself.
+  Datastore again;
+  again.load_module(read("services/firewall/firewall.yang"));
+  again.load_module(read("services/helloworld/helloworld.yang"));
+  again.commit(again.merge(ds.dump()));
+  EXPECT_EQ(again.get(), ds.get());
 }
 
 }  // namespace

@@ -25,5 +25,7 @@ void tc_destroy_qdisc(uint32_t ifindex);
 // another XDP program.
 void xdp_attach(uint32_t ifindex, int prog_fd, bool native);
 void xdp_detach(uint32_t ifindex, bool native, uint32_t expected_prog_id);
+// Detaches a framework hook program a previous run left (either mode).
+void xdp_detach_stale(uint32_t ifindex);
 
 }  // namespace polycube

@@ -126,6 +126,10 @@ class Runtime {
   int lock_fd_ = -1;  // flock: one runtime per pin root
   std::vector<int> stale_fds_;  // previous run's objects, held until release_stale()
   std::set<uint32_t> inherited_qdiscs_;  // clsact qdiscs a previous run created
+  // The previous run's netdev maps (TC, XDP): the netdevs it hooked. Those
+  // this run does not use lose their hooks in release_stale() (a daemon
+  // killed while creating a cube the restored configuration lacks).
+  int stale_tc_netdevs_ = -1, stale_xdp_netdevs_ = -1;
   mutable std::recursive_mutex mu_;
   Hooks tc_, xdp_;
   std::map<std::string, std::shared_ptr<Cube>> cubes_;

@@ -11,11 +11,24 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace polycube {
 
 class Runtime;
 class Cube;
+
+// An edit of a positional list (YANG extension polycube-base:positional: an
+// ordered-by-user list keyed by the entry's position, like the firewall's
+// rules): `remove` entries at position `pos`, then `insert` these there.
+// `list` names the list below the cube in RESTCONF form with the keys of
+// its ancestors, e.g. "chain=INGRESS/rule". Entries come without their key.
+struct ListSplice {
+  std::string list;
+  uint32_t pos = 0;
+  uint32_t remove = 0;
+  std::vector<nlohmann::json> insert;
+};
 
 struct ServiceModel {
   std::string name;  // YANG module name = service name
@@ -25,25 +38,42 @@ struct ServiceModel {
   // `desired` is null. Throws polycube::Error when the kernel or the
   // service refuses; the daemon then reconciles back to the old config.
   std::function<void(Runtime &, const std::string &name, const nlohmann::json *desired)> reconcile;
+  // Optional, for services with positional lists: when set, `desired`
+  // (in reconcile) and `current` (in config_action) leave those lists'
+  // entries out, and every change of them arrives here instead, as splices
+  // in order (a new cube: reconcile creates it, then one splice per list
+  // brings its whole content). So inserting one rule in front of 100,000
+  // costs the service one entry, not the whole list. Throw polycube::Error
+  // to refuse; the daemon then reconciles back (inverse splices).
+  std::function<void(Runtime &, const std::string &name, const std::vector<ListSplice> &splices)> splice;
   // Optional: the read-only (config false) data of cube `name`, shaped like
   // its list instance without the module prefix; the daemon merges it into
   // GET answers.
   std::function<nlohmann::json(Runtime &, const std::string &name)> state;
+  // Optional, narrower: the read-only data of the part of cube `name` at
+  // `path` (RESTCONF form below the cube, e.g. "chain=INGRESS/rule=5"),
+  // shaped like `state`'s answer but holding at least that part. A GET of
+  // one rule then reads one counter, not 100,000. Without it, `state`.
+  std::function<nlohmann::json(Runtime &, const std::string &name, const std::string &path)> state_at;
   // Optional: runs the YANG action at `path` below cube `name` (e.g.
   // "fdb/flush") with its input; returns the output object (may be null).
   std::function<nlohmann::json(Runtime &, const std::string &name, const std::string &path, const nlohmann::json &input)>
       action;
   // Optional: YANG actions that edit configuration (e.g. a firewall's
   // chain=INGRESS/append). Called before `action` with the committed
-  // configuration of cube `name` (its list instance, module prefix stripped).
+  // configuration of cube `name` (its list instance, module prefix stripped;
+  // without the entries of positional lists when `splice` is set).
   // Return nullopt to leave the action to `action`, or the cube's new
-  // configuration and the action's output: the daemon then commits that
-  // configuration like a PUT of the cube (YANG validation, reconcile with
-  // rollback, persistence), so the edit survives restarts and a refused one
-  // changes nothing. Throw polycube::Error to refuse the input.
+  // configuration and/or splices of its positional lists, and the action's
+  // output: the daemon then commits them like any write (YANG validation of
+  // what changed, reconcile with rollback, persistence), so the edit
+  // survives restarts and a refused one changes nothing. A splice's position
+  // out of range is refused by the daemon (400). Throw polycube::Error to
+  // refuse the input.
   struct ConfigEdit {
-    nlohmann::json config;
+    nlohmann::json config;  // the cube's new configuration; null: unchanged
     nlohmann::json output;  // null: no output
+    std::vector<ListSplice> splices;  // applied after `config`, in order
   };
   std::function<std::optional<ConfigEdit>(const nlohmann::json &current, const std::string &path,
                                           const nlohmann::json &input)>
@@ -54,8 +84,9 @@ struct ServiceModel {
 // fills `out` and returns nullptr, or returns an error message. The name
 // carries the plugin ABI version; a daemon refuses plugins without it.
 // v2: ServiceModel gained config_action (a v1 plugin's struct is smaller).
-#define PCN_SERVICE_PLUGIN_ENTRY pcn_service_plugin_v2
-#define PCN_SERVICE_PLUGIN_SYMBOL "pcn_service_plugin_v2"
+// v3: splice, state_at and ConfigEdit::splices.
+#define PCN_SERVICE_PLUGIN_ENTRY pcn_service_plugin_v3
+#define PCN_SERVICE_PLUGIN_SYMBOL "pcn_service_plugin_v3"
 
 // Shared by services whose YANG has `list ports { key name; leaf peer; }`:
 // removes, re-peers and adds ports so that `cube` matches `desired_ports`
