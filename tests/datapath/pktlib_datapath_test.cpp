@@ -454,6 +454,59 @@ TEST_P(PktLib, UdpChecksumThatBecomesZeroIsSentAsFfff) {
   EXPECT_EQ(parse(o).l4_checksum_ok, std::optional<bool>(true));
 }
 
+// A CHECKSUM_PARTIAL skb under generic XDP carries only the pseudo-header
+// sum in its TCP/UDP checksum: the parser says so (PCN_PARSE_CSUM_STATE) and
+// the rewrites keep it a pseudo-header sum of the new addresses, leaving
+// ports to the transmit-time computation. A complete checksum that happens
+// to equal that sum is told apart. TC never guesses (the kernel knows).
+TEST_P(PktLib, PartialChecksumSeedsFollowTheAddresses) {
+  auto seed_of = [](uint32_t s, uint32_t d, uint8_t proto, size_t len) {
+    return static_cast<uint16_t>(~checksum::finish(checksum::pseudo_ipv4(s, d, proto, uint16_t(len))));
+  };
+  Packet p = Packet{}.eth(mac("02:00:00:00:0a:02"), mac("02:00:00:00:0a:01")).ipv4(ip("10.0.1.2"), ip("172.16.0.2"));
+  p.with_tcp(40000, 80, 0x18).with_payload("partial");
+  std::string f = build(p);
+  size_t l4 = 34, len = f.size() - l4;
+  uint16_t seed = seed_of(ip("10.0.1.2"), ip("172.16.0.2"), 6, len);
+  f[l4 + 16] = char(seed >> 8);
+  f[l4 + 17] = char(seed);
+  pktlib_cmd c{};
+  c.depth = PCN_PARSE_L4 | PCN_PARSE_CSUM_STATE;
+  c.set = PKTLIB_SADDR | PKTLIB_SPORT;
+  c.saddr = htonl(ip("192.168.1.1"));
+  c.sport = htons(20000);
+  pktlib_out out{};
+  std::string o = run("pktlib_parse_rewrite", f, c, &out);
+  uint16_t field = uint16_t((uint8_t(o[l4 + 16]) << 8) | uint8_t(o[l4 + 17]));
+  if (is_xdp(GetParam())) {
+    EXPECT_EQ(out.pkt.csum_seed, 1);
+    EXPECT_EQ(field, seed_of(ip("192.168.1.1"), ip("172.16.0.2"), 6, len)) << "the seed of the new addresses";
+  } else {
+    EXPECT_EQ(out.pkt.csum_seed, 0) << "TC leaves it to the kernel";
+  }
+  Packet q = parse(o);
+  EXPECT_EQ(q.ip4->src, ip("192.168.1.1"));
+  EXPECT_EQ(q.tcp->sport, 20000);
+  // A complete checksum equal to the seed: make the payload's first word
+  // what it takes, then it must be updated as the complete checksum it is.
+  Packet r = p;
+  r.payload = std::string(2, '\0') + "partial";
+  std::string g = build(r);
+  size_t glen = g.size() - l4;
+  uint16_t gseed = seed_of(ip("10.0.1.2"), ip("172.16.0.2"), 6, glen);
+  g[l4 + 16] = char(gseed >> 8);
+  g[l4 + 17] = char(gseed);
+  uint32_t sum = checksum::add(g.data() + l4, glen, checksum::pseudo_ipv4(ip("10.0.1.2"), ip("172.16.0.2"), 6, uint16_t(glen)));
+  uint16_t have = static_cast<uint16_t>(~checksum::finish(sum));  // folded sum now; 0xffff makes it complete
+  uint16_t w = static_cast<uint16_t>(0xffff - have);
+  g[l4 + 20] = char(w >> 8);
+  g[l4 + 21] = char(w);
+  ASSERT_EQ(parse(g).l4_checksum_ok, std::optional<bool>(true)) << "a complete checksum equal to the seed";
+  o = run("pktlib_parse_rewrite", g, c, &out);
+  EXPECT_EQ(out.pkt.csum_seed, 0);
+  EXPECT_EQ(parse(o).l4_checksum_ok, std::optional<bool>(true));
+}
+
 // Conntrack through its own test program: one session map, the time from
 // the command.
 class PktLibConntrack : public PktLib {

@@ -33,6 +33,25 @@ TEST(Checksum, PublishedVectors) {
   EXPECT_EQ(cs::add(odd.data(), odd.size()), 0x0102u + 0x0304u + 0x0500u);
 }
 
+TEST(Checksum, CompletesAFrameCopiedFromAPartialSkb) {
+  Packet p = Packet{}.eth(mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01")).ipv4(ip("10.0.1.2"), ip("172.16.0.2"));
+  p.with_tcp(40000, 80, 0x02).with_payload("data");
+  std::string full = build(p);
+  // What a CHECKSUM_PARTIAL skb carries: the pseudo-header sum, not inverted.
+  size_t len = full.size() - 34;
+  uint16_t seed = static_cast<uint16_t>(~cs::finish(cs::pseudo_ipv4(ip("10.0.1.2"), ip("172.16.0.2"), 6, uint16_t(len))));
+  std::string partial = full;
+  partial[34 + 16] = char(seed >> 8);
+  partial[34 + 17] = char(seed);
+  EXPECT_EQ(parse(partial).l4_checksum_ok, std::optional<bool>(false));
+  EXPECT_TRUE(cs::complete_partial(partial));
+  EXPECT_EQ(partial, full);
+  // A complete checksum is left alone; so is ICMP.
+  EXPECT_FALSE(cs::complete_partial(partial));
+  std::string icmp = build(Packet{}.eth(mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01")).ipv4(1, 2).with_icmp(8));
+  EXPECT_FALSE(cs::complete_partial(icmp));
+}
+
 TEST(PacketBuilder, Ipv4TcpRoundTrip) {
   Packet p = Packet{}.eth(mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01")).vlan(10).vlan(20);
   p.vlans[0].tpid = 0x88a8;

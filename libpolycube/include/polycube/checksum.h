@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace polycube::checksum {
 
@@ -21,5 +22,13 @@ uint16_t of(const void *data, size_t len);
 uint32_t pseudo_ipv4(uint32_t src, uint32_t dst, uint8_t proto, uint16_t l4_len);
 // The sum of the IPv6 pseudo-header (addresses as 16 bytes each).
 uint32_t pseudo_ipv6(const uint8_t src[16], const uint8_t dst[16], uint8_t next, uint32_t l4_len);
+
+// A frame the data plane copied out of a CHECKSUM_PARTIAL skb (sent by a
+// local socket with checksum offload on) carries in its TCP/UDP checksum
+// only the pseudo-header sum, which transmit would have completed; sending
+// those bytes again (packet_out) would not. Completes it in an Ethernet +
+// IPv4 + TCP/UDP frame whose checksum is exactly that sum and does not
+// hold; returns true if it did.
+bool complete_partial(std::string &frame);
 
 }  // namespace polycube::checksum

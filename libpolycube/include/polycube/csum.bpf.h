@@ -9,9 +9,13 @@
  * checksum offload: the field holds only the pseudo-header sum, the rest is
  * computed at transmit) or CHECKSUM_COMPLETE (skb->csum must follow the
  * bytes); only the kernel knows which, so TC updates go through
- * bpf_l4_csum_replace(), which handles both. XDP frames carry complete
- * checksums and are updated in place. UDP over IPv4 may carry no checksum
- * (0): it stays 0, and an update that computes 0 writes 0xffff. */
+ * bpf_l4_csum_replace(), which handles both. XDP updates in place: a
+ * complete checksum by RFC 1624, and the bare pseudo-header sum a
+ * CHECKSUM_PARTIAL skb carries under generic XDP (the parser tells it
+ * apart, pcn_pkt.csum_seed) as the kernel would: address changes added
+ * (not inverted), port changes left to the transmit-time computation. UDP
+ * over IPv4 may carry no checksum (0): it stays 0, and an update that
+ * computes 0 writes 0xffff. */
 #pragma once
 
 #include "parse.bpf.h"
@@ -19,6 +23,7 @@
 /* pcn_l4_csum_replace() flags. */
 #define PCN_CSUM_PSEUDO 1 /* the field is in the TCP/UDP pseudo-header (an IP address) */
 #define PCN_CSUM_UDP 2    /* a UDP checksum: 0 means "none" */
+#define PCN_CSUM_SEED 4   /* XDP: the field is a bare pseudo-header sum (pcn_pkt.csum_seed) */
 
 /* Folds a 32-bit one's-complement sum into 16 bits (not inverted). */
 static __always_inline __u16 pcn_csum_fold(__u32 sum) {
@@ -76,6 +81,11 @@ static __always_inline int pcn_l4_csum_diff(pcn_ctx_t *ctx, __u32 csum_off, __u3
   __sum16 *sum = pcn_pkt_ptr(ctx, csum_off, sizeof(*sum));
   if (!sum)
     return -1;
+  if (flags & PCN_CSUM_SEED) {
+    if (flags & PCN_CSUM_PSEUDO)
+      *sum = (__sum16)pcn_csum_fold((__u16)*sum + diff);
+    return 0;
+  }
   if ((flags & PCN_CSUM_UDP) && !*sum)
     return 0;
   pcn_csum_apply(sum, diff);

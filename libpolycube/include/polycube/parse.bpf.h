@@ -142,9 +142,67 @@ static __always_inline void pcn_parse_l4_at(pcn_ctx_t *ctx, struct pcn_pkt *p, _
   p->l4_off = off;
 }
 
+#ifdef PCN_XDP
+/* One 128-byte step of pcn_pkt_sum (a bpf_loop body; its buffer shares
+ * the 512-byte stack with the caller's frame). */
+struct pcn_sum_state {
+  struct xdp_md *ctx;
+  __u32 off, left;
+  __u64 sum;
+};
+
+static long pcn_sum_step(__u32 i, void *data) {
+  struct pcn_sum_state *st = data;
+  __u8 buf[128] = {};
+  __u32 n = st->left < sizeof(buf) ? st->left : sizeof(buf);
+  if (!n)
+    return 1;
+  if (bpf_xdp_load_bytes(st->ctx, st->off, buf, n))
+    return 1;
+  /* Zeros past the data add nothing; an odd last byte is the high half
+   * of a word padded with zero, as the checksum wants. */
+  st->sum += (__u32)bpf_csum_diff(0, 0, (__be32 *)buf, sizeof(buf), 0);
+  st->off += n;
+  st->left -= n;
+  return 0;
+}
+
+/* The one's-complement sum of `len` packet bytes from `off`, plus `seed`,
+ * folded to 16 bits (not inverted). */
+static __always_inline __u16 pcn_pkt_sum(struct xdp_md *ctx, __u32 off, __u32 len, __u32 seed) {
+  struct pcn_sum_state st = {.ctx = ctx, .off = off, .left = len, .sum = seed};
+  bpf_loop((len + 127) / 128, pcn_sum_step, &st, 0);
+  __u64 s = st.sum;
+  s = (s & 0xffffffff) + (s >> 32);
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  return (__u16)s;
+}
+
+/* XDP, an IPv4 TCP/UDP header at `l4` (segment of `l4_len` bytes): 1 if
+ * its checksum field is the bare pseudo-header sum of a CHECKSUM_PARTIAL
+ * skb. A complete checksum equal to that sum (one in 65536) is told apart
+ * by summing the segment, which only such candidates pay for. */
+static __always_inline __u8 pcn_csum_is_seed(struct xdp_md *ctx, const struct pcn_pkt *p, __u32 l4, __u32 l4_len) {
+  __u32 at = l4 + (p->tuple.proto == PCN_IPPROTO_TCP ? 16 : 6);
+  __sum16 *field = pcn_pkt_ptr(ctx, at, sizeof(*field));
+  if (!field || l4_len > 0xffff)
+    return 0;
+  __u32 a = p->tuple.saddr, b = p->tuple.daddr;
+  __u32 pseudo = (a & 0xffff) + (a >> 16) + (b & 0xffff) + (b >> 16) + bpf_htons((__u16)p->tuple.proto) +
+                 bpf_htons((__u16)l4_len);
+  pseudo = (pseudo & 0xffff) + (pseudo >> 16);
+  pseudo = (pseudo & 0xffff) + (pseudo >> 16);
+  if (*field != (__sum16)pseudo)
+    return 0;
+  return pcn_pkt_sum(ctx, l4, l4_len, pseudo) != 0xffff;
+}
+#endif
+
 /* IPv4 header at p->l3_off (options included) and, for PCN_PARSE_L4, what
  * follows it. */
-static __always_inline void pcn_parse_ipv4(pcn_ctx_t *ctx, struct pcn_pkt *p, int depth) {
+static __always_inline void pcn_parse_ipv4(pcn_ctx_t *ctx, struct pcn_pkt *p, int depth, int flags) {
   struct iphdr *ip = pcn_pkt_ptr(ctx, p->l3_off, sizeof(*ip));
   if (!ip || ip->version != 4 || ip->ihl < 5)
     return;
@@ -158,8 +216,18 @@ static __always_inline void pcn_parse_ipv4(pcn_ctx_t *ctx, struct pcn_pkt *p, in
     p->frag |= PCN_FRAG_LATER;
   if (fo & bpf_htons(PCN_IP_MF))
     p->frag |= PCN_FRAG_MORE;
-  if (depth >= PCN_PARSE_L4 && !(p->frag & PCN_FRAG_LATER))
-    pcn_parse_l4_at(ctx, p, p->l3_off + ip->ihl * 4, ip->protocol);
+  if (depth < PCN_PARSE_L4 || (p->frag & PCN_FRAG_LATER))
+    return;
+  __u32 hl = ip->ihl * 4, total = bpf_ntohs(ip->tot_len);
+  pcn_parse_l4_at(ctx, p, p->l3_off + hl, ip->protocol);
+#ifdef PCN_XDP
+  if ((flags & PCN_PARSE_CSUM_STATE) && p->l4_off && !(p->frag & PCN_FRAG_MORE) && total > hl &&
+      (p->tuple.proto == PCN_IPPROTO_TCP || p->tuple.proto == PCN_IPPROTO_UDP))
+    p->csum_seed = pcn_csum_is_seed(ctx, p, p->l4_off, total - hl);
+#else
+  (void)total;
+  (void)flags;
+#endif
 }
 
 /* Walks the IPv6 extension headers from `off` (next header `*next`).
@@ -240,7 +308,7 @@ static __always_inline int pcn_parse(pcn_ctx_t *ctx, struct pcn_pkt *p, int flag
   if (depth < PCN_PARSE_L3)
     return 0;
   if (p->l3_proto == bpf_htons(ETH_P_IP))
-    pcn_parse_ipv4(ctx, p, depth);
+    pcn_parse_ipv4(ctx, p, depth, flags);
   else if (p->l3_proto == bpf_htons(ETH_P_IPV6) && !(flags & PCN_PARSE_IPV4_ONLY))
     pcn_parse_ipv6(ctx, p, depth);
   return 0;

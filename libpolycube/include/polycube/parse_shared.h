@@ -26,6 +26,10 @@ enum pcn_parse_depth {
  * that handle IPv4 only and should not carry the IPv6 code. */
 #define PCN_PARSE_IPV4_ONLY 0x100
 #define PCN_PARSE_DEPTH_MASK 0xff
+/* Or'ed into the depth, for services that rewrite TCP/UDP headers: say in
+ * pcn_pkt.csum_seed whether the L4 checksum is only a pseudo-header sum
+ * (see there). Costs a compare per packet in XDP, nothing in TC. */
+#define PCN_PARSE_CSUM_STATE 0x200
 
 /* pcn_pkt.frag */
 #define PCN_FRAG_MORE 1  /* more fragments follow */
@@ -46,7 +50,10 @@ struct pcn_pkt {
   __u8 tcp_flags;      /* TCP: byte 13 of the header */
   __u8 icmp_type;      /* ICMP / ICMPv6 */
   __u8 icmp_code;
-  __u8 pad;
+  __u8 csum_seed;      /* XDP + PCN_PARSE_CSUM_STATE, IPv4 TCP/UDP: the checksum field holds only the
+                        * pseudo-header sum, to be completed at transmit (an skb a local socket sent with
+                        * checksum offload, CHECKSUM_PARTIAL, seen by generic XDP). TC: always 0 (the
+                        * kernel knows, and the checksum helpers ask it) */
   struct pcn_tuple tuple; /* addresses (family 4), L4 protocol (family != 0), ports (0 without l4_off;
                            * ICMP echo: the identifier); a map key as it is */
   /* Valid where said: */

@@ -42,7 +42,8 @@ static __always_inline int pcn_set_ipv4_addr(pcn_ctx_t *ctx, struct pcn_pkt *p, 
   if (!p->l4_off || (proto != PCN_IPPROTO_TCP && proto != PCN_IPPROTO_UDP))
     return 0; /* no pseudo-header (ICMP, later fragments, others) */
   return pcn_l4_csum_diff(ctx, p->l4_off + pcn_l4_csum_offset(proto), diff,
-                          PCN_CSUM_PSEUDO | (proto == PCN_IPPROTO_UDP ? PCN_CSUM_UDP : 0));
+                          PCN_CSUM_PSEUDO | (proto == PCN_IPPROTO_UDP ? PCN_CSUM_UDP : 0) |
+                              (p->csum_seed ? PCN_CSUM_SEED : 0));
 }
 
 /* Sets the TCP/UDP source (`dst` 0) or destination (`dst` 1) port, or the
@@ -72,7 +73,7 @@ static __always_inline int pcn_set_l4_port(pcn_ctx_t *ctx, struct pcn_pkt *p, in
   else
     p->tuple.sport = port;
   return pcn_l4_csum_diff(ctx, p->l4_off + pcn_l4_csum_offset(proto), pcn_csum_diff2(old, port),
-                          proto == PCN_IPPROTO_UDP ? PCN_CSUM_UDP : 0);
+                          (proto == PCN_IPPROTO_UDP ? PCN_CSUM_UDP : 0) | (p->csum_seed ? PCN_CSUM_SEED : 0));
 }
 
 /* Sets the IPv4 TTL. */
