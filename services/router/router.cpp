@@ -344,6 +344,13 @@ RouterConfig Router::config() const {
   return config_;
 }
 
+std::optional<uint32_t> Router::port_ipv4(const std::string &port) const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  auto it = config_.ports.find(port);
+  if (it == config_.ports.end() || !it->second.primary) return std::nullopt;
+  return it->second.primary->addr;
+}
+
 uint64_t Router::port_mac(const std::string &port) const {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
   auto it = config_.ports.find(port);
@@ -523,6 +530,7 @@ void Router::on_arp_miss(const PacketIn &pkt) {
   if (known) {
     std::string f = pkt.data;
     put_mac(f, 0, *known);
+    checksum::complete_partial(f);  // the punt lost the skb's offload state
     packet_out(port, f);
   } else if (!request.empty()) {
     packet_out(port, request);
@@ -554,6 +562,7 @@ void Router::on_arp_reply(const PacketIn &pkt) {
   for (auto &[queued_at, f] : frames) {
     if (now - queued_at > kQueueLifetime) continue;
     put_mac(f, 0, mac);
+    checksum::complete_partial(f);  // the punt lost the skb's offload state
     packet_out(port, f);
     std::lock_guard<std::mutex> slow(slow_mu_);
     counters_.reinjected++;
