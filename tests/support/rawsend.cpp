@@ -1,5 +1,7 @@
 #include "rawsend.h"
 
+#include "testnet.h"
+
 #include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -15,9 +17,11 @@ namespace pcntest {
 int send_frames(const std::string &ns, const std::string &frame, int count, const std::string &ifname) {
   int sent = 0;
   std::thread t([&] {
-    int nsfd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) return;
-    close(nsfd);
+    try {
+      enter_netns(ns);
+    } catch (const std::exception &) {
+      return;
+    }
     int s = socket(AF_PACKET, SOCK_RAW, 0);
     if (s < 0) return;
     sockaddr_ll sll{};
