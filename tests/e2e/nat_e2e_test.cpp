@@ -3,6 +3,7 @@
 //
 //   in1 10.0.1.2 --- p1 [router r1] p2 --- 192.168.1.254 out (Linux router) 172.16.0.1 --- far 172.16.0.2
 //   in2 10.0.2.2 --- p3     nat1 on p2, 192.168.1.1
+//   in3 10.0.3.2 --- p4
 //
 // What the NAT did is read on the far side: the address and port a
 // receiving socket sees (tests/support/peer_echo.h), captures, traceroute.
@@ -50,6 +51,7 @@ class NatE2E : public ::testing::Test {
     type_ = type;
     std::string vin1 = host("in1", "10.0.1.2/24", "10.0.1.1");
     std::string vin2 = host("in2", "10.0.2.2/24", "10.0.2.1");
+    std::string vin3 = host("in3", "10.0.3.2/24", "10.0.3.1");
     net.add_ns("out");
     net.add_ns("far");
     std::string vout = net.add_host("out", "vout", "192.168.1.254/24");
@@ -63,11 +65,12 @@ class NatE2E : public ::testing::Test {
     net.in("far", "ip link set lo up");
     net.in("far", "ip route add default via 172.16.0.1");
     if (type != "TC")  // native XDP on a veth needs NAPI on its peer
-      for (const char *ns : {"in1", "in2", "out"}) net.in(ns, "ethtool -K eth0 gro on >/dev/null 2>&1");
+      for (const char *ns : {"in1", "in2", "in3", "out"}) net.in(ns, "ethtool -K eth0 gro on >/dev/null 2>&1");
     must("router add r1 type=" + type);
     must("r1 ports add p1 ip=10.0.1.1/24 peer=" + vin1);
     must("r1 ports add p2 ip=192.168.1.1/24 peer=" + vout);
     must("r1 ports add p3 ip=10.0.2.1/24 peer=" + vin2);
+    must("r1 ports add p4 ip=10.0.3.1/24 peer=" + vin3);
     ASSERT_EQ(pcnd.rest("POST", "/router:router=r1",
                         R"({"router:route":[{"network":"172.16.0.0/24","nexthop":"192.168.1.254"}]})")
                   .status,
@@ -464,6 +467,108 @@ TEST_F(NatE2E, BadInputIsRefusedAndChangesNothing) {
   // And the NAT still works as configured.
   PeerEcho far_udp(net.ns("far"), 9000);
   EXPECT_EQ(host_of(ask_peer(net.ns("in1"), "172.16.0.2", 9000)), "192.168.1.100");
+}
+
+// Differential against Linux: the same topology, rules and flows, once
+// with the router and the NAT cube, once with a Linux router namespace
+// doing iptables SNAT / MASQUERADE / DNAT. The far side must see the same
+// translations and the same flows must get through.
+class NatVsIptables : public NatE2E {
+ protected:
+  // `a`:`ia` <-> `b`:`ib`, a veth pair between two namespaces.
+  void link(const std::string &a, const std::string &ia, const std::string &b, const std::string &ib) {
+    ASSERT_EQ(sh("ip -n " + net.ns(a) + " link add " + ia + " type veth peer name " + ib + " netns " + net.ns(b)), 0);
+    net.in(a, "ip link set " + ia + " up");
+    net.in(b, "ip link set " + ib + " up");
+  }
+  void ns(const std::string &name) {
+    net.add_ns(name);
+    net.in(name, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+    net.in(name, "ip link set lo up");
+  }
+  // lin1, lin2 --- lr (Linux, iptables) --- lout --- lfar, addressed as the
+  // pcn topology.
+  void linux_topology() {
+    for (const char *n : {"lin1", "lin2", "lin3", "lr", "lout", "lfar"}) ns(n);
+    link("lr", "eth0", "lin1", "eth0");
+    link("lr", "eth2", "lin2", "eth0");
+    link("lr", "eth3", "lin3", "eth0");
+    link("lr", "eth1", "lout", "eth0");
+    link("lout", "eth1", "lfar", "eth0");
+    auto addr = [&](const char *n, const char *ifc, const char *a) { net.in(n, std::string("ip addr add ") + a + " dev " + ifc); };
+    addr("lin1", "eth0", "10.0.1.2/24");
+    addr("lin2", "eth0", "10.0.2.2/24");
+    addr("lin3", "eth0", "10.0.3.2/24");
+    addr("lr", "eth3", "10.0.3.1/24");
+    addr("lr", "eth0", "10.0.1.1/24");
+    addr("lr", "eth2", "10.0.2.1/24");
+    addr("lr", "eth1", "192.168.1.1/24");
+    addr("lout", "eth0", "192.168.1.254/24");
+    addr("lout", "eth1", "172.16.0.1/24");
+    addr("lfar", "eth0", "172.16.0.2/24");
+    net.in("lin1", "ip route add default via 10.0.1.1");
+    net.in("lin2", "ip route add default via 10.0.2.1");
+    net.in("lin3", "ip route add default via 10.0.3.1");
+    net.in("lfar", "ip route add default via 172.16.0.1");
+    net.in("lr", "ip route add 172.16.0.0/24 via 192.168.1.254");
+    for (const char *n : {"lr", "lout"}) net.in(n, "sysctl -qw net.ipv4.ip_forward=1");
+    std::string mac = net.in_out("lr", "cat /sys/class/net/eth1/address");
+    for (const char *a : {"192.168.1.100", "192.168.1.200"})
+      net.in("lout", std::string("ip neigh replace ") + a + " lladdr " + mac + " dev eth0");
+    const char *rules[] = {
+        "-t nat -A PREROUTING -i eth1 -d 192.168.1.200 -p tcp --dport 8080 -j DNAT --to-destination 10.0.1.2:80",
+        "-t nat -A PREROUTING -i eth1 -d 192.168.1.200 -j DNAT --to-destination 10.0.2.2",
+        "-t nat -A POSTROUTING -o eth1 -s 10.0.1.0/24 -j SNAT --to-source 192.168.1.100",
+        "-t nat -A POSTROUTING -o eth1 -j MASQUERADE"};
+    for (const char *r : rules) ASSERT_EQ(net.in("lr", std::string("iptables-legacy ") + r), 0) << r;
+  }
+  // The flows, from namespaces named by `p` ("" for pcn's, "l" for Linux's);
+  // what the far side (or the inside server) saw and what got through.
+  std::map<std::string, std::string> observe(const std::string &p) {
+    std::map<std::string, std::string> seen;
+    auto nsn = [&](const std::string &n) { return net.ns(p + n); };
+    PeerEcho udp(nsn("far"), 9000), tcp(nsn("far"), 9001, true);
+    PeerEcho in1_80(nsn("in1"), 80, true), in2_7000(nsn("in2"), 7000, true);
+    auto cls = [&](const std::string &answer, uint16_t own) {
+      if (answer.empty()) return std::string("unreachable");
+      return host_of(answer) + (port_of(answer) == own ? " port kept" : " port remapped");
+    };
+    seen["udp in1 40001"] = cls(ask_peer(nsn("in1"), "172.16.0.2", 9000, false, 40001), 40001);
+    seen["udp in2 40002"] = cls(ask_peer(nsn("in2"), "172.16.0.2", 9000, false, 40002), 40002);
+    seen["tcp in1 40003"] = cls(ask_peer(nsn("in1"), "172.16.0.2", 9001, true, 40003), 40003);
+    // Two masqueraded hosts, one source port: the second is remapped.
+    seen["clash in2 40010"] = cls(ask_peer(nsn("in2"), "172.16.0.2", 9000, false, 40010), 40010);
+    seen["clash in3 40010"] = cls(ask_peer(nsn("in3"), "172.16.0.2", 9000, false, 40010), 40010);
+    seen["ping in1"] = net.in(p + "in1", "ping -c 1 -W 2 -q 172.16.0.2 >/dev/null") == 0 ? "reachable" : "unreachable";
+    std::string pf = ask_peer(nsn("far"), "192.168.1.200", 8080, true);
+    seen["inbound 200:8080"] = pf.empty() ? "unreachable" : "seen from " + host_of(pf) + " at in1:80";
+    std::string dn = ask_peer(nsn("far"), "192.168.1.200", 7000, true);
+    seen["inbound 200:7000"] = dn.empty() ? "unreachable" : "seen from " + host_of(dn) + " at in2:7000";
+    seen["inbound 100:9000"] = ask_peer(nsn("far"), "192.168.1.100", 9000, false, 0, 800).empty() ? "unreachable" : "reachable";
+    std::string tr = net.in_out(p + "in1", "traceroute -n -q 1 -w 2 -m 4 172.16.0.2 2>&1 | tail -n +3 | awk '{print $2}' | xargs");
+    seen["traceroute in1 beyond the gateway"] = tr;
+    return seen;
+  }
+};
+
+TEST_F(NatVsIptables, SameTranslationsAndReachability) {
+  topology();
+  must("nat1 rule snat append internal-net=10.0.1.0/24 external-ip=192.168.1.100");
+  must("nat1 rule masquerade enable");
+  must("nat1 rule dnat append external-ip=192.168.1.200 internal-ip=10.0.2.2");
+  must("nat1 rule port-forwarding append external-ip=192.168.1.200 external-port=8080 internal-ip=10.0.1.2 internal-port=80 proto=tcp");
+  linux_topology();
+  auto pcn = observe(""), lin = observe("l");
+  EXPECT_EQ(pcn, lin);
+  for (const auto &[flow, what] : pcn) std::printf("  %-34s pcn: %-28s linux: %s\n", flow.c_str(), what.c_str(), lin[flow].c_str());
+  // And the expected ones, so that two identical failures cannot pass.
+  EXPECT_EQ(pcn["udp in1 40001"], "192.168.1.100 port kept");
+  EXPECT_EQ(pcn["udp in2 40002"], "192.168.1.1 port kept");
+  EXPECT_EQ(pcn["clash in3 40010"], "192.168.1.1 port remapped");
+  EXPECT_EQ(pcn["inbound 200:8080"], "seen from 172.16.0.2 at in1:80");
+  EXPECT_EQ(pcn["inbound 200:7000"], "seen from 172.16.0.2 at in2:7000");
+  EXPECT_EQ(pcn["inbound 100:9000"], "unreachable");
+  EXPECT_EQ(pcn["ping in1"], "reachable");
 }
 
 }  // namespace
