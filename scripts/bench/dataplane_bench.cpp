@@ -25,6 +25,8 @@
 #include "ddosmitigator.h"
 #include "firewall.h"
 #include "frames.h"
+#include "helloworld.h"
+#include "nat.h"
 #include "polycube/mac.h"
 #include "polycube/netdev.h"
 #include "polycube/runtime.h"
@@ -154,6 +156,28 @@ void bench_mode(Mode mode, const std::string &va, const std::string &vb) {
     run_pinned(hook, mode, ifb, udp_frame(mac(kMacA), mac(kMacB), ip("10.11.0.2"), ip("10.11.0.1"), 2, 1, 64));
     row(mode, "simplebridge, known unicast", ns(hook, mode, ifa, f), baseline, verdict(hook, mode, ifa, f) == kRedirect);
     rt.delete_cube("sb1");
+  }
+  {  // nat on a port of a forwarding helloworld: SNAT, one UDP flow both ways.
+    auto hw = rt.create<HelloWorld>("hw1", mode);
+    hw->add_port("in", va);
+    hw->add_port("out", vb);
+    hw->set_action(HelloWorld::Action::kForward);
+    std::string outf = udp(kMacB, "10.11.0.1", "8.8.8.8", 1000, 53);
+    std::string backf = udp_frame(mac(kMacA), mac(kMacB), ip("8.8.8.8"), ip("192.168.1.100"), 53, 1000, 64);
+    double bare = ns(hook, mode, ifa, outf);
+    auto nat = rt.create<Nat>("nat1", mode);
+    nat->set_log_level("WARN");
+    rt.attach("nat1", "hw1:out");
+    nat::Config c;
+    c.snat.push_back({0, ip("10.11.0.0"), 16, ip("192.168.1.100")});
+    nat->apply(c);
+    bool ok = verdict(hook, mode, ifa, outf) == kRedirect && verdict(hook, mode, ifb, backf) == kRedirect;
+    row(mode, "helloworld forward (what the nat sits on)", bare, baseline, true);
+    row(mode, "nat, SNAT, established UDP, egress (translated)", ns(hook, mode, ifa, outf), baseline, ok);
+    row(mode, "nat, SNAT, established UDP, ingress (reply)", ns(hook, mode, ifb, backf), baseline, ok);
+    rt.detach("nat1", "hw1:out");
+    rt.delete_cube("nat1");
+    rt.delete_cube("hw1");
   }
   {  // bridge: known unicast, both ports access VLAN 10.
     auto br = rt.create<Bridge>("br1", mode);
