@@ -15,6 +15,8 @@ PACKAGES=(
   libgtest-dev googletest
   # namespaces, traffic and tools used by tests, demo and benchmarks
   iproute2 iputils-ping netcat-openbsd iperf3 ethtool procps kmod util-linux curl traceroute
+  # captures read in the NAT tests (translated tuples and checksums on the wire)
+  tcpdump
   # promtool checks /metrics in the tests
   prometheus
   # HTTP load generator for the REST benchmark (scripts/bench/bench_rest.sh),
@@ -34,8 +36,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  apt-get -o DPkg::Lock::Timeout=300 update -q
+  apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 # The runtime pins everything under /sys/fs/bpf/polycube.

@@ -1,6 +1,7 @@
 #include "polycube/bpf_loader.h"
 
 #include <bpf/btf.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
 
@@ -126,6 +127,20 @@ std::shared_ptr<LoadedObject> load_object(const EmbeddedObject &src, const LoadS
     bpf_map *m = bpf_object__find_map_by_name(obj, name.c_str());
     if (m)  // a replacement block may use a subset of the cube's maps
       check_kernel(bpf_map__reuse_fd(m, fd), "reuse map " + name);
+  }
+  for (auto &[name, fd] : spec.adopt_maps) {
+    bpf_map *m = bpf_object__find_map_by_name(obj, name.c_str());
+    bpf_map_info info{};
+    uint32_t len = sizeof(info);
+    if (!m || spec.reuse_maps.count(name) || bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+      continue;
+    if (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
+        info.value_size != bpf_map__value_size(m) || info.max_entries != bpf_map__max_entries(m) ||
+        info.map_flags != bpf_map__map_flags(m)) {
+      spdlog::warn("{}: the previous run's map {} has another definition: starting it empty", src.name, name);
+      continue;
+    }
+    check_kernel(bpf_map__reuse_fd(m, fd), "adopt map " + name);
   }
   if (!spec.programs.empty()) {
     for (const auto &want : spec.programs)

@@ -47,7 +47,20 @@ Cube::Cube(Runtime &rt, const std::string &name, ServiceInfo info, CubeOptions o
     LoadSpec spec = base_spec();
     for (const auto &b : info_.blocks)
       spec.programs.insert(b.program);
-    auto obj = load_object(object_for_mode(), spec);
+    std::vector<int> adopted;
+    for (const auto &m : info_.kept_maps)
+      if (int fd = rt_.previous_map(name_, m); fd >= 0) {
+        spec.adopt_maps[m] = fd;
+        adopted.push_back(fd);
+      }
+    std::shared_ptr<LoadedObject> obj;
+    try {
+      obj = load_object(object_for_mode(), spec);
+    } catch (...) {
+      for (int fd : adopted) close(fd);
+      throw;
+    }
+    for (int fd : adopted) close(fd);  // the object holds its own reference
 
     fs::create_directories(pin_dir() + "/maps");
     fs::create_directories(pin_dir() + "/progs");
@@ -99,6 +112,8 @@ const EmbeddedObject &Cube::object_for_mode() const {
 }
 
 std::string Cube::pin_dir() const { return rt_.pin_root() + "/cubes/" + name_; }
+
+std::optional<uint32_t> Cube::port_ipv4(const std::string &) const { return std::nullopt; }
 
 LoadSpec Cube::base_spec() const {
   LoadSpec spec;

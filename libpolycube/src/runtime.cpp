@@ -81,7 +81,9 @@ Runtime::Runtime(RuntimeOptions opts) : opts_(std::move(opts)) {
     for (const auto &entry : fs::recursive_directory_iterator(opts_.pin_root))
       if (!entry.is_directory()) {
         int fd = bpf_obj_get(entry.path().c_str());
-        if (fd >= 0) stale_fds_.push_back(fd);
+        if (fd < 0) continue;
+        stale_fds_.push_back(fd);
+        stale_maps_[fs::relative(entry.path(), opts_.pin_root).string()] = fd;
         if (entry.path().filename() == "pcn_netdev_in_tc") stale_tc_netdevs_ = fd;
         if (entry.path().filename() == "pcn_netdev_in_xdp") stale_xdp_netdevs_ = fd;
       }
@@ -217,6 +219,13 @@ void Runtime::release_stale() {
   stale_tc_netdevs_ = stale_xdp_netdevs_ = -1;
   for (int fd : stale_fds_) close(fd);
   stale_fds_.clear();
+  stale_maps_.clear();
+}
+
+int Runtime::previous_map(const std::string &cube, const std::string &map) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto it = stale_maps_.find("cubes/" + cube + "/maps/" + map);
+  return it == stale_maps_.end() ? -1 : fcntl(it->second, F_DUPFD_CLOEXEC, 0);
 }
 
 void Runtime::check_new_name(const std::string &name) const {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -875,6 +876,40 @@ int run(const Options &o) {
   } else if (verb == "del") {
     if (selected && i == 1 + 0) throw UsageError("to delete a cube: pcn <service> del <name>");
     std::string target = rpath;
+    // Keys may be named: `del id=0`. On a container, they name an entry of
+    // the one list in it keyed by exactly those: `pcn nat1 rule snat del id=0`.
+    if (!rest.empty() && rest[0].find('=') != std::string::npos) {
+      std::map<std::string, std::string> named;
+      for (const auto &r : rest) {
+        auto eq = r.find('=');
+        if (eq == std::string::npos) throw UsageError("del: expected key=value, got '" + r + "'");
+        named[r.substr(0, eq)] = r.substr(eq + 1);
+      }
+      const lysc_node *list = nullptr;
+      if (!selected) {
+        list = node;
+      } else {
+        for (const lysc_node *c = lysc_node_child(node); c; c = c->next) {
+          if (c->nodetype != LYS_LIST) continue;
+          auto keys = keys_of(c);
+          if (keys.size() == named.size() &&
+              std::all_of(keys.begin(), keys.end(), [&](const std::string &k) { return named.count(k) > 0; })) {
+            if (list) throw UsageError("del: several lists of '" + where + "' are keyed that way");
+            list = c;
+          }
+        }
+        if (!list) throw UsageError("del: no list of '" + where + "' is keyed by the names given");
+        target += "/" + std::string(list->name);
+      }
+      std::vector<std::string> values;
+      for (const auto &k : keys_of(list)) {
+        if (!named.count(k)) throw UsageError("del needs " + keys_usage(list) + " of the entry");
+        values.push_back(named[k]);
+      }
+      if (values.size() != named.size()) throw UsageError("del: '" + where + "' entries are named by " + keys_usage(list));
+      call("DELETE", "/restconf/data/" + target + entry_keys(list, values).second);
+      return 0;
+    }
     if (!selected) {
       if (rest.size() != keys_of(node).size()) throw UsageError("del needs " + keys_usage(node) + " of the entry");
       target += entry_keys(node, rest).second;

@@ -5,6 +5,8 @@
  * to the control plane, which runs the spanning tree and writes each port's
  * state into br_ports. */
 #include <polycube/pcn.bpf.h>
+#include <polycube/eth.bpf.h>
+#include <polycube/parse.bpf.h>
 #include "bridge_shared.h"
 
 #define ETH_P_8021Q_BE bpf_htons(0x8100)
@@ -72,11 +74,6 @@ struct {
   __type(key, __u32);
   __type(value, struct br_flood_budget);
 } br_flood_budget SEC(".maps");
-
-struct vlan_tag {
-  __be16 tci;
-  __be16 proto;
-};
 
 static __always_inline struct br_counters *counters(void) {
   __u32 zero = 0;
@@ -302,14 +299,16 @@ static __always_inline int is_bpdu(const unsigned char *d) {
 }
 
 PCN_BLOCK(br_main) {
-  void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
-  struct ethhdr *eth = data;
   struct pcn_md *md = pcn_md_get();
   __u32 zero = 0;
   struct br_config *cfg = bpf_map_lookup_elem(&br_config, &zero);
   if (!md || !cfg)
     return PCN_DROP;
-  if ((void *)(eth + 1) > end)
+  struct pcn_pkt p;
+  if (pcn_parse(ctx, &p, PCN_PARSE_L2) < 0)
+    return pcn_drop_counted(md->gport_in);
+  struct ethhdr *eth = pcn_eth(ctx);
+  if (!eth)
     return pcn_drop_counted(md->gport_in);
   __u32 in_port = md->in_port;
   struct br_port *in = bpf_map_lookup_elem(&br_ports, &in_port);
@@ -323,22 +322,18 @@ PCN_BLOCK(br_main) {
     return pcn_punt(ctx, md, BR_REASON_BPDU);
   }
 
-  /* The 802.1Q tag: in the frame (XDP, or TC behind a tag in the data) or
-   * offloaded by the kernel into the skb (TC). */
+  /* The 802.1Q tag: offloaded by the kernel into the skb (TC), or in the
+   * frame (XDP, or TC behind a tag in the data). 802.1ad is not a tag to
+   * this bridge. */
   int tagged = 0;
   __u32 vid = 0;
-#ifndef PCN_XDP
-  if (ctx->vlan_present && ctx->vlan_proto == ETH_P_8021Q_BE) {
+  __u16 tci;
+  if (pcn_vlan_offloaded(ctx, ETH_P_8021Q_BE, &tci)) {
     tagged = 1;
-    vid = ctx->vlan_tci & 0xfff;
-  } else
-#endif
-  if (eth->h_proto == ETH_P_8021Q_BE) {
-    struct vlan_tag *t = (void *)(eth + 1);
-    if ((void *)(t + 1) > end)
-      return pcn_drop_counted(md->gport_in);
+    vid = tci & 0xfff;
+  } else if (p.nvlan && p.vlan_tpid[0] == ETH_P_8021Q_BE) {
     tagged = 1;
-    vid = bpf_ntohs(t->tci) & 0xfff;
+    vid = bpf_ntohs(p.vlan_tci[0]) & 0xfff;
   }
   __u32 vlan = ingress_vlan(in, tagged, vid);
   if (!vlan) {
@@ -356,8 +351,8 @@ PCN_BLOCK(br_main) {
 
   __u64 now = bpf_ktime_get_ns() / 1000000000ull;
   struct br_fdb_key key = {.vlan = vlan};
-  if (!(eth->h_source[0] & 1)) {
-    __builtin_memcpy(key.mac, eth->h_source, 6);
+  if (!pcn_mac_is_multicast(eth->h_source)) {
+    pcn_mac_copy(key.mac, eth->h_source);
     struct br_fdb_entry *e = bpf_map_lookup_elem(&br_fdb, &key);
     /* Write only on change: one write per MAC per second at most. Static
      * entries are never moved by traffic. */
@@ -373,8 +368,8 @@ PCN_BLOCK(br_main) {
     return pcn_drop_counted(md->gport_in);
   }
 
-  if (!(eth->h_dest[0] & 1)) {
-    __builtin_memcpy(key.mac, eth->h_dest, 6);
+  if (!pcn_mac_is_multicast(eth->h_dest)) {
+    pcn_mac_copy(key.mac, eth->h_dest);
     struct br_fdb_entry *e = bpf_map_lookup_elem(&br_fdb, &key);
     if (e && (e->is_static || now - e->timestamp <= cfg->aging_time)) {
       __u32 out_port = e->port;
@@ -401,9 +396,9 @@ PCN_BLOCK(br_main) {
 SEC("xdp/devmap") int br_devmap_egress(struct xdp_md *ctx) {
   void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
   struct ethhdr *eth = data;
-  if ((void *)(eth + 1) + sizeof(struct vlan_tag) > end || eth->h_proto != ETH_P_8021Q_BE)
+  if ((void *)(eth + 1) + sizeof(struct pcn_vlan_hdr) > end || eth->h_proto != ETH_P_8021Q_BE)
     return XDP_DROP;
-  struct vlan_tag *t = (void *)(eth + 1);
+  struct pcn_vlan_hdr *t = (void *)(eth + 1);
   __u32 vlan = bpf_ntohs(t->tci) & 0xfff;
   __u32 ifindex = ctx->egress_ifindex;
   __u32 *port = bpf_map_lookup_elem(&br_ifport, &ifindex);

@@ -13,8 +13,7 @@
  * finds an entry (host hashes, a per-length hash, LPM tries) is described
  * in ddosmitigator_shared.h. */
 #include <polycube/pcn.bpf.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
+#include <polycube/parse.bpf.h>
 #include "ddosmitigator_shared.h"
 
 /* The blacklist tables, declared below one by one. */
@@ -82,11 +81,6 @@ struct {
   __type(value, struct dd_stats);
 } dd_stats SEC(".maps");
 
-struct dd_vlan_hdr {
-  __be16 tci;
-  __be16 proto;
-};
-
 /* The address a list matches on: source for DD_LIST_SRC, destination for
  * DD_LIST_DST. */
 struct dd_addr {
@@ -94,85 +88,21 @@ struct dd_addr {
   __u8 v6[16];
 };
 
-/* VLAN tags looked through (802.1ad outer + 802.1Q inner). A frame with
- * more is not taken for IP: it passes, and no host takes it for IP either
- * without a matching stack of VLAN devices. */
-#define DD_MAX_VLAN_TAGS 2
-/* Longest header run a matcher reads: Ethernet, the VLAN tags, IPv6. */
-#define DD_HDR_MAX (sizeof(struct ethhdr) + DD_MAX_VLAN_TAGS * sizeof(struct dd_vlan_hdr) + sizeof(struct ipv6hdr))
-
-#ifndef PCN_XDP
-/* TC, headers outside the skb's linear part (an AF_PACKET frame over a page
- * long keeps only its Ethernet header there): copy them out instead. */
-static __noinline int dd_addr_copied(struct __sk_buff *ctx, __u32 list, struct dd_addr *a) {
-  struct ethhdr eth;
-  __u32 off = sizeof(eth);
-  if (!a || bpf_skb_load_bytes(ctx, 0, &eth, sizeof(eth)))
-    return 0;
-  __be16 proto = eth.h_proto;
-#pragma unroll
-  for (int i = 0; i < DD_MAX_VLAN_TAGS; i++) {
-    if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
-      break;
-    struct dd_vlan_hdr v;
-    if (bpf_skb_load_bytes(ctx, off, &v, sizeof(v)))
-      return 0;
-    proto = v.proto;
-    off += sizeof(v);
-  }
-  if (proto == bpf_htons(ETH_P_IP)) {
-    struct iphdr ip;
-    if (bpf_skb_load_bytes(ctx, off, &ip, sizeof(ip)))
-      return 0;
-    a->v4 = list == DD_LIST_DST ? ip.daddr : ip.saddr;
-    return 4;
-  }
-  if (proto == bpf_htons(ETH_P_IPV6)) {
-    struct ipv6hdr ip6;
-    if (bpf_skb_load_bytes(ctx, off, &ip6, sizeof(ip6)))
-      return 0;
-    __builtin_memcpy(a->v6, list == DD_LIST_DST ? &ip6.daddr : &ip6.saddr, 16);
-    return 6;
-  }
-  return 0;
-}
-#endif
-
-/* Fills *a with the packet's address for `list`; returns 4 or 6, or 0 when
- * the packet is not IP (or too short), which is never dropped. */
+/* Fills *a with the packet's address for `list` (parse.bpf.h: up to two
+ * VLAN tags looked through; in TC, headers outside the skb's linear part
+ * are pulled in first, so no frame passes because of where its bytes sit);
+ * returns 4 or 6, or 0 when the packet is not IP (or too short), which is
+ * never dropped. */
 static __always_inline int dd_addr_of(pcn_ctx_t *ctx, __u32 list, struct dd_addr *a) {
-  void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
-#ifndef PCN_XDP
-  if (data + DD_HDR_MAX > end && ctx->len > (__u32)(end - data))
-    return dd_addr_copied(ctx, list, a);
-#endif
-  struct ethhdr *eth = data;
-  if ((void *)(eth + 1) > end)
+  struct pcn_pkt p;
+  if (pcn_parse(ctx, &p, PCN_PARSE_L3) < 0)
     return 0;
-  __be16 proto = eth->h_proto;
-  void *p = eth + 1;
-#pragma unroll
-  for (int i = 0; i < DD_MAX_VLAN_TAGS; i++) {
-    if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
-      break;
-    struct dd_vlan_hdr *v = p;
-    if ((void *)(v + 1) > end)
-      return 0;
-    proto = v->proto;
-    p = v + 1;
-  }
-  if (proto == bpf_htons(ETH_P_IP)) {
-    struct iphdr *ip = p;
-    if ((void *)(ip + 1) > end)
-      return 0;
-    a->v4 = list == DD_LIST_DST ? ip->daddr : ip->saddr;
+  if (p.family == 4) {
+    a->v4 = list == DD_LIST_DST ? p.tuple.daddr : p.tuple.saddr;
     return 4;
   }
-  if (proto == bpf_htons(ETH_P_IPV6)) {
-    struct ipv6hdr *ip6 = p;
-    if ((void *)(ip6 + 1) > end)
-      return 0;
-    __builtin_memcpy(a->v6, list == DD_LIST_DST ? &ip6->daddr : &ip6->saddr, 16);
+  if (p.family == 6) {
+    __builtin_memcpy(a->v6, list == DD_LIST_DST ? p.daddr6 : p.saddr6, 16);
     return 6;
   }
   return 0;

@@ -6,37 +6,18 @@
  * the generation saved by the entry block, so a packet uses one rule set
  * from start to end while the control plane builds the next one. */
 #include <polycube/pcn.bpf.h>
-#include <linux/ip.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
+#include <polycube/conntrack.bpf.h>
+#include <polycube/parse.bpf.h>
 #include "firewall_shared.h"
-
-/* ICMP header (linux/icmp.h pulls in libc headers). */
-struct fw_icmp {
-  __u8 type, code;
-  __u16 csum;
-  __u16 id, seq;
-};
-#define FW_IPPROTO_ICMP 1
-#define FW_IPPROTO_TCP 6
-#define FW_IPPROTO_UDP 17
-#define FW_ICMP_ECHOREPLY 0
-#define FW_ICMP_DEST_UNREACH 3
-#define FW_ICMP_ECHO 8
-#define FW_ICMP_TIME_EXCEEDED 11
-#define FW_ICMP_PARAMETERPROB 12
 
 /* The packet as parsed by the entry block, plus its match vector. */
 struct fw_pkt {
+  struct pcn_pkt pk;  /* parse.bpf.h: addresses, protocol, ports, TCP flags, quoted tuple */
   __u32 gen, chain;
   __u32 stage;        /* index of the next stage to run */
   __u32 len;
-  __u32 saddr, daddr; /* network order */
-  __u16 sport, dport; /* network order */
-  __u8 proto, has_ports, is_tcp, tcpflags;
   __u8 ip, ctstate, ct_reply, ct_found;
-  __u8 ct_related, pad[3];
-  struct fw_ct_key ct_key; /* orig-direction key of the session */
+  struct pcn_tuple ct_key; /* orig-direction key of the session */
   struct fw_chain_cfg cfg;
   __u8 alive[FW_MAX_CHUNKS]; /* chunk has a set bit: later matchers skip dead chunks */
   __u64 bits[FW_WORDS];
@@ -90,12 +71,13 @@ struct {
   __type(value, struct fw_counter);
 } fw_default_counters SEC(".maps");
 
-/* Tracked sessions, keyed in the direction of their first packet. */
+/* Tracked sessions (conntrack.bpf.h), keyed in the direction of their
+ * first packet. */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, FW_CT_ENTRIES);
-  __type(key, struct fw_ct_key);
-  __type(value, struct fw_ct_entry);
+  __type(key, struct pcn_tuple);
+  __type(value, struct pcn_ct_entry);
 } fw_sessions SEC(".maps");
 
 /* LOG rate limit per CPU. */
@@ -155,73 +137,23 @@ static __always_inline int fw_next(pcn_ctx_t *ctx, struct fw_pkt *p) {
   return PCN_DROP; /* the block is missing: never half-classify */
 }
 
-/* Parses what the stages of the chain need: the IPv4 header always, the L4
- * header (ports, TCP flags, ICMP and the header an ICMP error quotes) only
- * if `want_l4`. */
-static __always_inline int fw_parse(pcn_ctx_t *ctx, struct fw_pkt *p, __u32 want_l4) {
-  void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
-  struct ethhdr *eth = data;
-  p->ip = 0;
-  p->has_ports = 0;
-  p->is_tcp = 0;
-  p->tcpflags = 0;
-  p->sport = p->dport = 0;
-  p->ct_related = 0;
-  if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-    return 0;
-  struct iphdr *iph = (void *)(eth + 1);
-  if ((void *)(iph + 1) > end || iph->ihl < 5)
-    return 0;
-  p->ip = 1;
-  p->saddr = iph->saddr;
-  p->daddr = iph->daddr;
-  p->proto = iph->protocol;
-  if (!want_l4 || (iph->frag_off & bpf_htons(0x1fff))) /* not needed, or not the first fragment */
-    return 0;
-  void *l4 = (void *)iph + iph->ihl * 4;
-  if (iph->protocol == FW_IPPROTO_TCP) {
-    struct tcphdr *th = l4;
-    if ((void *)(th + 1) > end)
-      return 0;
-    p->has_ports = 1;
-    p->is_tcp = 1;
-    p->sport = th->source;
-    p->dport = th->dest;
-    p->tcpflags = ((__u8 *)th)[13];
-  } else if (iph->protocol == FW_IPPROTO_UDP) {
-    struct udphdr *uh = l4;
-    if ((void *)(uh + 1) > end)
-      return 0;
-    p->has_ports = 1;
-    p->sport = uh->source;
-    p->dport = uh->dest;
-  } else if (iph->protocol == FW_IPPROTO_ICMP) {
-    struct fw_icmp *ih = l4;
-    if ((void *)(ih + 1) > end)
-      return 0;
-    if (ih->type == FW_ICMP_ECHO || ih->type == FW_ICMP_ECHOREPLY) {
-      p->sport = p->dport = ih->id;
-    } else if (ih->type == FW_ICMP_DEST_UNREACH || ih->type == FW_ICMP_TIME_EXCEEDED ||
-               ih->type == FW_ICMP_PARAMETERPROB) {
-      /* An error: the session is the one of the packet it quotes. */
-      struct iphdr *in = (void *)(ih + 1);
-      if ((void *)(in + 1) > end || in->ihl != 5)
-        return 0;
-      __u16 *ports = (void *)(in + 1);
-      if ((void *)(ports + 4) > end) /* errors quote 8 bytes of L4 */
-        return 0;
-      p->ct_related = 1;
-      p->ct_key.saddr = in->saddr;
-      p->ct_key.daddr = in->daddr;
-      p->ct_key.proto = in->protocol;
-      p->ct_key.sport = ports[0];
-      p->ct_key.dport = ports[1];
-      if (in->protocol == FW_IPPROTO_ICMP) /* quoted echo: its id at offset 4 */
-        p->ct_key.sport = p->ct_key.dport = ports[2];
-      p->ct_key.pad[0] = p->ct_key.pad[1] = p->ct_key.pad[2] = 0;
-    }
-  }
-  return 0;
+/* Parses what the stages of the chain need (parse.bpf.h) into p->pk: the
+ * IPv4 header always, the L4 header (ports, TCP flags, ICMP and the packet
+ * an ICMP error quotes) only if `want_l4`. Frames with a VLAN tag in the
+ * data are not taken for IPv4 (they never were). */
+static __always_inline void fw_parse(pcn_ctx_t *ctx, struct fw_pkt *p, __u32 want_l4) {
+  int err = pcn_parse(ctx, &p->pk, (want_l4 ? PCN_PARSE_L4 : PCN_PARSE_L3) | PCN_PARSE_IPV4_ONLY);
+  p->ip = !err && p->pk.family == 4 && !p->pk.nvlan;
+}
+
+/* The packet's TCP or UDP header is there: it has ports. */
+static __always_inline __u8 fw_has_ports(struct fw_pkt *p) {
+  return p->pk.l4_off && (p->pk.tuple.proto == PCN_IPPROTO_TCP || p->pk.tuple.proto == PCN_IPPROTO_UDP);
+}
+
+/* The packet's TCP header is there: it has flags. */
+static __always_inline __u8 fw_is_tcp(struct fw_pkt *p) {
+  return p->pk.l4_off && p->pk.tuple.proto == PCN_IPPROTO_TCP;
 }
 
 static __always_inline int fw_entry(pcn_ctx_t *ctx, __u32 chain) {
@@ -252,29 +184,7 @@ static __always_inline int fw_entry(pcn_ctx_t *ctx, __u32 chain) {
 PCN_BLOCK(fw_ingress) { return fw_entry(ctx, FW_INGRESS); }
 PCN_BLOCK(fw_egress) { return fw_entry(ctx, FW_EGRESS); }
 
-/* ---- conntrack ---- */
-
-static __always_inline void fw_ct_key_of(struct fw_pkt *p, struct fw_ct_key *k) {
-  k->saddr = p->saddr;
-  k->daddr = p->daddr;
-  k->sport = p->sport;
-  k->dport = p->dport;
-  k->proto = p->proto;
-  k->pad[0] = k->pad[1] = k->pad[2] = 0;
-}
-
-static __always_inline void fw_ct_reverse(const struct fw_ct_key *k, struct fw_ct_key *r) {
-  r->saddr = k->daddr;
-  r->daddr = k->saddr;
-  r->sport = k->dport;
-  r->dport = k->sport;
-  r->proto = k->proto;
-  r->pad[0] = r->pad[1] = r->pad[2] = 0;
-}
-
-static __always_inline int fw_ct_live(struct fw_ct_entry *e, __u8 proto, __u64 now) {
-  return e && now - e->last_seen_ns <= fw_ct_timeout(e, proto);
-}
+/* ---- conntrack (conntrack.bpf.h) ---- */
 
 PCN_BLOCK(fw_conntrack) {
   struct pcn_md *md = pcn_md_get();
@@ -282,55 +192,18 @@ PCN_BLOCK(fw_conntrack) {
   if (!md || !p)
     return PCN_DROP;
   __u64 now = bpf_ktime_get_ns();
-  struct fw_ct_key k = {}, r = {};
   p->ct_found = 0;
   p->ct_reply = 0;
-  if (p->ct_related) {
+  if (p->pk.quoted_l4_off) {
     /* ICMP error: RELATED if it quotes a packet of a tracked session. */
-    k = p->ct_key;
-    fw_ct_reverse(&k, &r);
-    struct fw_ct_entry *e = bpf_map_lookup_elem(&fw_sessions, &k);
-    if (!fw_ct_live(e, k.proto, now))
-      e = bpf_map_lookup_elem(&fw_sessions, &r);
-    p->ctstate = fw_ct_live(e, k.proto, now) ? FW_CT_RELATED : FW_CT_INVALID;
+    p->ctstate = pcn_ct_related(&fw_sessions, &p->pk.quoted, now);
   } else {
-    fw_ct_key_of(p, &k);
-    fw_ct_reverse(&k, &r);
-    struct fw_ct_entry *e = bpf_map_lookup_elem(&fw_sessions, &k);
-    if (!fw_ct_live(e, k.proto, now)) {
-      e = bpf_map_lookup_elem(&fw_sessions, &r);
-      if (fw_ct_live(e, k.proto, now)) {
-        p->ct_reply = 1;
-        p->ct_key = r;
-      } else {
-        e = 0;
-      }
-    } else {
-      p->ct_key = k;
-    }
-    __u8 fl = p->tcpflags;
-    if (!e) {
-      p->ct_key = k;
-      /* A TCP session starts with a SYN; anything else unknown is INVALID. */
-      p->ctstate = (p->proto == FW_IPPROTO_TCP && (fl & 0x16) != 0x02) ? FW_CT_INVALID : FW_CT_NEW;
-    } else {
-      p->ct_found = 1;
-      e->last_seen_ns = now;
-      e->pkts++;
-      if (p->ct_reply)
-        e->seen_reply = 1;
-      if (p->proto == FW_IPPROTO_TCP) {
-        if (fl & 0x04)
-          e->tcp_state = FW_TCP_CLOSED;
-        else if (fl & 0x01)
-          e->tcp_state = FW_TCP_FIN_WAIT;
-        else if (e->tcp_state == FW_TCP_SYN_SENT && p->ct_reply && (fl & 0x12) == 0x12)
-          e->tcp_state = FW_TCP_SYN_RECV;
-        else if (e->tcp_state == FW_TCP_SYN_RECV && !p->ct_reply && (fl & 0x10))
-          e->tcp_state = FW_TCP_ESTABLISHED;
-      }
-      p->ctstate = e->seen_reply ? FW_CT_ESTABLISHED : FW_CT_NEW;
-    }
+    struct pcn_ct_result r;
+    pcn_ct_track(&fw_sessions, &p->pk.tuple, p->pk.tcp_flags, now, &r);
+    p->ct_key = r.key;
+    p->ct_reply = r.reply;
+    p->ct_found = r.found;
+    p->ctstate = r.state;
   }
   if (p->cfg.accept_established && (p->ctstate == FW_CT_ESTABLISHED || p->ctstate == FW_CT_RELATED))
     return fw_accept(ctx, md, p);
@@ -406,11 +279,11 @@ static __always_inline int fw_chunk_dead(struct fw_match_ctx *m, __u32 c) {
   }
 
 static __always_inline void fw_key_of_addr(__u32 a, struct fw_lpm_key *k) { __builtin_memcpy(k->val, &a, 4); }
-static __always_inline void fw_key_of_src(struct fw_pkt *p, struct fw_lpm_key *k) { fw_key_of_addr(p->saddr, k); }
-static __always_inline void fw_key_of_dst(struct fw_pkt *p, struct fw_lpm_key *k) { fw_key_of_addr(p->daddr, k); }
+static __always_inline void fw_key_of_src(struct fw_pkt *p, struct fw_lpm_key *k) { fw_key_of_addr(p->pk.tuple.saddr, k); }
+static __always_inline void fw_key_of_dst(struct fw_pkt *p, struct fw_lpm_key *k) { fw_key_of_addr(p->pk.tuple.daddr, k); }
 static __always_inline void fw_key_of_proto(struct fw_pkt *p, struct fw_lpm_key *k) {
   k->val[0] = 1;
-  k->val[1] = p->proto;
+  k->val[1] = p->pk.tuple.proto;
   k->val[2] = k->val[3] = 0;
 }
 static __always_inline void fw_key_of_port(__u8 present, __u16 port, struct fw_lpm_key *k) {
@@ -419,14 +292,14 @@ static __always_inline void fw_key_of_port(__u8 present, __u16 port, struct fw_l
   k->val[3] = 0;
 }
 static __always_inline void fw_key_of_sport(struct fw_pkt *p, struct fw_lpm_key *k) {
-  fw_key_of_port(p->has_ports, p->sport, k);
+  fw_key_of_port(fw_has_ports(p), p->pk.tuple.sport, k);
 }
 static __always_inline void fw_key_of_dport(struct fw_pkt *p, struct fw_lpm_key *k) {
-  fw_key_of_port(p->has_ports, p->dport, k);
+  fw_key_of_port(fw_has_ports(p), p->pk.tuple.dport, k);
 }
 static __always_inline void fw_key_of_flags(struct fw_pkt *p, struct fw_lpm_key *k) {
-  k->val[0] = p->is_tcp;
-  k->val[1] = p->tcpflags;
+  k->val[0] = fw_is_tcp(p);
+  k->val[1] = p->pk.tcp_flags;
   k->val[2] = k->val[3] = 0;
 }
 static __always_inline void fw_key_of_ctstate(struct fw_pkt *p, struct fw_lpm_key *k) {
@@ -493,13 +366,8 @@ static __always_inline void fw_count(struct fw_counter *c, struct fw_pkt *p) {
 
 /* Accepted: open a session for a new flow, then let the packet go on. */
 static __always_inline int fw_accept(pcn_ctx_t *ctx, struct pcn_md *md, struct fw_pkt *p) {
-  if (p->cfg.conntrack && !p->ct_found && !p->ct_related && p->ctstate == FW_CT_NEW) {
-    struct fw_ct_entry e = {.last_seen_ns = bpf_ktime_get_ns(), .pkts = 1};
-    if (p->proto == FW_IPPROTO_TCP)
-      e.tcp_state = FW_TCP_SYN_SENT;
-    if (p->proto == FW_IPPROTO_TCP || p->proto == FW_IPPROTO_UDP || p->proto == FW_IPPROTO_ICMP)
-      bpf_map_update_elem(&fw_sessions, &p->ct_key, &e, BPF_NOEXIST);
-  }
+  if (p->cfg.conntrack && !p->ct_found && !p->pk.quoted_l4_off && p->ctstate == FW_CT_NEW)
+    pcn_ct_open(&fw_sessions, &p->ct_key, bpf_ktime_get_ns());
   return pcn_transparent_next(ctx, md, p->chain & 1);
 }
 

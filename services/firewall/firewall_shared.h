@@ -12,6 +12,8 @@
 #pragma once
 #include <linux/types.h>
 
+#include <polycube/conntrack_shared.h>
+
 #define FW_CHUNK_BITS 1024
 #define FW_CHUNK_WORDS (FW_CHUNK_BITS / 64)
 #define FW_MAX_CHUNKS 128
@@ -45,16 +47,22 @@ enum fw_field {
 
 enum fw_action { FW_A_DROP = 0, FW_A_ACCEPT = 1, FW_A_LOG = 2 };
 
-/* Connection state as rules see it. */
-enum fw_ct_state { FW_CT_NEW = 0, FW_CT_ESTABLISHED = 1, FW_CT_RELATED = 2, FW_CT_INVALID = 3 };
+/* Connection state as rules see it: the shared connection tracking's
+ * (polycube/conntrack_shared.h). */
+enum fw_ct_state {
+  FW_CT_NEW = PCN_CT_NEW,
+  FW_CT_ESTABLISHED = PCN_CT_ESTABLISHED,
+  FW_CT_RELATED = PCN_CT_RELATED,
+  FW_CT_INVALID = PCN_CT_INVALID,
+};
 
 /* TCP tracking states of a session. */
 enum fw_tcp_state {
-  FW_TCP_SYN_SENT = 1,
-  FW_TCP_SYN_RECV = 2,
-  FW_TCP_ESTABLISHED = 3,
-  FW_TCP_FIN_WAIT = 4,
-  FW_TCP_CLOSED = 5,
+  FW_TCP_SYN_SENT = PCN_CT_TCP_SYN_SENT,
+  FW_TCP_SYN_RECV = PCN_CT_TCP_SYN_RECV,
+  FW_TCP_ESTABLISHED = PCN_CT_TCP_ESTABLISHED,
+  FW_TCP_FIN_WAIT = PCN_CT_TCP_FIN_WAIT,
+  FW_TCP_CLOSED = PCN_CT_TCP_CLOSED,
 };
 
 /* LPM key of every field map. `sel` = gen << 24 | chain << 16 | chunk (all
@@ -115,44 +123,24 @@ struct fw_counter {
   __u64 bytes;
 };
 
-/* Conntrack: key in the direction of the first packet. ICMP echo uses the
- * identifier as both ports so a reply's reversed key is the request's. */
-struct fw_ct_key {
-  __u32 saddr, daddr;
-  __u16 sport, dport;
-  __u8 proto;
-  __u8 pad[3];
-};
-
-struct fw_ct_entry {
-  __u64 last_seen_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-  __u32 tcp_state;    /* enum fw_tcp_state, 0 for UDP/ICMP */
-  __u32 seen_reply;
-  __u64 pkts;
-};
+/* Conntrack sessions are the shared connection tracking's: key = the
+ * tuple of a session's first packet (ICMP echo: the identifier as both
+ * ports), value = struct pcn_ct_entry (polycube/conntrack_shared.h). The
+ * firewall's names for them: */
+#define fw_ct_key pcn_tuple
+#define fw_ct_entry pcn_ct_entry
 
 /* Timeouts (ns) the data plane and the garbage collector agree on. */
 #define FW_NS 1000000000ull
-#define FW_TO_TCP_SYN (60 * FW_NS)
-#define FW_TO_TCP_EST (3600 * FW_NS)
-#define FW_TO_TCP_FIN (60 * FW_NS)
-#define FW_TO_TCP_CLOSED (10 * FW_NS)
-#define FW_TO_UDP (30 * FW_NS)
-#define FW_TO_UDP_STREAM (120 * FW_NS)
-#define FW_TO_ICMP (30 * FW_NS)
+#define FW_TO_TCP_SYN PCN_CT_TO_TCP_SYN
+#define FW_TO_TCP_EST PCN_CT_TO_TCP_EST
+#define FW_TO_TCP_FIN PCN_CT_TO_TCP_FIN
+#define FW_TO_TCP_CLOSED PCN_CT_TO_TCP_CLOSED
+#define FW_TO_UDP PCN_CT_TO_UDP
+#define FW_TO_UDP_STREAM PCN_CT_TO_UDP_STREAM
+#define FW_TO_ICMP PCN_CT_TO_ICMP
 
-static inline __u64 fw_ct_timeout(const struct fw_ct_entry *e, __u8 proto) {
-  if (proto == 6) {
-    switch (e->tcp_state) {
-      case FW_TCP_ESTABLISHED: return FW_TO_TCP_EST;
-      case FW_TCP_FIN_WAIT: return FW_TO_TCP_FIN;
-      case FW_TCP_CLOSED: return FW_TO_TCP_CLOSED;
-      default: return FW_TO_TCP_SYN;
-    }
-  }
-  if (proto == 17) return e->seen_reply ? FW_TO_UDP_STREAM : FW_TO_UDP;
-  return FW_TO_ICMP;
-}
+static inline __u64 fw_ct_timeout(const struct pcn_ct_entry *e, __u8 proto) { return pcn_ct_timeout(e, proto); }
 
 /* LOG: at most this many copies per second per CPU reach the slow path. */
 #define FW_LOG_PER_SEC 100

@@ -4,7 +4,9 @@
  * errors) or waiting (frames for an unresolved next hop) goes to the slow
  * path. Every header is rewritten in place: the frame never changes size. */
 #include <polycube/pcn.bpf.h>
-#include <linux/ip.h>
+#include <polycube/csum.bpf.h>
+#include <polycube/eth.bpf.h>
+#include <polycube/parse.bpf.h>
 #include "router_shared.h"
 
 /* Per port: its MAC and primary address, indexed by port index. */
@@ -71,53 +73,13 @@ struct arp_eth_ipv4 {
   __u8 tpa[4];
 } __attribute__((packed));
 
-/* The fixed ICMP header (linux/icmp.h drags in libc headers). */
-struct icmp_head {
-  __u8 type;
-  __u8 code;
-  __u16 checksum;
-  __u32 rest;
-};
-#define ICMP_ECHOREPLY 0
-#define ICMP_ECHO 8
-#define PROTO_ICMP 1
-
 #define ARPOP_REQ 1
 #define ARPOP_REP 2
-
-static __always_inline int mac_eq(const __u8 *a, const __u8 *b) {
-  return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] && a[4] == b[4] && a[5] == b[5];
-}
-
-static __always_inline void mac_copy(__u8 *dst, const __u8 *src) {
-  dst[0] = src[0];
-  dst[1] = src[1];
-  dst[2] = src[2];
-  dst[3] = src[3];
-  dst[4] = src[4];
-  dst[5] = src[5];
-}
-
-static __always_inline int mac_is_broadcast(const __u8 *m) {
-  return (m[0] & m[1] & m[2] & m[3] & m[4] & m[5]) == 0xff;
-}
 
 static __always_inline __u32 load_be32(const __u8 *p) {
   __u32 v;
   __builtin_memcpy(&v, p, 4);
   return v;
-}
-
-/* RFC 1624: a 16-bit word covered by `sum` changed from `old` to `new`.
- * Words are taken as they sit in memory, which one's-complement arithmetic
- * allows whatever the byte order. */
-static __always_inline void csum_replace16(__u16 *sum, __u16 old, __u16 new) {
-  __u32 s = (__u16)~*sum;
-  s += (__u16)~old;
-  s += new;
-  s = (s & 0xffff) + (s >> 16);
-  s = (s & 0xffff) + (s >> 16);
-  *sum = (__u16)~s;
 }
 
 /* CLOCK_MONOTONIC seconds. The coarse clock (last tick) is enough for
@@ -131,10 +93,10 @@ static __always_inline __u64 now_seconds(void) { return bpf_ktime_get_coarse_ns(
 static __always_inline void arp_learn(__u32 ip, const __u8 *mac, __u32 port) {
   __u64 now = now_seconds();
   struct rt_arp_entry *e = bpf_map_lookup_elem(&rt_arp, &ip);
-  if (e && e->port == port && e->timestamp == now && mac_eq(e->mac, mac))
+  if (e && e->port == port && e->timestamp == now && pcn_mac_eq(e->mac, mac))
     return;
   struct rt_arp_entry fresh = {.port = port, .timestamp = now};
-  mac_copy(fresh.mac, mac);
+  pcn_mac_copy(fresh.mac, mac);
   bpf_map_update_elem(&rt_arp, &ip, &fresh, BPF_ANY);
 }
 
@@ -148,7 +110,7 @@ static __always_inline int handle_arp(pcn_ctx_t *ctx, struct pcn_md *md, struct 
     return pcn_drop_counted(md->gport_in);
   if (arp->htype != bpf_htons(1) || arp->ptype != bpf_htons(ETH_P_IP) || arp->hlen != 6 || arp->plen != 4)
     return pcn_drop_counted(md->gport_in);
-  if (!mac_is_broadcast(eth->h_dest) && !mac_eq(eth->h_dest, pin->mac))
+  if (!pcn_mac_is_broadcast(eth->h_dest) && !pcn_mac_eq(eth->h_dest, pin->mac))
     return PCN_DROP; /* another host's business on a shared segment */
   __u32 tpa = load_be32(arp->tpa), spa = load_be32(arp->spa);
   struct rt_addr *own = bpf_map_lookup_elem(&rt_addrs, &tpa);
@@ -162,12 +124,12 @@ static __always_inline int handle_arp(pcn_ctx_t *ctx, struct pcn_md *md, struct 
     return PCN_DROP;
   /* The request becomes the reply in place. */
   arp->op = bpf_htons(ARPOP_REP);
-  mac_copy(arp->tha, arp->sha);
+  pcn_mac_copy(arp->tha, arp->sha);
   __builtin_memcpy(arp->tpa, arp->spa, 4);
-  mac_copy(arp->sha, pin->mac);
+  pcn_mac_copy(arp->sha, pin->mac);
   __builtin_memcpy(arp->spa, &tpa, 4);
-  mac_copy(eth->h_dest, eth->h_source);
-  mac_copy(eth->h_source, pin->mac);
+  pcn_mac_copy(eth->h_dest, eth->h_source);
+  pcn_mac_copy(eth->h_source, pin->mac);
   return pcn_redirect_port(ctx, md, md->in_port);
 }
 
@@ -236,12 +198,12 @@ static __always_inline int route_out(pcn_ctx_t *ctx, struct pcn_md *md, struct e
       return pcn_punt(ctx, md, RT_REASON_TTL_EXCEEDED);
     __u16 old = *(__u16 *)&ip->ttl; /* ttl and protocol form one checksum word */
     ip->ttl--;
-    csum_replace16(&ip->check, old, *(__u16 *)&ip->ttl);
+    pcn_csum_replace2(&ip->check, old, *(__u16 *)&ip->ttl);
   }
-  mac_copy(eth->h_source, pout->mac);
+  pcn_mac_copy(eth->h_source, pout->mac);
   struct rt_arp_entry *n = bpf_map_lookup_elem(&rt_arp, &nexthop);
   if (n && (__s64)(now_seconds() - n->timestamp) <= (__s64)aging) {
-    mac_copy(eth->h_dest, n->mac);
+    pcn_mac_copy(eth->h_dest, n->mac);
     return send_out(ctx, md, out, pout);
   }
   md->user[0] = nexthop;
@@ -252,51 +214,54 @@ static __always_inline int route_out(pcn_ctx_t *ctx, struct pcn_md *md, struct e
 /* A packet for one of our addresses: echo requests are answered (the reply
  * is routed like any packet we originate); the rest is dropped. */
 static __always_inline int handle_local(pcn_ctx_t *ctx, struct pcn_md *md, struct ethhdr *eth, struct iphdr *ip,
-                                        void *end) {
-  if (ip->protocol != PROTO_ICMP || (ip->frag_off & bpf_htons(0x3fff)))
+                                        __u32 l3_off) {
+  if (ip->protocol != PCN_IPPROTO_ICMP || (ip->frag_off & bpf_htons(PCN_IP_MF | PCN_IP_OFFSET)))
     return pcn_drop_counted(md->gport_in);
-  __u32 hl = ip->ihl * 4;
-  struct icmp_head *icmp = (void *)ip + hl;
-  if ((void *)(icmp + 1) > end)
+  struct pcn_icmp_hdr *icmp = pcn_pkt_ptr(ctx, l3_off + ip->ihl * 4, sizeof(*icmp));
+  if (!icmp)
     return pcn_drop_counted(md->gport_in);
-  if (icmp->type != ICMP_ECHO || icmp->code != 0)
+  if (icmp->type != PCN_ICMP_ECHO || icmp->code != 0)
     return pcn_drop_counted(md->gport_in);
   __u16 old = *(__u16 *)icmp;
-  icmp->type = ICMP_ECHOREPLY;
-  csum_replace16(&icmp->checksum, old, *(__u16 *)icmp);
+  icmp->type = PCN_ICMP_ECHOREPLY;
+  pcn_csum_replace2(&icmp->checksum, old, *(__u16 *)icmp);
   __u32 src = ip->saddr;
   ip->saddr = ip->daddr; /* swapping addresses leaves the header sum as is */
   ip->daddr = src;
   old = *(__u16 *)&ip->ttl;
   ip->ttl = 64;
-  csum_replace16(&ip->check, old, *(__u16 *)&ip->ttl);
+  pcn_csum_replace2(&ip->check, old, *(__u16 *)&ip->ttl);
   return route_out(ctx, md, eth, ip, 0);
 }
 
 PCN_BLOCK(rt_main) {
-  void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
   struct pcn_md *md = pcn_md_get();
   if (!md)
     return PCN_DROP;
-  struct ethhdr *eth = data;
-  if ((void *)(eth + 1) > end)
+  struct pcn_pkt p;
+  if (pcn_parse(ctx, &p, PCN_PARSE_L3 | PCN_PARSE_IPV4_ONLY) < 0)
+    return pcn_drop_counted(md->gport_in);
+  struct ethhdr *eth = pcn_eth(ctx);
+  if (!eth)
     return pcn_drop_counted(md->gport_in);
   __u32 in_port = md->in_port;
   struct rt_port *pin = bpf_map_lookup_elem(&rt_ports, &in_port);
   if (!pin || !(pin->flags & RT_PORT_F_VALID))
     return pcn_drop_counted(md->gport_in);
-  if (eth->h_proto == bpf_htons(ETH_P_ARP))
-    return handle_arp(ctx, md, eth, end, pin);
-  if (eth->h_proto != bpf_htons(ETH_P_IP))
+  if (p.nvlan)
+    return PCN_DROP; /* tagged frames are not routed */
+  if (p.l3_proto == bpf_htons(ETH_P_ARP))
+    return handle_arp(ctx, md, eth, pcn_data_end(ctx), pin);
+  if (p.l3_proto != bpf_htons(ETH_P_IP))
     return PCN_DROP; /* IPv6, LLDP, ...: not routed */
-  if (!mac_eq(eth->h_dest, pin->mac))
+  if (!pcn_mac_eq(eth->h_dest, pin->mac))
     return PCN_DROP; /* L2 broadcast/multicast or another host's frame */
-  struct iphdr *ip = (void *)(eth + 1);
-  if ((void *)(ip + 1) > end || ip->version != 4 || ip->ihl < 5)
+  struct iphdr *ip = pcn_pkt_ptr(ctx, p.l3_off, sizeof(*ip));
+  if (p.family != 4 || !ip)
     return pcn_drop_counted(md->gport_in);
   __u32 daddr = ip->daddr;
   if (bpf_map_lookup_elem(&rt_addrs, &daddr))
-    return handle_local(ctx, md, eth, ip, end);
+    return handle_local(ctx, md, eth, ip, p.l3_off);
   /* Multicast, limited broadcast and 0/8 are not forwarded. */
   __u8 first = ((__u8 *)&ip->daddr)[0];
   if (first >= 224 || first == 0)

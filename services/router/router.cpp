@@ -12,6 +12,7 @@
 #include <cstring>
 #include <set>
 
+#include "polycube/checksum.h"
 #include "polycube/clock.h"
 #include "polycube/mac.h"
 #include "polycube/runtime.h"
@@ -99,13 +100,6 @@ std::string route_problem(const RouterConfig &cfg, const Addresses &addrs, const
     return "route " + route_name(r) + ": next hop is not on a network of " +
            (r.interface.empty() ? std::string("any port address") : "port " + r.interface);
   return "";
-}
-
-uint16_t csum16(const uint8_t *p, size_t n, uint32_t sum = 0) {
-  for (size_t i = 0; i + 1 < n; i += 2) sum += (uint32_t(p[i]) << 8) | p[i + 1];
-  if (n & 1) sum += uint32_t(p[n - 1]) << 8;
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
 }
 
 void put16(std::string &f, size_t at, uint16_t v) {
@@ -350,6 +344,13 @@ RouterConfig Router::config() const {
   return config_;
 }
 
+std::optional<uint32_t> Router::port_ipv4(const std::string &port) const {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  auto it = config_.ports.find(port);
+  if (it == config_.ports.end() || !it->second.primary) return std::nullopt;
+  return it->second.primary->addr;
+}
+
 uint64_t Router::port_mac(const std::string &port) const {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
   auto it = config_.ports.find(port);
@@ -529,6 +530,7 @@ void Router::on_arp_miss(const PacketIn &pkt) {
   if (known) {
     std::string f = pkt.data;
     put_mac(f, 0, *known);
+    checksum::complete_partial(f);  // the punt lost the skb's offload state
     packet_out(port, f);
   } else if (!request.empty()) {
     packet_out(port, request);
@@ -560,6 +562,7 @@ void Router::on_arp_reply(const PacketIn &pkt) {
   for (auto &[queued_at, f] : frames) {
     if (now - queued_at > kQueueLifetime) continue;
     put_mac(f, 0, mac);
+    checksum::complete_partial(f);  // the punt lost the skb's offload state
     packet_out(port, f);
     std::lock_guard<std::mutex> slow(slow_mu_);
     counters_.reinjected++;
@@ -621,11 +624,11 @@ void Router::send_icmp_error(const PacketIn &pkt, uint8_t type, uint8_t code) {
   f[14 + 9] = 1;
   put32(f, 14 + 12, from->addr);
   put32(f, 14 + 16, src);
-  put16(f, 14 + 10, csum16(reinterpret_cast<const uint8_t *>(&f[14]), 20));
+  put16(f, 14 + 10, checksum::of(&f[14], 20));
   f[34] = char(type);
   f[35] = char(code);
   f.replace(42, quoted, in, 14, quoted);
-  put16(f, 36, csum16(reinterpret_cast<const uint8_t *>(&f[34]), 8 + quoted));
+  put16(f, 36, checksum::of(&f[34], 8 + quoted));
   packet_out(port, f);
 }
 

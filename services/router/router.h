@@ -74,6 +74,8 @@ class Router : public Cube {
   // there must exist on the cube.
   void apply(const RouterConfig &desired);
   RouterConfig config() const;
+  // A port's primary address (what a NAT on that port masquerades as).
+  std::optional<uint32_t> port_ipv4(const std::string &port) const override;
 
   // MAC of a port: configured, or derived from the cube and port names.
   uint64_t port_mac(const std::string &port) const;

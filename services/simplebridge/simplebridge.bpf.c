@@ -1,6 +1,7 @@
 /* simplebridge: a learning L2 switch. Learns source MACs, forwards known
  * unicast to its port and floods the rest in the kernel. */
 #include <polycube/pcn.bpf.h>
+#include <polycube/eth.bpf.h>
 #include "simplebridge_shared.h"
 
 /* Filtering database: MAC (low 48 bits) -> port and last-seen time. */
@@ -34,11 +35,6 @@ struct {
   __type(key, __u32);
   __type(value, __u32);
 } sb_devmap SEC(".maps");
-
-static __always_inline __u64 mac_key(const unsigned char *m) {
-  return ((__u64)m[0] << 40) | ((__u64)m[1] << 32) | ((__u64)m[2] << 24) | ((__u64)m[3] << 16) |
-         ((__u64)m[4] << 8) | (__u64)m[5];
-}
 
 /* State of one flood, walked with bpf_loop so the verifier checks the body
  * once whatever the number of ports. */
@@ -100,20 +96,19 @@ static __always_inline int flood(pcn_ctx_t *ctx, struct pcn_md *md, __u32 nports
 }
 
 PCN_BLOCK(sb_main) {
-  void *data = pcn_data(ctx), *end = pcn_data_end(ctx);
-  struct ethhdr *eth = data;
+  struct ethhdr *eth = pcn_eth(ctx);
   struct pcn_md *md = pcn_md_get();
   __u32 zero = 0;
   struct sb_config *cfg = bpf_map_lookup_elem(&sb_config, &zero);
   if (!md || !cfg)
     return PCN_DROP;
-  if ((void *)(eth + 1) > end)
+  if (!eth)
     return pcn_drop_counted(md->gport_in);
 
   __u64 now = bpf_ktime_get_ns() / 1000000000ull;
   __u32 in_port = md->in_port;
-  if (!(eth->h_source[0] & 1)) {
-    __u64 src = mac_key(eth->h_source);
+  if (!pcn_mac_is_multicast(eth->h_source)) {
+    __u64 src = pcn_mac_u64(eth->h_source);
     struct sb_fdb_entry *e = bpf_map_lookup_elem(&sb_fdb, &src);
     /* Write only on change: one write per MAC per second at most. */
     if (!e || e->port != in_port || e->timestamp != now) {
@@ -121,8 +116,8 @@ PCN_BLOCK(sb_main) {
       bpf_map_update_elem(&sb_fdb, &src, &fresh, BPF_ANY);
     }
   }
-  if (!(eth->h_dest[0] & 1)) {
-    __u64 dst = mac_key(eth->h_dest);
+  if (!pcn_mac_is_multicast(eth->h_dest)) {
+    __u64 dst = pcn_mac_u64(eth->h_dest);
     struct sb_fdb_entry *e = bpf_map_lookup_elem(&sb_fdb, &dst);
     if (e && now - e->timestamp <= cfg->aging_time) {
       if (e->port == in_port)

@@ -25,10 +25,8 @@ namespace {
 
 const std::string kMacA = "02:00:00:00:0e:01", kMacB = "02:00:00:00:0e:02";
 
-std::string tag(const std::string &untagged, uint16_t vlan) {
-  return untagged.substr(0, 12) + std::string{'\x81', '\x00', static_cast<char>(vlan >> 8), static_cast<char>(vlan & 0xff)} +
-         untagged.substr(12);
-}
+// The frame with an 802.1Q tag (TPID 0x8100, PCP 0) after the MACs.
+std::string tag(const std::string &untagged, uint16_t vlan) { return build(parse(untagged).vlan(vlan)); }
 
 class BridgeDatapath : public ::testing::TestWithParam<Mode> {
  protected:

@@ -33,23 +33,18 @@ uint32_t pass_verdict(Mode m) { return is_xdp(m) ? XDP_PASS : TC_ACT_OK; }
 
 // Ethernet + IPv6 + UDP, `len` bytes.
 std::string udp6_frame(const std::string &src, const std::string &dst, size_t len = 80) {
-  std::string f(len, '\0');
-  const uint8_t hdr[14] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd};
-  std::memcpy(f.data(), hdr, 14);
-  f[14] = 0x60;
-  uint16_t plen = htons(static_cast<uint16_t>(len - 54));
-  std::memcpy(f.data() + 18, &plen, 2);
-  f[20] = 17;  // next header UDP
-  f[21] = 64;
-  inet_pton(AF_INET6, src.c_str(), f.data() + 22);
-  inet_pton(AF_INET6, dst.c_str(), f.data() + 38);
-  return f;
+  return build(Packet{}
+                   .eth(mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01"))
+                   .ipv6(ip6(src), ip6(dst))
+                   .with_udp(1000, 2000)
+                   .with_payload(std::string(len - 14 - 40 - 8, '\0')));
 }
 
-// An 802.1Q tag inserted after the MAC addresses.
+// An 802.1Q tag inserted after the MAC addresses (outside any tag already there).
 std::string vlan_tagged(const std::string &frame, uint16_t vid) {
-  std::string tag = {'\x81', '\x00', static_cast<char>(vid >> 8), static_cast<char>(vid & 0xff)};
-  return frame.substr(0, 12) + tag + frame.substr(12);
+  Packet p = parse(frame);
+  p.vlans.insert(p.vlans.begin(), Vlan{0x8100, vid, 0});
+  return build(p);
 }
 
 class DdosDatapath : public ::testing::TestWithParam<Mode> {

@@ -19,6 +19,7 @@
 #include "polycube/netdev.h"
 #include "polycube/runtime.h"
 #include "progrun.h"
+#include "rawsend.h"
 #include "testnet.h"
 
 using namespace polycube;
@@ -123,6 +124,26 @@ TEST_F(FirewallDatapath, FirstMatchWinsAndCountersAreExact) {
   EXPECT_TRUE(send(FW_INGRESS, arp));
   fw->reset_counters(FW_INGRESS);
   EXPECT_EQ(fw->counters(FW_INGRESS)[1].pkts, 0u);
+}
+
+// A frame over a page long sent from an AF_PACKET socket has only its
+// Ethernet header in the skb's linear part: it is classified like any
+// other (the parser pulls the headers in), not let through.
+TEST_F(FirewallDatapath, FramesWithHeadersOutsideTheLinearPartAreFiltered) {
+  sh("ip link set dev " + va + " mtu 9000");
+  net.in("a", "ip link set dev eth0 mtu 9000");
+  fw::Config c;
+  c.chains[FW_INGRESS].rules = {rule({{"src", "10.66.0.0/16"}, {"l4proto", "UDP"}, {"dport", "9"}, {"action", "DROP"}}),
+                                rule({{"action", "ACCEPT"}})};
+  fw->apply(c);
+  std::string bad = fwtest::frame(udp("10.66.1.1", "10.77.0.254", 9, 9, 6000));
+  std::string good = fwtest::frame(udp("10.77.0.1", "10.77.0.254", 9, 9, 6000));
+  ASSERT_EQ(send_frames(net.ns("a"), bad, 10), 10);
+  ASSERT_EQ(send_frames(net.ns("a"), good, 7), 7);
+  auto cnt = fw->counters(FW_INGRESS);
+  EXPECT_EQ(cnt[0].pkts, 10u);
+  EXPECT_EQ(cnt[0].bytes, 60000u);
+  EXPECT_EQ(cnt[1].pkts, 7u);
 }
 
 TEST_F(FirewallDatapath, PortRangesProtocolsAndFlags) {

@@ -2,13 +2,13 @@
 // the classifier's view of the same packet.
 #pragma once
 
-#include <arpa/inet.h>
-
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
 
 #include "firewall_rules.h"
+#include "packet.h"
 
 namespace fwtest {
 
@@ -35,62 +35,38 @@ struct Pkt {
   }
 };
 
-inline void put16(std::string &f, size_t o, uint16_t v) {
-  f[o] = static_cast<char>(v >> 8);
-  f[o + 1] = static_cast<char>(v & 0xff);
-}
-inline void put32(std::string &f, size_t o, uint32_t v) {
-  put16(f, o, static_cast<uint16_t>(v >> 16));
-  put16(f, o + 2, static_cast<uint16_t>(v & 0xffff));
-}
-
-// IPv4 header at offset 14 of `f` (no options), payload of `l4len` bytes.
-inline void ip_header(std::string &f, size_t o, uint32_t src, uint32_t dst, uint8_t proto, size_t total) {
-  f[o] = 0x45;
-  put16(f, o + 2, static_cast<uint16_t>(total));
-  f[o + 8] = 64;
-  f[o + 9] = static_cast<char>(proto);
-  put32(f, o + 12, src);
-  put32(f, o + 16, dst);
-  uint32_t sum = 0;
-  for (size_t i = 0; i < 20; i += 2) sum += (uint8_t(f[o + i]) << 8) | uint8_t(f[o + i + 1]);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  put16(f, o + 10, static_cast<uint16_t>(~sum));
-}
-
+// The frame of `p` (at least p.len bytes, the payload padding it out).
 inline std::string frame(const Pkt &p) {
-  std::string f(std::max<size_t>(p.len, 14 + 20 + 28), '\0');
-  const char hdr[14] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00};
-  std::memcpy(f.data(), hdr, 14);
-  ip_header(f, 14, p.src, p.dst, p.proto, f.size() - 14);
-  size_t l4 = 34;
+  using namespace pcntest;
+  Packet f;
+  f.eth(mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01")).ipv4(p.src, p.dst);
+  f.ip4->proto = p.proto;
+  size_t l4 = 0;
   if (p.proto == 6) {
-    put16(f, l4, p.sport);
-    put16(f, l4 + 2, p.dport);
-    f[l4 + 12] = 0x50;
-    f[l4 + 13] = static_cast<char>(p.flags);
+    f.with_tcp(p.sport, p.dport, p.flags);
+    l4 = 20;
   } else if (p.proto == 17) {
-    put16(f, l4, p.sport);
-    put16(f, l4 + 2, p.dport);
-    put16(f, l4 + 4, static_cast<uint16_t>(f.size() - l4));
+    f.with_udp(p.sport, p.dport);
+    l4 = 8;
   } else if (p.proto == 1) {
-    f[l4] = static_cast<char>(p.icmp_type);
-    put16(f, l4 + 4, p.sport);
+    f.with_icmp(p.icmp_type, 0, p.sport);
+    l4 = 8;
   }
-  return f;
+  size_t hdrs = 14 + 20 + l4, len = std::max<size_t>(p.len, 14 + 20 + 28);
+  f.payload.assign(len > hdrs ? len - hdrs : 0, '\0');
+  return build(f);
 }
 
-// An ICMP error (type 3 code 3) from `from` to `to` quoting `quoted`.
+// An ICMP error (type 3 code 3) from `from` to `to` quoting `quoted` (its
+// IP header and the first 8 bytes after it).
 inline std::string icmp_error(uint32_t from, uint32_t to, const Pkt &quoted) {
+  using namespace pcntest;
   std::string q = frame(quoted).substr(14, 28);
-  std::string f(14 + 20 + 8 + 28, '\0');
-  const char hdr[14] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00};
-  std::memcpy(f.data(), hdr, 14);
-  ip_header(f, 14, from, to, 1, f.size() - 14);
-  f[34] = 3;
-  f[35] = 3;
-  std::memcpy(f.data() + 42, q.data(), q.size());
-  return f;
+  return build(Packet{}
+                   .eth(mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01"))
+                   .ipv4(from, to)
+                   .with_icmp(3, 3)
+                   .with_payload(q));
 }
 
 }  // namespace fwtest

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "frames.h"
+#include "polycube/checksum.h"
 #include "polycube/mac.h"
 #include "polycube/netdev.h"
 #include "polycube/runtime.h"
@@ -33,13 +34,8 @@ const std::string kHost1Mac = "02:00:00:00:01:0a";  // 10.1.0.10 behind p1
 const std::string kGwMac = "02:00:00:00:02:fe";     // 10.2.0.254 behind p2
 const std::string kGw1Mac = "02:00:00:00:01:fe";    // 10.1.0.254 behind p1
 
-uint16_t csum(const std::string &f, size_t at, size_t len) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < len; i += 2) sum += (uint8_t(f[at + i]) << 8) | uint8_t(f[at + i + 1]);
-  if (len & 1) sum += uint8_t(f[at + len - 1]) << 8;
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return uint16_t(~sum);
-}
+// The checksum over f[at, at + len): 0 when the checksum field inside holds.
+uint16_t csum(const std::string &f, size_t at, size_t len) { return polycube::checksum::of(f.data() + at, len); }
 std::string mac_at(const std::string &f, size_t at) {
   return polycube::mac_to_string(polycube::mac_from_bytes(reinterpret_cast<const uint8_t *>(f.data() + at)));
 }
@@ -49,11 +45,9 @@ uint32_t u32_at(const std::string &f, size_t at) {
   return v;
 }
 void set_ttl(std::string &f, uint8_t ttl) {
-  f[22] = char(ttl);
-  f[24] = f[25] = 0;
-  uint16_t c = csum(f, 14, 20);
-  f[24] = char(c >> 8);
-  f[25] = char(c);
+  Packet p = parse(f);
+  p.ip4->ttl = ttl;
+  f = build(p.fresh_checksums());
 }
 std::string raw_mac(const std::string &colon) {
   uint8_t b[6];
@@ -70,19 +64,10 @@ std::string arp_request(const std::string &src_mac, uint32_t sender, uint32_t ta
 }
 
 std::string echo_request(const std::string &dst_mac, const std::string &src_mac, uint32_t src, uint32_t dst) {
-  std::string payload = "0123456789abcdef";
-  std::string f = raw_mac(dst_mac) + raw_mac(src_mac) + "\x08" + std::string(1, '\0');
-  std::string ip = std::string("\x45\x00", 2) + std::string(1, '\0') + char(20 + 8 + payload.size()) +
-                   std::string("\x12\x34\x40\x00\x40\x01\x00\x00", 8) + be32(src) + be32(dst);
-  std::string icmp = std::string("\x08\x00\x00\x00\x00\x07\x00\x01", 8) + payload;
-  f += ip + icmp;
-  uint16_t c = csum(f, 14, 20);
-  f[24] = char(c >> 8);
-  f[25] = char(c);
-  c = csum(f, 34, icmp.size());
-  f[36] = char(c >> 8);
-  f[37] = char(c);
-  return f;
+  Packet p = Packet{}.eth(mac(dst_mac), mac(src_mac)).ipv4(src, dst).with_icmp(8, 0, 7, 1).with_payload("0123456789abcdef");
+  p.ip4->id = 0x1234;
+  p.ip4->df = true;
+  return build(p);
 }
 
 uint64_t monotonic_seconds() {

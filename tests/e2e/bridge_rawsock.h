@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "packet.h"
+
 namespace brtest {
 
 // EtherType of our test frames (IEEE local experimental).
@@ -134,20 +136,12 @@ class RawSocket {
 // EtherType and `payload`, padded to 60 bytes.
 inline std::string test_frame(const std::string &dst, const std::string &src, uint16_t vlan,
                               const std::string &payload) {
-  auto mac = [](const std::string &s) {
-    unsigned v[6];
-    if (std::sscanf(s.c_str(), "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
-      throw std::invalid_argument("bad mac " + s);
-    std::string m;
-    for (unsigned b : v) m += static_cast<char>(b);
-    return m;
-  };
-  std::string f = mac(dst) + mac(src);
-  if (vlan) f += std::string{'\x81', '\x00', static_cast<char>(vlan >> 8), static_cast<char>(vlan & 0xff)};
-  f += std::string{static_cast<char>(kTestEtherType >> 8), static_cast<char>(kTestEtherType & 0xff)};
-  f += payload;
-  if (f.size() < 60) f.resize(60, '\0');
-  return f;
+  pcntest::Packet p;
+  p.eth(pcntest::mac(dst), pcntest::mac(src)).with_payload(payload);
+  if (vlan) p.vlan(vlan);
+  p.ethertype = kTestEtherType;
+  p.min_size = 60;
+  return pcntest::build(p);
 }
 
 // The payload of a test frame (up to the first NUL of the padding).

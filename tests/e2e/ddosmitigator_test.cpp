@@ -22,6 +22,7 @@
 #include "frames.h"
 #include "polycube/types.h"
 #include "testnet.h"
+#include "rawsend.h"
 #include "udpflow.h"
 
 using namespace pcntest;
@@ -29,29 +30,6 @@ using json = nlohmann::json;
 using polycube::Mode;
 
 namespace {
-
-// Sends `frame` `count` times from `ns`'s eth0 with an AF_PACKET socket
-// (from a thread that enters the namespace); returns how many were sent.
-int send_frames(const std::string &ns, const std::string &frame, int count) {
-  int sent = 0;
-  std::thread t([&] {
-    int nsfd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) return;
-    close(nsfd);
-    int s = socket(AF_PACKET, SOCK_RAW, 0);
-    sockaddr_ll sll{};
-    sll.sll_family = AF_PACKET;
-    sll.sll_ifindex = static_cast<int>(if_nametoindex("eth0"));
-    sll.sll_halen = ETH_ALEN;
-    for (int i = 0; i < count; i++)
-      if (sendto(s, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr *>(&sll), sizeof(sll)) ==
-          static_cast<ssize_t>(frame.size()))
-        sent++;
-    close(s);
-  });
-  t.join();
-  return sent;
-}
 
 class DdosE2E : public ::testing::TestWithParam<Mode> {
  protected:

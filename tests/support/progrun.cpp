@@ -15,6 +15,18 @@ RunResult run_pinned(const std::string &pin_path, polycube::Mode mode, uint32_t 
                      uint32_t repeat, uint32_t *duration_ns) {
   int fd = bpf_obj_get(pin_path.c_str());
   if (fd < 0) throw std::runtime_error("bpf_obj_get " + pin_path + ": " + std::strerror(errno));
+  try {
+    RunResult r = run_prog(fd, mode, ifindex, frame, repeat, duration_ns);
+    close(fd);
+    return r;
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+}
+
+RunResult run_prog(int fd, polycube::Mode mode, uint32_t ifindex, const std::string &frame, uint32_t repeat,
+                   uint32_t *duration_ns) {
   RunResult r;
   std::string out(frame.size() + 256, '\0');
   __sk_buff skb{};
@@ -34,7 +46,6 @@ RunResult run_pinned(const std::string &pin_path, polycube::Mode mode, uint32_t 
   }
   int err = bpf_prog_test_run_opts(fd, &opts);
   int saved = errno;
-  close(fd);
   if (err) throw std::runtime_error("BPF_PROG_TEST_RUN: " + std::string(std::strerror(saved)));
   r.verdict = opts.retval;
   out.resize(opts.data_size_out);

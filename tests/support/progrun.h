@@ -14,6 +14,10 @@ struct RunResult {
   std::string out;  // the frame after the program
 };
 
+// The same with a program fd (not consumed).
+RunResult run_prog(int prog_fd, polycube::Mode mode, uint32_t ifindex, const std::string &frame, uint32_t repeat = 1,
+                   uint32_t *duration_ns = nullptr);
+
 RunResult run_pinned(const std::string &pin_path, polycube::Mode mode, uint32_t ifindex, const std::string &frame,
                      uint32_t repeat = 1, uint32_t *duration_ns = nullptr);
 

@@ -1,5 +1,7 @@
 #include "testnet.h"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <array>
@@ -23,6 +25,15 @@ std::string sh_out(const std::string &cmd) {
   pclose(f);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
+}
+
+void enter_netns(const std::string &ns) {
+  int fd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+    if (fd >= 0) close(fd);
+    throw std::runtime_error("setns " + ns);
+  }
+  close(fd);
 }
 
 TestNet::TestNet() {

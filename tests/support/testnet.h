@@ -12,6 +12,9 @@ namespace pcntest {
 int sh(const std::string &cmd);
 // Runs a shell command; returns its stdout (trailing newline removed).
 std::string sh_out(const std::string &cmd);
+// Moves the calling thread into network namespace `ns` (its full name);
+// throws std::runtime_error if it cannot.
+void enter_netns(const std::string &ns);
 
 class TestNet {
  public:

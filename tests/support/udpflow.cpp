@@ -1,5 +1,7 @@
 #include "udpflow.h"
 
+#include "testnet.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,14 +13,6 @@
 #include <stdexcept>
 
 namespace pcntest {
-
-namespace {
-void enter_netns(const std::string &ns) {
-  int fd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) throw std::runtime_error("setns " + ns);
-  close(fd);
-}
-}  // namespace
 
 UdpFlow::UdpFlow(const std::string &src_ns, const std::string &dst_ns, const std::string &dst_ip, uint16_t port,
                  uint64_t count, unsigned gap_us)

@@ -37,6 +37,10 @@ struct LoadSpec {
   std::map<std::string, uint32_t> rodata_u32;   // const volatile __u32 globals
   std::map<std::string, uint32_t> max_entries;  // map name -> size
   std::map<std::string, int> reuse_maps;        // map name -> existing fd
+  // map name -> fd of a map a previous run left (learned state): reused
+  // when its definition (type, key and value size, entries, flags) is the
+  // object's, otherwise the map is created fresh.
+  std::map<std::string, int> adopt_maps;
   std::set<std::string> programs;               // programs to load (empty: all)
 };
 

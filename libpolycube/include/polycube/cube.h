@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct ServiceInfo {
   BpfSource bpf;                  // its BPF object, both modes
   std::vector<BlockSpec> blocks;  // blocks loaded at creation
   bool transparent = false;       // no ports; attaches to a port or netdev
+  // Maps holding learned state (sessions...) that a cube of the same name
+  // takes over from the previous run of the runtime (a daemon restart), so
+  // the data plane goes on with it; the others start empty.
+  std::vector<std::string> kept_maps;
 };
 
 struct CubeOptions {
@@ -113,6 +118,11 @@ class Cube {
   void packet_out(const std::string &port, const std::string &frame);
 
   std::string pin_dir() const;
+
+  // The IPv4 address (host order) that `port` of this cube answers for, if
+  // it has one (a router port's primary address): what a transparent cube
+  // attached to the port (a NAT's masquerade) may need to know.
+  virtual std::optional<uint32_t> port_ipv4(const std::string &port) const;
 
  protected:
   // Service hooks, called with the runtime lock held.

@@ -69,6 +69,9 @@ class Runtime {
 
   // Removes the previous run's state set aside at start (see RuntimeOptions).
   void release_stale();
+  // A new fd on map `map` that the previous run's cube `cube` had pinned,
+  // while that state is held (before release_stale()); -1 if there is none.
+  int previous_map(const std::string &cube, const std::string &map) const;
 
   PortStats stats(uint32_t gport, Mode mode) const;
   // Sends `frame` along `egress` (a port's next hop) as if the data plane of
@@ -125,6 +128,7 @@ class Runtime {
   RuntimeOptions opts_;
   int lock_fd_ = -1;  // flock: one runtime per pin root
   std::vector<int> stale_fds_;  // previous run's objects, held until release_stale()
+  std::map<std::string, int> stale_maps_;  // their pin paths below the pin root -> fd (in stale_fds_)
   std::set<uint32_t> inherited_qdiscs_;  // clsact qdiscs a previous run created
   // The previous run's netdev maps (TC, XDP): the netdevs it hooked. Those
   // this run does not use lose their hooks in release_stale() (a daemon

@@ -1,0 +1,250 @@
+// NAT benchmark, every figure next to Linux's measured in the same run on
+// the same namespaces and veths:
+//  1. packets/s of 64-byte UDP through masquerade on established flows
+//     (64 flows, sessions made by the warm-up): ns a -> router + nat -> ns b
+//     (b drops at its tc ingress, so the forwarder is what is measured)
+//     against a Linux router namespace with iptables MASQUERADE
+//     (nf_conntrack), and against the router alone (what the NAT costs).
+//  2. new TCP connections/s through the NAT (connect, accept, close with a
+//     RST: one session each) against the same Linux router.
+//  3. memory per session and session-table capacity, next to what the
+//     kernel reports for nf_conntrack.
+//
+//   pcn-bench-nat [seconds]     (default 3)
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "flood.h"
+#include "frames.h"
+#include "nat.h"
+#include "nat_sink_bpf.h"
+#include "polycube/mac.h"
+#include "polycube/netdev.h"
+#include "polycube/runtime.h"
+#include "router.h"
+#include "testnet.h"
+
+using namespace polycube;
+using namespace polycube::services;
+using namespace pcntest;
+
+namespace {
+
+const char *kMacA = "02:00:00:00:97:01";
+const int kFlows = 64;
+
+struct Rate {
+  double sent, rx;
+};
+
+// 64-byte UDP from a (10.97.1.2, source ports 20000..) to b (10.97.2.2:9),
+// `seconds` long after a warm-up that opens the flows' sessions.
+Rate udp_rate(TestNet &net, const std::string &gw_mac, double seconds) {
+  std::vector<std::string> frames;
+  for (int i = 0; i < kFlows; i++)
+    frames.push_back(udp_frame(mac(gw_mac), mac(kMacA), ip("10.97.1.2"), ip("10.97.2.2"), uint16_t(20000 + i), 9, 64));
+  pcnbench::flood(net.ns("a"), frames, 0.3);
+  uint64_t before = pcnbench::rx_packets(net, "b");
+  uint64_t sent = pcnbench::flood(net.ns("a"), frames, seconds);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  uint64_t got = pcnbench::rx_packets(net, "b") - before;
+  return {sent / seconds, got / seconds};
+}
+
+// b drops IPv4 at its tc ingress (attached from inside b) while `f` runs.
+template <class F>
+Rate with_sink(TestNet &net, F f) {
+  LoadSpec spec;
+  auto sink = load_object(nat_sink_bpf().tc, spec);
+  std::thread t([&] {
+    enter_netns(net.ns("b"));
+    tc_attach(if_nametoindex("eth0"), false, sink->prog_fd("bench_sink"));
+  });
+  t.join();
+  Rate r = f();
+  net.in("b", "tc qdisc del dev eth0 clsact");
+  return r;
+}
+
+// Short TCP connections from a to b:8000 for `seconds`, two client
+// threads; each connection is closed with a RST (no TIME_WAIT). Returns
+// connections per second.
+double tcp_rate(TestNet &net, const std::string &dst, double seconds) {
+  std::atomic<bool> stop{false}, ready{false};
+  std::thread server([&] {
+    enter_netns(net.ns("b"));
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(8000);
+    bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a);
+    listen(s, 4096);
+    ready = true;
+    while (!stop) {
+      pollfd p{s, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int c = accept(s, nullptr, nullptr);
+      if (c >= 0) close(c);
+    }
+    close(s);
+  });
+  while (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::atomic<uint64_t> done{0};
+  auto client = [&] {
+    enter_netns(net.ns("a"));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(8000);
+    inet_pton(AF_INET, dst.c_str(), &a.sin_addr);
+    linger lg{1, 0};
+    auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+      int c = socket(AF_INET, SOCK_STREAM, 0);
+      setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      timeval tv{1, 0};
+      setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      if (connect(c, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0) done++;
+      close(c);
+    }
+  };
+  std::thread c1(client), c2(client);
+  c1.join();
+  c2.join();
+  stop = true;
+  server.join();
+  return done / seconds;
+}
+
+// Linux: va and vb move into namespace r, which routes and masquerades.
+void linux_up(TestNet &net, const std::string &va, const std::string &vb) {
+  std::string r = net.ns("r");
+  sh("ip link set " + va + " netns " + r);
+  sh("ip link set " + vb + " netns " + r);
+  for (const std::string &c : {"ip addr add 10.97.1.1/24 dev " + va, "ip addr add 10.97.2.1/24 dev " + vb,
+                               "ip link set " + va + " up", "ip link set " + vb + " up", std::string("ip link set lo up"),
+                               std::string("sysctl -qw net.ipv4.ip_forward=1"),
+                               "iptables-legacy -t nat -A POSTROUTING -o " + vb + " -j MASQUERADE"})
+    net.in("r", c);
+  net.in("a", "ping -c 1 -W 1 -q 10.97.2.2 >/dev/null");
+}
+
+void linux_down(TestNet &net, const std::string &va, const std::string &vb) {
+  net.in("r", "iptables-legacy -t nat -F");
+  net.in("r", "ip link set " + va + " netns 1");
+  net.in("r", "ip link set " + vb + " netns 1");
+  sh("ip link set " + va + " up");
+  sh("ip link set " + vb + " up");
+}
+
+void print(const char *what, const Rate &r, const Rate *base, const char *base_name) {
+  std::printf("%-42s sent %9.0f pps  received %9.0f pps  %6.1f ns/pkt", what, r.sent, r.rx, r.rx > 0 ? 1e9 / r.rx : 0.0);
+  if (base && base->rx > 0) std::printf("  ratio vs %s %.2f", base_name, r.rx / base->rx);
+  std::printf("\n");
+}
+
+// Bytes the kernel charges for a map (its fdinfo "memlock").
+uint64_t map_memlock(int fd) {
+  std::ifstream f("/proc/self/fdinfo/" + std::to_string(fd));
+  std::string k;
+  uint64_t v = 0;
+  while (f >> k)
+    if (k == "memlock:" && f >> v) return v;
+  return 0;
+}
+
+int run(double seconds) {
+  TestNet net;
+  net.add_ns("a");
+  net.add_ns("b");
+  net.add_ns("r");
+  std::string va = net.add_host("a", "va", "10.97.1.2/24", kMacA);
+  std::string vb = net.add_host("b", "vb", "10.97.2.2/24");
+  for (const char *n : {"a", "b"}) net.in(n, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+  net.in("a", "ip route add default via 10.97.1.1");  // b needs no route: it answers the masquerade address
+
+  std::printf("== packets/s: 64-byte UDP, %d established flows, ns a -> NAT -> ns b (b drops at tc ingress), %.0f s each\n",
+              kFlows, seconds);
+  linux_up(net, va, vb);
+  std::string lgw = net.in_out("r", "cat /sys/class/net/" + va + "/address");
+  Rate lin = with_sink(net, [&] { return udp_rate(net, lgw, seconds); });
+  print("Linux router + iptables MASQUERADE", lin, nullptr, "");
+  std::printf("\n== new TCP connections/s through the NAT (connect, accept, RST), 2 clients, %.0f s\n", seconds);
+  double lin_tcp = tcp_rate(net, "10.97.2.2", seconds);
+  std::printf("%-42s %9.0f conn/s\n", "Linux router + iptables MASQUERADE", lin_tcp);
+  std::string slab = sh_out("awk '$1 == \"nf_conntrack\" {print $4}' /proc/slabinfo 2>/dev/null");
+  std::string ct_max = net.in_out("r", "sysctl -n net.netfilter.nf_conntrack_max 2>/dev/null");
+  linux_down(net, va, vb);
+
+  std::printf("\n");
+  for (Mode mode : {Mode::kTc, Mode::kXdpSkb}) {
+    Runtime rt;
+    auto r = rt.create<Router>("r1", mode);
+    r->set_log_level("WARN");
+    r->add_port("p1", va);
+    r->add_port("p2", vb);
+    RouterConfig c;
+    c.ports["p1"].primary = ipv4::parse_cidr("10.97.1.1/24");
+    c.ports["p2"].primary = ipv4::parse_cidr("10.97.2.1/24");
+    r->apply(c);
+    net.in("a", "ping -c 1 -W 1 -q 10.97.2.2 >/dev/null");
+    std::string gw = polycube::mac_to_string(r->port_mac("p1"));
+    Rate plain = with_sink(net, [&] { return udp_rate(net, gw, seconds); });
+    auto nat = rt.create<Nat>("nat1", mode);
+    nat->set_log_level("WARN");
+    rt.attach("nat1", "r1:p2", "first");
+    nat::Config nc;
+    nc.masquerade = true;
+    nc.attached_to = "r1:p2";
+    nat->apply(nc);
+    Rate natted = with_sink(net, [&] { return udp_rate(net, gw, seconds); });
+    std::string m = to_string(mode);
+    print(("router " + m + " (no NAT)").c_str(), plain, &lin, "iptables");
+    print(("router " + m + " + nat masquerade").c_str(), natted, &lin, "iptables");
+    std::printf("  sessions: %zu\n", nat->sessions().size());
+    if (mode == Mode::kTc) {
+      double tcp = tcp_rate(net, "10.97.2.2", seconds);
+      std::printf("%-42s %9.0f conn/s  ratio vs iptables %.2f\n", "router TC + nat masquerade", tcp,
+                  lin_tcp > 0 ? tcp / lin_tcp : 0.0);
+      uint64_t bytes = map_memlock(nat->map_fd("nat_sessions")) + map_memlock(nat->map_fd("nat_reverse"));
+      std::printf("\n== sessions\n");
+      std::printf("nat: capacity %u sessions per cube; %.0f bytes per session (nat_sessions + nat_reverse, "
+                  "preallocated: %.1f MiB)\n",
+                  NAT_MAX_SESSIONS, double(bytes) / NAT_MAX_SESSIONS, bytes / 1048576.0);
+      std::printf("Linux: nf_conntrack_max %s in the router namespace; a conntrack entry is a %s-byte slab object "
+                  "(plus its NAT extension), allocated per connection\n",
+                  ct_max.empty() ? "?" : ct_max.c_str(), slab.empty() ? "?" : slab.c_str());
+    }
+    rt.detach("nat1", "r1:p2");
+    rt.delete_cube("nat1");
+    rt.delete_cube("r1");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
+  spdlog::set_level(spdlog::level::warn);
+  try {
+    return run(seconds);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "pcn-bench-nat: %s\n", e.what());
+    return 1;
+  }
+}
