@@ -125,7 +125,19 @@ CONF
     echo "cni-runtime: containerd did not start (see $dir/containerd/containerd.log)" >&2
     exit 1
     ;;
-  ctr) ctr --address "$dir/containerd/containerd.sock" "$@" ;;
+  ctr)
+    # ctr's CNI (`ctr run --cni`, go-cni's defaults) reads /etc/cni/net.d and
+    # /opt/cni/bin, fixed paths: give it DIR's instead in a mount namespace
+    # of its own (the plugins run in the ctr process), leaving the
+    # machine's untouched.
+    [ -d /etc/cni/net.d ] || { echo "cni-runtime: /etc/cni/net.d missing (podman's package creates it)" >&2; exit 1; }
+    mkdir -p "$dir/containerd/bin"
+    for p in "$root/build/bin/polycube-cni" /usr/lib/cni/*; do ln -sf "$p" "$dir/containerd/bin/"; done
+    exec unshare -m --propagation private sh -c '
+      mount --bind "$1/containerd/net.d" /etc/cni/net.d &&
+      mount -t tmpfs cni-opt /opt && mkdir -p /opt/cni && ln -s "$1/containerd/bin" /opt/cni/bin &&
+      shift && exec ctr --address "$0/containerd/containerd.sock" "$@"' "$dir" "$dir" "$@"
+    ;;
   containerd-stop)
     if [ -f "$dir/containerd/pid" ]; then
       pid=$(cat "$dir/containerd/pid")

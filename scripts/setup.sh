@@ -21,6 +21,9 @@ PACKAGES=(
   wrk
   # baselines of the firewall and ddosmitigator benchmarks (scripts/bench/)
   iptables nftables
+  # CNI: host-local IPAM and the reference bridge plugin (/usr/lib/cni), and
+  # the container runtimes that drive polycube-cni in tests (scripts/cni-runtime.sh)
+  containernetworking-plugins podman runc busybox-static containerd
 )
 
 missing=()
@@ -32,8 +35,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  apt-get -o DPkg::Lock::Timeout=300 update -q
+  apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 # The runtime pins everything under /sys/fs/bpf/polycube.
