@@ -12,6 +12,7 @@
 #include "netlink.h"
 #include "pod_network.h"
 #include "result.h"
+#include "trace.h"
 
 namespace pcncni {
 
@@ -60,6 +61,7 @@ Plan plan_from(const Result &ipam) {
 std::string cmd_add(const Env &env, const NetConf &conf) {
   RestClient rest(conf.daemon, conf.token);
   rest.connect();  // code 11 before anything changes
+  trace("connected to polycubed");
   Netns pod_ns = Netns::open(env.netns);
   Rtnl node, pod(&pod_ns);
   if (pod.link(env.ifname))
@@ -71,12 +73,14 @@ std::string cmd_add(const Env &env, const NetConf &conf) {
 
   Ipam ipam(conf, env);
   Result allocated = ipam.add();
+  trace("IPAM ADD");
   bool veth_made = false;
   try {
     Plan plan = plan_from(allocated);
     node.create_veth(port.name, env.ifname, pod_ns, conf.mtu);
     veth_made = true;
     node.set_alias(port.name, pod_alias(conf.name, env.container_id, env.ifname));
+    trace("veth created");
     auto inside = pod.link(env.ifname);
     if (!inside) throw CniError(kNetlinkFailure, env.ifname + " did not appear in " + env.netns);
     pod.add_address(inside->ifindex, plan.address);
@@ -84,7 +88,9 @@ std::string cmd_add(const Env &env, const NetConf &conf) {
     for (const auto &r : plan.routes)
       pod.replace_route(*parse_ipv4_prefix(r.dst), parse_ipv4(r.gw), inside->ifindex);
     node.set_up(port.name);
+    trace("pod side configured");
     PodNetwork(conf, rest).add_port(port, {plan.gateway, plan.address.len}, node);
+    trace("port added in polycubed");
 
     auto outside = node.link(port.name);
     Result out;

@@ -10,6 +10,7 @@
 #include "names.h"
 #include "netlink.h"
 #include "pod_network.h"
+#include "trace.h"
 
 namespace pcncni {
 
@@ -19,13 +20,16 @@ std::string cmd_del(const Env &env, const NetConf &conf) {
   try {
     RestClient rest(conf.daemon, conf.token);
     PodNetwork(conf, rest).delete_port(port);
+    trace("port deleted in polycubed");
   } catch (const CniError &e) {
     if (e.code() != kTryAgainLater) throw;  // the daemon refused: keep everything for a retry
     daemon_error = e;
   }
   Rtnl node;
   node.delete_link(port);  // the pod's end goes with it, if the pod still exists
+  trace("veth deleted");
   Ipam(conf, env).del(env.container_id, env.ifname);
+  trace("IPAM DEL");
   if (daemon_error) throw *daemon_error;
   return "";
 }

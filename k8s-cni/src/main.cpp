@@ -9,6 +9,7 @@
 #include "cni_error.h"
 #include "commands.h"
 #include "conf.h"
+#include "trace.h"
 #include "versions.h"
 
 using namespace pcncni;
@@ -29,6 +30,7 @@ std::string pcncni::cmd_version() {
 }
 
 int main() {
+  trace("start");
   std::string version = kDefaultVersion;
   try {
     Env env = read_env();

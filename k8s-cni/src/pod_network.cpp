@@ -3,6 +3,7 @@
 #include "cni_error.h"
 #include "names.h"
 #include "netlink.h"
+#include "trace.h"
 
 namespace pcncni {
 
@@ -57,6 +58,7 @@ void PodNetwork::create(const Ipv4Prefix &gateway, Rtnl &node) {
     node.set_up(host);
     node.set_up(peer);
     node.replace_route({gateway.network(), gateway.len}, router_addr, h->ifindex);
+    trace("node link ready");
 
     const std::string br = bridge_cube(conf_.name), rt = router_cube(conf_.name);
     nlohmann::json gw_port, pods_port, node_port, default_route, bridge, router, body;
@@ -78,6 +80,7 @@ void PodNetwork::create(const Ipv4Prefix &gateway, Rtnl &node) {
     body["bridge:bridge"] = nlohmann::json::array({bridge});
     body["router:router"] = nlohmann::json::array({router});
     auto r = rest_.request("POST", kData, body.dump());
+    trace("bridge and router created");
     if (r.status == 409 && bridge_exists()) return;  // a concurrent first ADD created it
     if (r.status != 201) refused("creating the pod network " + br + " / " + rt, r);
   } catch (...) {
