@@ -191,6 +191,12 @@ int main(int argc, char **argv) {
   row("ADD latency, p99", pa.p99, ba.p99, "ms");
   row("  first ADD (builds the network)", p_add.ms[0], b_add.ms[0], "ms");
   row("  ADD p99 without the first", pa1.p99, ba1.p99, "ms");
+  if (n >= 40) {  // does an ADD cost more as the network fills up?
+    auto early = [](const std::vector<double> &v) { return pcnbench::summarize({v.begin() + 1, v.begin() + 21}).median; };
+    auto late = [](const std::vector<double> &v) { return pcnbench::summarize({v.end() - 20, v.end()}).median; };
+    row("  ADD median, pods 2-21", early(p_add.ms), early(b_add.ms), "ms");
+    row("  ADD median, last 20 pods", late(p_add.ms), late(b_add.ms), "ms");
+  }
   row("DEL latency, median", pd.median, bd.median, "ms");
   row("DEL latency, p99", pd.p99, bd.p99, "ms");
   std::printf("%-40s %11.0f %-2s %11.0f %-2s %9.2fx\n",
