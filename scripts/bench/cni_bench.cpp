@@ -42,9 +42,10 @@ struct Timed {
 // One plugin run as a runtime does it: exec with the CNI_* environment and
 // the configuration on stdin; wall time from spawn to exit.
 Timed run_plugin(const std::string &bin, const std::string &command, const std::string &conf_file,
-                 const std::string &cni_path, const std::string &container, const std::string &netns) {
+                 const std::string &cni_path, const std::string &container, const std::string &netns,
+                 const std::string &ifname = "eth0") {
   std::vector<std::string> env{"CNI_COMMAND=" + command, "CNI_CONTAINERID=" + container, "CNI_NETNS=" + netns,
-                               "CNI_IFNAME=eth0", "CNI_PATH=" + cni_path, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+                               "CNI_IFNAME=" + ifname, "CNI_PATH=" + cni_path, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
   std::vector<char *> envp;
   for (auto &e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -114,23 +115,24 @@ std::vector<double> del_all(CniNode &node, const std::string &label, const std::
   return ms;
 }
 
-// pod 0 -> pod 1, 64-byte UDP; ARP and the bridge's learning done by a
-// ping first.
-double pod_to_pod_pps(CniNode &node, const std::vector<std::string> &pods, const std::vector<json> &results,
-                      double seconds) {
+// pod 0 -> pod 1, 64-byte UDP out of and into interface `ifname` of the
+// two pods (`r0`, `r1`: their ADD results), after a ping for ARP and the
+// bridge's learning.
+double pod_to_pod_pps(CniNode &node, const std::vector<std::string> &pods, const json &r0, const json &r1,
+                      const std::string &ifname, double seconds) {
   std::string ns0 = pods[0].substr(pods[0].rfind('/') + 1), ns1 = pods[1].substr(pods[1].rfind('/') + 1);
-  std::string a0 = addr_of(results[0]), a1 = addr_of(results[1]);
-  sh("ip netns exec " + ns0 + " ping -c 2 -i 0.2 -W 1 " + a1 + " >/dev/null");
+  std::string a0 = addr_of(r0), a1 = addr_of(r1);
+  sh("ip netns exec " + ns0 + " ping -c 2 -i 0.2 -W 1 -I " + ifname + " " + a1 + " >/dev/null");
   auto pod_mac = [](const json &res) {
     return res["interfaces"][res["ips"][0]["interface"].get<int>()]["mac"].get<std::string>();
   };
-  auto frame = udp_frame(mac(pod_mac(results[1])), mac(pod_mac(results[0])), ip(a0), ip(a1), 9, 9, 64);
+  auto frame = udp_frame(mac(pod_mac(r1)), mac(pod_mac(r0)), ip(a0), ip(a1), 9, 9, 64);
   std::string short1 = ns1.substr(node.net().prefix().size());
-  pcnbench::flood(ns0, {frame}, 0.3);  // warm-up
-  uint64_t before = pcnbench::rx_packets(node.net(), short1);
-  pcnbench::flood(ns0, {frame}, seconds);
+  pcnbench::flood(ns0, {frame}, 0.3, nullptr, ifname);  // warm-up
+  uint64_t before = pcnbench::rx_packets(node.net(), short1, ifname);
+  pcnbench::flood(ns0, {frame}, seconds, nullptr, ifname);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  return (pcnbench::rx_packets(node.net(), short1) - before) / seconds;
+  return (pcnbench::rx_packets(node.net(), short1, ifname) - before) / seconds;
 }
 
 std::string write_conf(CniNode &node, const std::string &label, const json &conf) {
@@ -161,24 +163,45 @@ int main(int argc, char **argv) {
               {"mtu", 1500},
               {"ipam", {{"type", "host-local"}, {"subnet", "10.247.0.0/16"}, {"dataDir", node.ipam_dir()}}}};
   std::printf("%d pods (namespaces) on one node, added one after the other then deleted; cniVersion 1.0.0,\n"
-              "IPAM host-local for both; pps: 64-byte UDP pod 0 -> pod 1 for %.0f s\n", n, seconds);
+              "IPAM host-local for both; pps: 64-byte UDP pod 0 -> pod 1, median of 5 rounds of %.0f s\n", n, seconds);
   const std::string ours_bin = PCN_BUILD_DIR "/bin/polycube-cni", ref_bin = "/usr/lib/cni/bridge";
   std::string ours_file = write_conf(node, "pcn", ours), ref_file = write_conf(node, "ref", ref);
   Added p_add = add_all(node, "pcn", ours_bin, ours_file, pods);
-  double p_pps = pod_to_pod_pps(node, pods, p_add.results, seconds);
   std::vector<double> p_del = del_all(node, "pcn", ours_bin, ours_file, pods);
-
   Added b_add = add_all(node, "ref", ref_bin, ref_file, pods);
-  // br_netfilter, when loaded, sends bridged frames through iptables
-  // (Kubernetes needs that on); measured as found, and off.
-  std::string nf = sh_out("sysctl -n net.bridge.bridge-nf-call-iptables 2>/dev/null");
-  double b_pps = pod_to_pod_pps(node, pods, b_add.results, seconds), b_pps_nf_off = 0;
-  if (nf == "1") {
-    sh("sysctl -qw net.bridge.bridge-nf-call-iptables=0");
-    b_pps_nf_off = pod_to_pod_pps(node, pods, b_add.results, seconds);
-    sh("sysctl -qw net.bridge.bridge-nf-call-iptables=1");
-  }
   std::vector<double> b_del = del_all(node, "ref", ref_bin, ref_file, pods);
+
+  // Packets/s: pods 0 and 1 on both networks at once (eth0 polycube-cni,
+  // eth1 the bridge plugin), measured in alternating rounds so that the
+  // other work on this shared machine weighs on both alike; medians.
+  // br_netfilter, when loaded, sends bridged frames through iptables
+  // (Kubernetes needs that on): the bridge plugin is measured as found and
+  // with it off.
+  std::vector<std::string> two{pods[0], pods[1]};
+  Added p2 = add_all(node, "pcn", ours_bin, ours_file, two);
+  json r0, r1;
+  for (int i = 0; i < 2; ++i) {
+    Timed t = run_plugin(ref_bin, "ADD", ref_file, node.cni_path(), "ref" + std::to_string(i), two[i], "eth1");
+    if (t.rc != 0) {
+      std::fprintf(stderr, "ref ADD eth1 failed: %s\n", t.out.c_str());
+      return 1;
+    }
+    (i == 0 ? r0 : r1) = json::parse(t.out);
+  }
+  std::string nf = sh_out("sysctl -n net.bridge.bridge-nf-call-iptables 2>/dev/null");
+  std::vector<double> p_rounds, b_rounds, b_rounds_nf_off;
+  const int rounds = 5;
+  for (int k = 0; k < rounds; ++k) {
+    p_rounds.push_back(pod_to_pod_pps(node, two, p2.results[0], p2.results[1], "eth0", seconds));
+    b_rounds.push_back(pod_to_pod_pps(node, two, r0, r1, "eth1", seconds));
+    if (nf == "1") {
+      sh("sysctl -qw net.bridge.bridge-nf-call-iptables=0");
+      b_rounds_nf_off.push_back(pod_to_pod_pps(node, two, r0, r1, "eth1", seconds));
+      sh("sysctl -qw net.bridge.bridge-nf-call-iptables=1");
+    }
+  }
+  double p_pps = pcnbench::summarize(p_rounds).median, b_pps = pcnbench::summarize(b_rounds).median;
+  double b_pps_nf_off = nf == "1" ? pcnbench::summarize(b_rounds_nf_off).median : 0;
 
   auto pa = pcnbench::summarize(p_add.ms), pd = pcnbench::summarize(p_del), ba = pcnbench::summarize(b_add.ms),
        bd = pcnbench::summarize(b_del);
