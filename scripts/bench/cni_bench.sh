@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
+if [ -z "${BENCH_NO_BUILD:-}" ] || [ ! -x build/bin/pcn-bench-cni ]; then
   cmake -S . -B build >/dev/null
   cmake --build build -j2 --target pcn-bench-cni polycube-cni polycubed >/dev/null
 fi
