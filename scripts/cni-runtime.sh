@@ -141,7 +141,10 @@ CONF
   containerd-stop)
     if [ -f "$dir/containerd/pid" ]; then
       pid=$(cat "$dir/containerd/pid")
-      kill "$pid" 2>/dev/null || true
+      # Only the containerd started on this config (the pid may be reused).
+      if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/containerd/config.toml"; then
+        kill "$pid" 2>/dev/null || true
+      fi
       for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       rm -f "$dir/containerd/pid"
     fi
