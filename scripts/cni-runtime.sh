@@ -86,7 +86,7 @@ CONF
     rootfs
     if ! podman_run image exists localhost/pcn-busybox:latest; then
       tar -C "$dir/rootfs" -cf "$dir/busybox-rootfs.tar" .
-      podman_run import --change 'CMD=["/bin/sh"]' "$dir/busybox-rootfs.tar" localhost/pcn-busybox:latest >/dev/null
+      podman_run import -q --change 'CMD=["/bin/sh"]' "$dir/busybox-rootfs.tar" localhost/pcn-busybox:latest >/dev/null
       rm -f "$dir/busybox-rootfs.tar"
     fi
     ;;
