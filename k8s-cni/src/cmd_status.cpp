@@ -3,6 +3,8 @@
 // addition, pods already on the network are cut off (the network exists
 // but its router or node link is gone). A daemon that is down is 50, not
 // 51: the data plane stays in the kernel and keeps forwarding.
+#include <set>
+
 #include "cni_error.h"
 #include "commands.h"
 #include "delegate.h"
@@ -23,9 +25,12 @@ std::string cmd_status(const Env &env, const NetConf &conf) {
   if (services.status != 200)
     throw CniError(kPluginNotAvailable, "polycubed answered HTTP " + std::to_string(services.status),
                    restconf_message(services.body));
+  auto doc = nlohmann::json::parse(services.body, nullptr, false);
+  std::set<std::string> loaded;
+  if (!doc.is_discarded() && doc.contains("polycube:services") && doc["polycube:services"].contains("service"))
+    for (const auto &svc : doc["polycube:services"]["service"]) loaded.insert(svc.value("name", ""));
   for (const char *svc : {"bridge", "router"})
-    if (services.body.find(std::string("\"") + svc + "\"") == std::string::npos)
-      throw CniError(kPluginNotAvailable, std::string("polycubed has no ") + svc + " service loaded");
+    if (!loaded.count(svc)) throw CniError(kPluginNotAvailable, std::string("polycubed has no ") + svc + " service loaded");
 
   Ipam ipam(conf, env);
   try {
