@@ -131,10 +131,12 @@ CONF
     # of its own (the plugins run in the ctr process), leaving the
     # machine's untouched.
     [ -d /etc/cni/net.d ] || { echo "cni-runtime: /etc/cni/net.d missing (podman's package creates it)" >&2; exit 1; }
-    mkdir -p "$dir/containerd/bin"
+    # libcni's result cache (/var/lib/cni) too, so nothing of ctr's lands there.
+    mkdir -p "$dir/containerd/bin" "$dir/containerd/cache" /var/lib/cni
     for p in "$root/build/bin/polycube-cni" /usr/lib/cni/*; do ln -sf "$p" "$dir/containerd/bin/"; done
     exec unshare -m --propagation private sh -c '
       mount --bind "$1/containerd/net.d" /etc/cni/net.d &&
+      mount --bind "$1/containerd/cache" /var/lib/cni &&
       mount -t tmpfs cni-opt /opt && mkdir -p /opt/cni && ln -s "$1/containerd/bin" /opt/cni/bin &&
       shift && exec ctr --address "$0/containerd/containerd.sock" "$@"' "$dir" "$dir" "$@"
     ;;
