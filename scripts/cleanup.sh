@@ -22,6 +22,18 @@ for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 |
   pid=${l#pcni}
   [ -d "/proc/$pid" ] || ip link del "$l" 2>/dev/null
 done
+# CNI tests keep a node's private directory (IPAM store, podman and
+# containerd roots) in /tmp/pt<pid>-cni: stop what a dead run left running
+# there, then remove it.
+for d in /tmp/pt[0-9]*-cni; do
+  [ -d "$d" ] || continue
+  owner_alive "$(basename "$d")" && continue
+  if [ -d "$d/runtime/podman" ]; then
+    "$(dirname "$0")/cni-runtime.sh" podman "$d/runtime" rm -af -t 0 >/dev/null 2>&1
+  fi
+  [ -d "$d/runtime/containerd" ] && "$(dirname "$0")/cni-runtime.sh" containerd-stop "$d/runtime" >/dev/null 2>&1
+  rm -rf "$d"
+done
 # Test runtimes pin under /sys/fs/bpf/pt<pid>-* and lock
 # /run/lock/polycube_sys_fs_bpf_pt<pid>-*.lock: drop those of dead tests.
 for d in /sys/fs/bpf/pt[0-9]*-* /run/lock/polycube_sys_fs_bpf_pt[0-9]*-*.lock; do

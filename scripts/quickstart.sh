@@ -142,6 +142,11 @@ finish
 daemon=""
 trap - EXIT
 
+if command -v podman >/dev/null && [ -x /usr/lib/cni/host-local ]; then
+  echo "== containers on a polycube network: podman + polycube-cni (docs/cni.md)"
+  scripts/demo/containers.sh
+fi
+
 echo
 echo "== the same framework through its C++ API (FDB, counters, slow path, hot swap)"
 build/bin/pcn-demo "$@"

@@ -25,6 +25,9 @@ PACKAGES=(
   wrk libpistache-dev
   # baselines of the firewall and ddosmitigator benchmarks (scripts/bench/)
   iptables nftables
+  # CNI: host-local IPAM and the reference bridge plugin (/usr/lib/cni), and
+  # the container runtimes that drive polycube-cni in tests (scripts/cni-runtime.sh)
+  containernetworking-plugins podman runc busybox-static containerd
 )
 
 missing=()

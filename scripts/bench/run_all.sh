@@ -35,3 +35,6 @@ BENCH_NO_BUILD=1 scripts/bench/firewall_bench.sh
 echo
 echo "== ddosmitigator vs nftables drop rules"
 BENCH_NO_BUILD=1 scripts/bench/ddos_bench.sh
+echo
+echo "== polycube-cni vs the reference bridge CNI plugin"
+BENCH_NO_BUILD=1 scripts/bench/cni_bench.sh

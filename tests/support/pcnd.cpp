@@ -44,6 +44,9 @@ void Pcnd::kill9() {
 RestReply Pcnd::raw(const std::string &method, const std::string &target, const std::string &body) {
   if (!client_) return {};
   pcnrest::Response r = client_->request(method, target, body);
+  // A kept-alive connection the daemon closed while the test was busy
+  // elsewhere fails before any answer; the client reconnects on the retry.
+  if (r.status == 0) r = client_->request(method, target, body);
   return {r.status, r.body};
 }
 
