@@ -142,6 +142,9 @@ bool RestClient::read_reply(Reply &r, bool &closed) {
       if (size == 0) return true;
     }
   }
+  // 1xx, 204 and 304 answers have no body whatever the headers say
+  // (RFC 9112 6.3); polycubed sends 204 without Content-Length.
+  if (r.status / 100 == 1 || r.status == 204 || r.status == 304) return true;
   if (length < 0) {  // body until the server closes
     while (fill()) {
     }
