@@ -13,7 +13,11 @@ class DaemonProcess {
   explicit DaemonProcess(std::string state_dir) : state_dir_(std::move(state_dir)) {}
   ~DaemonProcess();
   // Starts it and waits for its "listening on" line; returns false on failure.
-  bool start();
+  bool start() { return launch() && wait_listening(); }
+  // The two halves of start(): a test can kill the daemon in between.
+  bool launch();
+  bool wait_listening();
+  pid_t pid() const { return pid_; }
   void kill9();
   // SIGTERM and wait; true if it exited with status 0.
   bool stop();
@@ -22,6 +26,7 @@ class DaemonProcess {
  private:
   std::string state_dir_, url_;
   pid_t pid_ = -1;
+  int out_fd_ = -1;  // its stdout, until the "listening on" line
 };
 
 }  // namespace pcntest
