@@ -248,6 +248,7 @@ bool Datastore::is_action(const std::string &restconf_path) const {
   std::string schema_path, module;
   for (const auto &seg : split_segments(restconf_path)) {
     std::string name = seg.substr(0, seg.find('='));
+    if (!is_api_identifier(name)) return false;
     if (auto c = name.find(':'); c != std::string::npos) module = name.substr(0, c);
     schema_path += "/" + module + ":" + strip_module(name);
   }
