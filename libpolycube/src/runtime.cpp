@@ -448,14 +448,16 @@ void Runtime::attach_hooks(uint32_t ifindex, NetdevUse &use) {
     if (created) fs::create_directories(qdisc_marker(ifindex));  // at once: the record must outlive us
     use.created_qdisc = created || inherited_qdiscs_.count(ifindex);
     inherited_qdiscs_.erase(ifindex);
+    auto undo_qdisc = [&] {
+      if (!use.created_qdisc) return;
+      tc_destroy_qdisc(ifindex);
+      std::error_code ec;
+      fs::remove(qdisc_marker(ifindex), ec);
+    };
     try {
       tc_attach(ifindex, false, tc_.ingress_fd);
     } catch (...) {
-      if (use.created_qdisc) {
-        tc_destroy_qdisc(ifindex);
-        std::error_code ec;
-        fs::remove(qdisc_marker(ifindex), ec);
-      }
+      undo_qdisc();
       throw;
     }
     use.tc_in = true;
@@ -464,11 +466,7 @@ void Runtime::attach_hooks(uint32_t ifindex, NetdevUse &use) {
         tc_attach(ifindex, true, tc_.egress_fd);
       } catch (...) {
         tc_detach(ifindex, false);
-        if (use.created_qdisc) {
-          tc_destroy_qdisc(ifindex);
-          std::error_code ec;
-          fs::remove(qdisc_marker(ifindex), ec);
-        }
+        undo_qdisc();
         throw;
       }
       use.tc_eg = true;

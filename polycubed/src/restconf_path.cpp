@@ -69,13 +69,13 @@ bool valid_utf8(const std::string &s) {
   return true;
 }
 
-// `s` for an error message: bytes outside printable ASCII percent-encoded,
-// so the message is valid UTF-8 whatever the client sent.
-std::string printable(const std::string &s) {
+// `s` with every byte that `keep` refuses written %XX.
+template <class Keep>
+std::string encode_bytes(const std::string &s, Keep keep) {
   static const char *hexdigits = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (c >= 0x20 && c < 0x7F) {
+    if (keep(c)) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -84,6 +84,12 @@ std::string printable(const std::string &s) {
     }
   }
   return out;
+}
+
+// `s` for an error message: bytes outside printable ASCII percent-encoded,
+// so the message is valid UTF-8 whatever the client sent.
+std::string printable(const std::string &s) {
+  return encode_bytes(s, [](unsigned char c) { return c >= 0x20 && c < 0x7F; });
 }
 
 bool is_identifier(const std::string &s) {
@@ -118,18 +124,7 @@ std::string percent_decode(const std::string &s) {
 }
 
 std::string percent_encode(const std::string &s) {
-  static const char *hexdigits = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hexdigits[c >> 4];
-      out += hexdigits[c & 15];
-    }
-  }
-  return out;
+  return encode_bytes(s, [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~'; });
 }
 
 std::string restconf_to_xpath(const ly_ctx *ctx, const std::string &path) {
