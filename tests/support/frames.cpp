@@ -39,24 +39,29 @@ std::string udp_frame(const Mac &dst, const Mac &src, uint32_t src_ip, uint32_t 
                       uint16_t dport, size_t total_len) {
   const size_t hdrs = sizeof(ethhdr) + sizeof(iphdr) + sizeof(udphdr);
   if (total_len < hdrs) throw std::invalid_argument("frame too short");
+  // Headers built in place would sit at offset 14, unaligned for iphdr's
+  // 32-bit fields (undefined behaviour); build them aligned and copy.
   std::string f(total_len, '\0');
-  auto *eth = reinterpret_cast<ethhdr *>(f.data());
-  std::memcpy(eth->h_dest, dst.b, 6);
-  std::memcpy(eth->h_source, src.b, 6);
-  eth->h_proto = htons(ETH_P_IP);
-  auto *iph = reinterpret_cast<iphdr *>(f.data() + sizeof(ethhdr));
-  iph->version = 4;
-  iph->ihl = 5;
-  iph->ttl = 64;
-  iph->protocol = IPPROTO_UDP;
-  iph->tot_len = htons(static_cast<uint16_t>(total_len - sizeof(ethhdr)));
-  iph->saddr = htonl(src_ip);
-  iph->daddr = htonl(dst_ip);
-  iph->check = csum(iph, sizeof(iphdr));
-  auto *udp = reinterpret_cast<udphdr *>(f.data() + sizeof(ethhdr) + sizeof(iphdr));
-  udp->source = htons(sport);
-  udp->dest = htons(dport);
-  udp->len = htons(static_cast<uint16_t>(total_len - sizeof(ethhdr) - sizeof(iphdr)));
+  ethhdr eth{};
+  std::memcpy(eth.h_dest, dst.b, 6);
+  std::memcpy(eth.h_source, src.b, 6);
+  eth.h_proto = htons(ETH_P_IP);
+  iphdr iph{};
+  iph.version = 4;
+  iph.ihl = 5;
+  iph.ttl = 64;
+  iph.protocol = IPPROTO_UDP;
+  iph.tot_len = htons(static_cast<uint16_t>(total_len - sizeof(ethhdr)));
+  iph.saddr = htonl(src_ip);
+  iph.daddr = htonl(dst_ip);
+  iph.check = csum(&iph, sizeof(iphdr));
+  udphdr udp{};
+  udp.source = htons(sport);
+  udp.dest = htons(dport);
+  udp.len = htons(static_cast<uint16_t>(total_len - sizeof(ethhdr) - sizeof(iphdr)));
+  std::memcpy(f.data(), &eth, sizeof(eth));
+  std::memcpy(f.data() + sizeof(ethhdr), &iph, sizeof(iph));
+  std::memcpy(f.data() + sizeof(ethhdr) + sizeof(iphdr), &udp, sizeof(udp));
   for (size_t i = hdrs; i < total_len; i++) f[i] = static_cast<char>(i & 0xff);
   return f;
 }
