@@ -4,6 +4,7 @@
 # 600), one after the other, then prints the executions per target.
 #
 #   scripts/fuzz.sh [SECONDS]          FUZZ_TARGETS="fuzz_codec fuzz_pcn_args" scripts/fuzz.sh 60
+#   FUZZ_JOBS=2 scripts/fuzz.sh 1500   (two targets at a time)
 #
 # Seeds come from tests/fuzz/corpus/<target>/ (kept small in the
 # repository); what a run discovers is kept in build-fuzz/corpus/<target>/
@@ -32,31 +33,40 @@ cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang+
 cmake --build build-fuzz --target fuzz_all -j"$(nproc)"
 
 targets=${FUZZ_TARGETS:-$(cd tests/fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')}
-results=()
-failed=0
-for t in $targets; do
-  bin=build-fuzz/bin/$t
-  work=build-fuzz/corpus/$t
-  findings=build-fuzz/findings/$t
-  log=build-fuzz/$t.log
+jobs=${FUZZ_JOBS:-1}  # targets run at once (each uses one CPU)
+
+run_target() {  # target -> build-fuzz/<target>.log, exit status of the fuzzer
+  local t=$1 work=build-fuzz/corpus/$1 findings=build-fuzz/findings/$1
   mkdir -p "$work" "$findings"
   echo "fuzz.sh: $t for ${secs}s"
-  rc=0
   # -max_len: request paths, queries, words and bodies of a few KiB cover
   # every grammar; much longer inputs only slow the search down.
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$bin" -max_total_time="$secs" -max_len=4096 -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$findings/" "$work" "tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
+    "build-fuzz/bin/$t" -max_total_time="$secs" -max_len=4096 -timeout=25 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$findings/" "$work" "tests/fuzz/corpus/$t" >"build-fuzz/$t.log" 2>&1
+}
+
+declare -A rcs
+running=0
+for t in $targets; do
+  if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
+  (run_target "$t"; echo $? >"build-fuzz/$t.rc") &
+  running=$((running + 1))
+done
+wait
+
+failed=0
+printf '%-22s %12s %9s %8s  %s\n' target executions exec/s corpus result
+for t in $targets; do
+  log=build-fuzz/$t.log
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  corpus=$(ls "$work" | wc -l)
-  if [ "$rc" -ne 0 ]; then
+  corpus=$(ls "build-fuzz/corpus/$t" | wc -l)
+  if [ "$(cat "build-fuzz/$t.rc")" != 0 ]; then
     failed=1
-    results+=("$(printf '%-22s %12s %9s %8s  CRASH (see %s, %s)' "$t" "${execs:-?}" "${speed:-?}" "$corpus" "$log" "$findings")")
+    printf '%-22s %12s %9s %8s  CRASH (see %s, build-fuzz/findings/%s)\n' "$t" "${execs:-?}" "${speed:-?}" "$corpus" "$log" "$t"
   else
-    results+=("$(printf '%-22s %12s %9s %8s  ok' "$t" "$execs" "$speed" "$corpus")")
+    printf '%-22s %12s %9s %8s  ok\n' "$t" "$execs" "$speed" "$corpus"
   fi
 done
-printf '%-22s %12s %9s %8s  %s\n' target executions exec/s corpus result
-printf '%s\n' "${results[@]}"
 exit $failed
