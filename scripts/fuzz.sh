@@ -50,7 +50,7 @@ declare -A rcs
 running=0
 for t in $targets; do
   if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
-  (run_target "$t"; echo $? >"build-fuzz/$t.rc") &
+  (rc=0; run_target "$t" || rc=$?; echo $rc >"build-fuzz/$t.rc") &
   running=$((running + 1))
 done
 wait

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli_error.h"
+#include "polycube/utf8.h"
 
 using nlohmann::json;
 
@@ -168,6 +169,9 @@ json parse_yaml(const std::string &text) {
 }  // namespace
 
 json parse_body(const std::string &text) {
+  // JSON and YAML are Unicode text; yaml-cpp would pass other bytes on, to
+  // fail later in a library's words.
+  if (!polycube::valid_utf8(text)) throw UsageError("the body on stdin is not UTF-8 text");
   auto depth_guard = [](int depth, json::parse_event_t, json &) {
     if (depth > kMaxBodyDepth)
       throw UsageError("the body nests deeper than " + std::to_string(kMaxBodyDepth) + " levels");

@@ -60,6 +60,8 @@ void apply_body(Schema &schema, const lysc_node *node, const std::string &xpath,
         for (const lysc_node *key = lysc_node_child(c); key && lysc_is_key(key); key = key->next) {
           if (!entry.contains(key->name)) throw UsageError("an entry of '" + name + "' has no " + key->name);
           const json &kv = entry[key->name];
+          if (kv.is_structured())
+            throw UsageError("the key '" + std::string(key->name) + "' of an entry of '" + name + "' must be a single value");
           e += "[" + std::string(key->name) + "=" + xpath_key(kv.is_string() ? kv.get<std::string>() : kv.dump()) + "]";
           rest.erase(key->name);
         }

@@ -272,6 +272,7 @@ nlohmann::json Datastore::wrap(const std::string &restconf_path, const std::stri
     const std::string &seg = segments[i];
     auto eq = seg.find('=');
     std::string name = seg.substr(0, eq);
+    if (!is_api_identifier(name)) throw DataError(ErrorCode::kInvalid, "a segment's name is not a node name", "", "unknown-element");
     if (auto c = name.find(':'); c != std::string::npos) module = name.substr(0, c);
     std::string local = strip_module(name);
     schema_path += "/" + module + ":" + local;

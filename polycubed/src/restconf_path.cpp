@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "datastore.h"
+#include "polycube/utf8.h"
 
 namespace polycube::daemon {
 
@@ -40,33 +41,6 @@ std::string quoted(const std::string &v) {
   if (v.find('\'') == std::string::npos) return "'" + v + "'";
   if (v.find('"') == std::string::npos) return "\"" + v + "\"";
   throw bad("key value with both quote kinds is not supported: " + v, v);
-}
-
-// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
-// U+10FFFF) without NUL. YANG strings are Unicode; a key that is not would
-// reach libyang and then the JSON of our answers, which cannot carry it.
-bool valid_utf8(const std::string &s) {
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return false;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    size_t n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : 0;
-    if (n == 0 || c > 0xF4) return false;
-    uint32_t cp = c & (0x3F >> n);
-    for (size_t k = 1; k <= n; k++) {
-      if (i + k >= s.size()) return false;
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += n + 1;
-  }
-  return true;
 }
 
 // `s` with every byte that `keep` refuses written %XX.
@@ -119,7 +93,9 @@ std::string percent_decode(const std::string &s) {
     out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
     i += 2;
   }
-  if (!valid_utf8(out)) throw bad("'" + printable(s) + "' is not UTF-8 text once decoded", printable(s));
+  // YANG strings are Unicode; a key that is not would reach libyang and then
+  // the JSON of our answers, which cannot carry it.
+  if (!polycube::valid_utf8(out)) throw bad("'" + printable(s) + "' is not UTF-8 text once decoded", printable(s));
   return out;
 }
 

@@ -95,6 +95,13 @@ TEST_F(CliInput, DuplicateYamlKeysAreRefused) {
   expect_refused(run("br1 set", "loglevel: WARN\nloglevel: INFO\n"), "key 'loglevel' appears twice");
 }
 
+// Found by fuzz_pcn_stdin: bytes that are not UTF-8 went through yaml-cpp
+// and failed later with nlohmann's "incomplete UTF-8 string".
+TEST_F(CliInput, BodyThatIsNotUtf8OrHasAStructuredKeyIsRefused) {
+  expect_refused(run("simplebridge add br2", "ports:\n  - name: p\xdd\n"), "not UTF-8 text");
+  expect_refused(run("simplebridge add br2", "ports:\n  - name: {p: 1}\n"), "must be a single value");
+}
+
 TEST_F(CliInput, AnchorsAndAliasesWithinBoundsStillWork) {
   PcnRun r = run("br1 ports add p1", "peer: &dev " + net.prefix() + "nodev\n");
   EXPECT_EQ(r.rc, 1) << r.err;  // parsed and sent: the daemon names the missing netdev

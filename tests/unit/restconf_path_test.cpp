@@ -52,6 +52,10 @@ TEST(RestconfPath, NodeNamesAreIdentifiers) {
   EXPECT_THROW(ds.xpath("simple bridge:simplebridge=sb1"), DataError);
   EXPECT_EQ(ds.xpath("simplebridge:simplebridge=sb1/ports=p%2F1"),
             "/simplebridge:simplebridge[name='sb1']/ports[name='p/1']");
+  // The same for a body's place (wrap), which PUT/PATCH/POST below the root use.
+  const std::string port_nul("simplebridge:simplebridge=sb1/ports\0\xc0", 37);
+  EXPECT_THROW(ds.wrap(port_nul, R"({"simplebridge:ports":[{"name":"p1"}]})", true), DataError);
+  EXPECT_NO_THROW(ds.wrap("simplebridge:simplebridge=sb1", R"({"simplebridge:ports":[{"name":"p1"}]})", true));
   EXPECT_TRUE(is_api_identifier("simplebridge:fdb"));
   EXPECT_TRUE(is_api_identifier("aging-time"));
   EXPECT_FALSE(is_api_identifier(""));
