@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Removes what a crashed test or demo run may have left: namespaces and
-# host-side veths named with the test prefix (pt<pid>-...) or the demo
-# prefix (pcn-demo-...), and packet-out veths of dead runtimes. Touches
-# nothing else.
+# Removes what a crashed test, soak or demo run may have left: namespaces
+# and host-side veths named with the test prefix (pt<pid>-...) or the demo
+# prefix (pcn-demo-...), their /tmp state directories, and packet-out veths
+# and lock files of dead runtimes (a runtime also removes those two when it
+# starts). Touches nothing else.
 set -u
 # Only leftovers of processes that are gone: a concurrent live run keeps its own.
 owner_alive() {  # name -> true if the pid in pt<pid>- is a live process
@@ -21,6 +22,11 @@ done
 for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^pcni[0-9]+$'); do
   pid=${l#pcni}
   [ -d "/proc/$pid" ] || ip link del "$l" 2>/dev/null
+done
+# State directories of test daemons and of scripts/soak.sh: /tmp/pt<pid>-*.
+for d in /tmp/pt[0-9]*-*; do
+  [ -e "$d" ] || continue
+  owner_alive "$(basename "$d")" || rm -rf "$d"
 done
 # Test runtimes pin under /sys/fs/bpf/pt<pid>-* and lock
 # /run/lock/polycube_sys_fs_bpf_pt<pid>-*.lock: drop those of dead tests.
