@@ -219,6 +219,9 @@ nlohmann::json Datastore::parse_action_input(const std::string &module, const st
     parent += "/" + path.substr(0, slash);
     action = path.substr(slash + 1);
   }
+  if (!is_api_identifier(action))  // "append=x" would pass is_action, which reads names only
+    throw DataError(ErrorCode::kInvalid, "an action is named by its identifier alone, without a key", "",
+                    "invalid-value");
   if (!is_action(parent + "/" + action)) throw Error(ErrorCode::kNotFound, "no action " + path + " in " + module);
   nlohmann::json body = {{module + ":" + action, input.is_object() ? input : nlohmann::json::object()}};
   return parse_input(wrap(parent, body.dump(), true).dump());

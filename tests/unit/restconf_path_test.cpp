@@ -56,6 +56,10 @@ TEST(RestconfPath, NodeNamesAreIdentifiers) {
   const std::string port_nul("simplebridge:simplebridge=sb1/ports\0\xc0", 37);
   EXPECT_THROW(ds.wrap(port_nul, R"({"simplebridge:ports":[{"name":"p1"}]})", true), DataError);
   EXPECT_NO_THROW(ds.wrap("simplebridge:simplebridge=sb1", R"({"simplebridge:ports":[{"name":"p1"}]})", true));
+  // An action segment takes no key (found by fuzz_datastore_body: the key's
+  // raw bytes went into the JSON of the input).
+  EXPECT_NO_THROW(ds.parse_action_input("simplebridge", "sb1", "fdb/flush", nlohmann::json::object()));
+  EXPECT_THROW(ds.parse_action_input("simplebridge", "sb1", "fdb/flush=x\xb4", nlohmann::json::object()), DataError);
   EXPECT_TRUE(is_api_identifier("simplebridge:fdb"));
   EXPECT_TRUE(is_api_identifier("aging-time"));
   EXPECT_FALSE(is_api_identifier(""));
