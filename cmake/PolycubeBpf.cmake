@@ -7,8 +7,14 @@
 # (include it from the target's sources).
 
 find_program(PCN_CLANG NAMES clang clang-16 clang-15 clang-14 REQUIRED)
-execute_process(COMMAND ${CMAKE_C_COMPILER} -dumpmachine OUTPUT_VARIABLE PCN_TRIPLET
+# The multiarch directory of asm/types.h (x86_64-linux-gnu); clang's
+# -dumpmachine says x86_64-pc-linux-gnu, so ask for the multiarch name.
+execute_process(COMMAND ${CMAKE_C_COMPILER} -print-multiarch OUTPUT_VARIABLE PCN_TRIPLET
                 OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT PCN_TRIPLET)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -dumpmachine OUTPUT_VARIABLE PCN_TRIPLET
+                  OUTPUT_STRIP_TRAILING_WHITESPACE)
+endif()
 set(PCN_BPF_INCLUDE ${CMAKE_SOURCE_DIR}/libpolycube/include)
 file(GLOB PCN_BPF_FRAMEWORK_HEADERS ${PCN_BPF_INCLUDE}/polycube/*.h)
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Removes what a crashed test or demo run may have left: namespaces and
-# host-side veths named with the test prefix (pt<pid>-...) or the demo
-# prefix (pcn-demo-...), and packet-out veths of dead runtimes. Touches
-# nothing else.
+# Removes what a crashed test, soak or demo run may have left: namespaces
+# and host-side veths named with the test prefix (pt<pid>-...) or the demo
+# prefix (pcn-demo-...), their /tmp state directories, and packet-out veths
+# and lock files of dead runtimes (a runtime also removes those two when it
+# starts). Touches nothing else.
 set -u
 # Only leftovers of processes that are gone: a concurrent live run keeps its own.
 owner_alive() {  # name -> true if the pid in pt<pid>- is a live process
@@ -33,6 +34,11 @@ for d in /tmp/pt[0-9]*-cni; do
   fi
   [ -d "$d/runtime/containerd" ] && "$(dirname "$0")/cni-runtime.sh" containerd-stop "$d/runtime" >/dev/null 2>&1
   rm -rf "$d"
+done
+# State directories of test daemons and of scripts/soak.sh: /tmp/pt<pid>-*.
+for d in /tmp/pt[0-9]*-*; do
+  [ -e "$d" ] || continue
+  owner_alive "$(basename "$d")" || rm -rf "$d"
 done
 # Test runtimes pin under /sys/fs/bpf/pt<pid>-* and lock
 # /run/lock/polycube_sys_fs_bpf_pt<pid>-*.lock: drop those of dead tests.

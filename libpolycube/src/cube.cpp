@@ -111,7 +111,7 @@ const EmbeddedObject &Cube::object_for_mode() const {
   return is_xdp(opts_.mode) ? info_.bpf.xdp : info_.bpf.tc;
 }
 
-std::string Cube::pin_dir() const { return rt_.pin_root() + "/cubes/" + name_; }
+std::string Cube::pin_dir() const { return rt_.pin_root() + "/cubes/" + bpffs_name(name_); }
 
 std::optional<uint32_t> Cube::port_ipv4(const std::string &) const { return std::nullopt; }
 

@@ -23,4 +23,14 @@ void check_name(const std::string &what, const std::string &s) {
                                          "' (letters, digits, '_', '-', '.'; starts with a letter; at most 64)");
 }
 
+std::string bpffs_name(const std::string &s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    if (ch == '.') out += "%2E";
+    else out += ch;
+  }
+  return out;
+}
+
 }  // namespace polycube

@@ -52,17 +52,22 @@ std::string netdev_name(uint32_t ifindex) {
   return if_indextoname(ifindex, buf) ? std::string(buf) : std::string();
 }
 
-bool tc_attach(uint32_t ifindex, bool egress, int prog_fd) {
-  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(ifindex), .attach_point = point(egress));
-  int err = bpf_tc_hook_create(&hook);
-  bool created = err == 0;
+bool tc_create_clsact(uint32_t ifindex) {
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(ifindex), .attach_point = BPF_TC_INGRESS);
+  int err = bpf_tc_hook_create(&hook);  // NLM_F_EXCL: EEXIST tells us it was there
   if (err && err != -EEXIST)
     check_kernel(err, "create clsact qdisc on " + netdev_name(ifindex));
+  return err == 0;
+}
+
+bool tc_attach(uint32_t ifindex, bool egress, int prog_fd) {
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(ifindex), .attach_point = point(egress));
+  bool created = tc_create_clsact(ifindex);
   // REPLACE: a filter with our handle/priority can only be ours, left by a
   // runtime that died; taking it over is what a restart should do.
   LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE, .handle = kTcHandle,
               .priority = kTcPriority);
-  err = bpf_tc_attach(&hook, &opts);
+  int err = bpf_tc_attach(&hook, &opts);
   if (err) {
     if (created) tc_destroy_qdisc(ifindex);
     check_kernel(err, "attach TC program to " + netdev_name(ifindex));
@@ -112,18 +117,19 @@ void xdp_attach(uint32_t ifindex, int prog_fd, bool native) {
                         netdev_name(ifindex));
 }
 
+void xdp_detach_ours(uint32_t ifindex) {
+  for (uint32_t mode : {XDP_FLAGS_SKB_MODE, XDP_FLAGS_DRV_MODE}) {
+    uint32_t id = 0;
+    if (xdp_attached_is_ours(ifindex, mode, &id))
+      bpf_xdp_detach(static_cast<int>(ifindex), mode, nullptr);
+  }
+}
+
 void xdp_detach(uint32_t ifindex, bool native, uint32_t expected_prog_id) {
   uint32_t mode = native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
   uint32_t id = 0;
   if (bpf_xdp_query_id(static_cast<int>(ifindex), mode, &id) == 0 && id == expected_prog_id)
     bpf_xdp_detach(static_cast<int>(ifindex), mode, nullptr);
-}
-
-void xdp_detach_stale(uint32_t ifindex) {
-  for (uint32_t mode : {XDP_FLAGS_SKB_MODE, XDP_FLAGS_DRV_MODE}) {
-    uint32_t id = 0;
-    if (xdp_attached_is_ours(ifindex, mode, &id)) bpf_xdp_detach(static_cast<int>(ifindex), mode, nullptr);
-  }
 }
 
 }  // namespace polycube

@@ -7,7 +7,6 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,7 +17,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "leftovers.h"
 #include "names.h"
+#include "netlink.h"
 #include "polycube/netdev.h"
 #include "pcn_hook_bpf.h"
 
@@ -57,46 +58,18 @@ std::string default_pin_root() {
 Runtime::Runtime(RuntimeOptions opts) : opts_(std::move(opts)) {
   init_libbpf_logging();
   ensure_bpffs();
+  remove_dead_runtime_leftovers();
   // One runtime per pin root: a second one would take the first one's state
-  // for a dead run's. The lock dies with the process, so a crash frees it.
-  std::string lock_name = opts_.pin_root;
-  for (auto &ch : lock_name)
-    if (ch == '/') ch = '_';
-  fs::create_directories("/run/lock");
-  lock_fd_ = open(("/run/lock/polycube" + lock_name + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    if (lock_fd_ >= 0) close(lock_fd_);
-    throw Error(ErrorCode::kInUse, "another polycube runtime is using " + opts_.pin_root);
-  }
-  if (fs::exists(opts_.pin_root) && !fs::is_empty(opts_.pin_root)) {
-    // A previous run's state. Its program arrays are emptied by the kernel
-    // when their last user reference goes, and the pins are those
-    // references: hold an fd on every pinned object before unpinning, so
-    // the old data path forwards until release_stale().
-    // qdiscs/<ifindex> marks a clsact qdisc that run created: it is ours to
-    // remove when the netdev is released, although this run found it there.
-    std::error_code ec;
-    for (const auto &entry : fs::directory_iterator(opts_.pin_root + "/qdiscs", ec))
-      inherited_qdiscs_.insert(static_cast<uint32_t>(std::strtoul(entry.path().filename().c_str(), nullptr, 10)));
-    for (const auto &entry : fs::recursive_directory_iterator(opts_.pin_root))
-      if (!entry.is_directory()) {
-        int fd = bpf_obj_get(entry.path().c_str());
-        if (fd < 0) continue;
-        stale_fds_.push_back(fd);
-        stale_maps_[fs::relative(entry.path(), opts_.pin_root).string()] = fd;
-        if (entry.path().filename() == "pcn_netdev_in_tc") stale_tc_netdevs_ = fd;
-        if (entry.path().filename() == "pcn_netdev_in_xdp") stale_xdp_netdevs_ = fd;
-      }
-    spdlog::warn("replacing the previous state under {} ({} objects held until released)", opts_.pin_root,
-                 stale_fds_.size());
-    fs::remove_all(opts_.pin_root);
-    if (!opts_.keep_stale_until_released)
-      release_stale();
-  }
+  // for a dead run's.
+  lock_ = std::make_unique<PinRootLock>(opts_.pin_root);
+  set_aside_previous_runs();
+  if (!opts_.keep_stale_until_released)
+    release_stale();
   fs::create_directories(globals_dir());
   fs::create_directories(opts_.pin_root + "/cubes");
   fs::create_directories(opts_.pin_root + "/hooks");
   fs::create_directories(opts_.pin_root + "/qdiscs");
+  fs::create_directories(opts_.pin_root + "/netdevs");
   slot_used_.resize(PCN_MAX_PROG_SLOTS);
   gport_used_.resize(PCN_MAX_GPORTS);
   gport_used_[0] = true;  // sink for "no port"
@@ -170,20 +143,72 @@ Runtime::~Runtime() {
     netdev_release(ifindex);
   if (inject_sock_ >= 0)
     close(inject_sock_);
-  if (!inject_if_.empty())
-    std::system(("ip link del " + inject_if_ + " 2>/dev/null").c_str());
+  if (!inject_if_.empty()) {
+    try {
+      netlink::delete_link(inject_if_);
+    } catch (const std::exception &e) {
+      spdlog::error("shutdown: {}", e.what());
+    }
+  }
   tc_.obj.reset();
   xdp_.obj.reset();
-  for (int fd : stale_fds_) close(fd);
+  if (stale_generations_.empty()) {
+    std::error_code ec;
+    fs::remove_all(opts_.pin_root, ec);
+  } else {
+    // Stopped before taking over (a restore that failed): the previous
+    // run's data path still forwards; the next start takes it over.
+    remove_own_generation();
+  }
+}
+
+void Runtime::set_aside_previous_runs() {
+  const std::string &root = opts_.pin_root;
   std::error_code ec;
-  fs::remove_all(opts_.pin_root, ec);
-  close(lock_fd_);
+  for (const char *dir : {"/qdiscs", "/netdevs"})
+    for (const auto &entry : fs::directory_iterator(root + dir, ec)) {
+      auto ifindex = static_cast<uint32_t>(std::strtoul(entry.path().filename().c_str(), nullptr, 10));
+      if (ifindex) (dir[1] == 'q' ? inherited_qdiscs_ : inherited_netdevs_).insert(ifindex);
+    }
+  // The previous run's objects move (rename: they stay pinned) into a new
+  // generation under stale/. A run that dies during start-up leaves its
+  // own partial objects there too, next to the older ones its hooks may
+  // still use; every generation stays until one run has replaced them all.
+  std::vector<fs::path> current;
+  for (const auto &entry : fs::directory_iterator(root, ec)) {
+    std::string name = entry.path().filename();
+    if (name != "stale" && name != "qdiscs" && name != "netdevs") current.push_back(entry.path());
+  }
+  if (!current.empty()) {
+    unsigned long gen = 0;
+    for (const auto &entry : fs::directory_iterator(root + "/stale", ec))
+      gen = std::max(gen, std::strtoul(entry.path().filename().c_str(), nullptr, 10) + 1);
+    std::string dir = root + "/stale/" + std::to_string(gen);
+    fs::create_directories(dir);
+    for (const auto &p : current) fs::rename(p, dir + "/" + p.filename().string());
+  }
+  for (const auto &entry : fs::directory_iterator(root + "/stale", ec)) stale_generations_.push_back(entry.path());
+  if (!stale_generations_.empty())
+    spdlog::warn("previous runs' state under {}: {} generation(s) kept forwarding until this run takes over",
+                 root, stale_generations_.size());
+}
+
+void Runtime::drop_previous_hooks(uint32_t ifindex) {
+  // Only what can be ours: our filter handle/priority, an XDP program named
+  // pcn_..., a qdisc we recorded creating.
+  tc_detach(ifindex, false);
+  tc_detach(ifindex, true);
+  xdp_detach_ours(ifindex);
+  std::error_code ec;
+  if (inherited_qdiscs_.count(ifindex)) {
+    tc_destroy_qdisc(ifindex);
+    fs::remove(qdisc_marker(ifindex), ec);
+  }
+  fs::remove(netdev_marker(ifindex), ec);
 }
 
 void Runtime::release_stale() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  if (stale_fds_.empty())
-    return;
   for (auto &[ifindex, use] : netdevs_) {
     if (use.tc_in || use.xdp)
       continue;
@@ -193,39 +218,46 @@ void Runtime::release_stale() {
       spdlog::error("netdev {}: cannot take it over: {}", netdev_name(ifindex), e.what());
     }
   }
-  // Netdevs the previous run hooked and this one does not use: their
-  // hooks go (they would run the old configuration forever).
-  for (int fd : {stale_tc_netdevs_, stale_xdp_netdevs_}) {
-    if (fd < 0) continue;
-    uint32_t key = 0, next = 0;
-    const void *prev = nullptr;
-    std::vector<uint32_t> ifindexes;
-    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-      ifindexes.push_back(next);
-      key = next;
-      prev = &key;
-    }
-    for (uint32_t ifindex : ifindexes) {
-      if (netdevs_.count(ifindex)) continue;
-      if (fd == stale_tc_netdevs_) {
-        tc_detach(ifindex, false);
-        tc_detach(ifindex, true);
-        if (inherited_qdiscs_.erase(ifindex)) tc_destroy_qdisc(ifindex);
-      } else {
-        xdp_detach_stale(ifindex);
-      }
-    }
+  // Netdevs the previous runs hooked that this configuration does not use
+  // (say, a cube created just before a crash and never committed).
+  std::set<uint32_t> unused = inherited_netdevs_;
+  unused.insert(inherited_qdiscs_.begin(), inherited_qdiscs_.end());
+  for (uint32_t ifindex : unused)
+    if (!netdevs_.count(ifindex)) drop_previous_hooks(ifindex);
+  inherited_netdevs_.clear();
+  for (auto it = inherited_qdiscs_.begin(); it != inherited_qdiscs_.end();)
+    it = netdevs_.count(*it) ? std::next(it) : inherited_qdiscs_.erase(it);
+  // Now nothing runs the old objects: unpin exactly the generations found
+  // at start.
+  std::error_code ec;
+  for (const auto &dir : stale_generations_) fs::remove_all(dir, ec);
+  if (!stale_generations_.empty()) fs::remove(opts_.pin_root + "/stale", ec);  // only if empty
+  stale_generations_.clear();
+}
+
+void Runtime::remove_own_generation() {
+  std::error_code ec;
+  for (const auto &entry : fs::directory_iterator(opts_.pin_root, ec)) {
+    std::string name = entry.path().filename();
+    if (name != "stale" && name != "qdiscs" && name != "netdevs") fs::remove_all(entry.path(), ec);
   }
-  stale_tc_netdevs_ = stale_xdp_netdevs_ = -1;
-  for (int fd : stale_fds_) close(fd);
-  stale_fds_.clear();
-  stale_maps_.clear();
 }
 
 int Runtime::previous_map(const std::string &cube, const std::string &map) const {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto it = stale_maps_.find("cubes/" + cube + "/maps/" + map);
-  return it == stale_maps_.end() ? -1 : fcntl(it->second, F_DUPFD_CLOEXEC, 0);
+  // The newest generation that has it: a run that died during start-up
+  // had adopted the same map object (kept maps are reused, not recreated).
+  std::vector<std::pair<unsigned long, std::string>> gens;
+  for (const auto &dir : stale_generations_)
+    gens.emplace_back(std::strtoul(fs::path(dir).filename().c_str(), nullptr, 10), dir);
+  std::sort(gens.rbegin(), gens.rend());
+  for (const auto &[n, dir] : gens) {
+    std::string path = dir + "/cubes/" + bpffs_name(cube) + "/maps/" + map;
+    if (!fs::exists(path)) continue;
+    int fd = bpf_obj_get(path.c_str());
+    if (fd >= 0) return fd;
+  }
+  return -1;
 }
 
 void Runtime::check_new_name(const std::string &name) const {
@@ -384,6 +416,10 @@ std::string Runtime::qdisc_marker(uint32_t ifindex) const {
   return opts_.pin_root + "/qdiscs/" + std::to_string(ifindex);
 }
 
+std::string Runtime::netdev_marker(uint32_t ifindex) const {
+  return opts_.pin_root + "/netdevs/" + std::to_string(ifindex);
+}
+
 void Runtime::netdev_hook_in(uint32_t ifindex, const pcn_target &t) {
   const Hooks &h = hooks(netdevs_.at(ifindex).mode);
   check_kernel(bpf_map_update_elem(h.netdev_in, &ifindex, &t, BPF_ANY) ? -errno : 0, "netdev ingress map");
@@ -402,7 +438,7 @@ void Runtime::netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner
   NetdevUse use;
   use.mode = mode;
   use.owner = owner;
-  if (!stale_fds_.empty()) {
+  if (!stale_generations_.empty()) {
     // Rebuilding a previous run's topology: its hooks still forward. Ours
     // go on in release_stale(), once every cube and port exists, so each
     // netdev switches straight to a complete new data path.
@@ -420,22 +456,34 @@ void Runtime::netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner
 
 void Runtime::attach_hooks(uint32_t ifindex, NetdevUse &use) {
   const Mode mode = use.mode;
+  fs::create_directories(netdev_marker(ifindex));  // before the hook: a crash may follow it
   if (is_xdp(mode)) {
     xdp_attach(ifindex, xdp_.ingress_fd, mode == Mode::kXdpDrv);
     use.xdp = true;
   } else {
-    use.created_qdisc = tc_attach(ifindex, false, tc_.ingress_fd) || inherited_qdiscs_.count(ifindex);
-    use.tc_in = true;
-    if (use.created_qdisc) {
-      inherited_qdiscs_.erase(ifindex);
-      fs::create_directories(qdisc_marker(ifindex));
+    bool created = tc_create_clsact(ifindex);
+    if (created) fs::create_directories(qdisc_marker(ifindex));  // at once: the record must outlive us
+    use.created_qdisc = created || inherited_qdiscs_.count(ifindex);
+    inherited_qdiscs_.erase(ifindex);
+    auto undo_qdisc = [&] {
+      if (!use.created_qdisc) return;
+      tc_destroy_qdisc(ifindex);
+      std::error_code ec;
+      fs::remove(qdisc_marker(ifindex), ec);
+    };
+    try {
+      tc_attach(ifindex, false, tc_.ingress_fd);
+    } catch (...) {
+      undo_qdisc();
+      throw;
     }
+    use.tc_in = true;
     if (use.owner.empty()) {  // a bare netdev's stack also sees what leaves it
       try {
         tc_attach(ifindex, true, tc_.egress_fd);
       } catch (...) {
         tc_detach(ifindex, false);
-        if (use.created_qdisc) tc_destroy_qdisc(ifindex);
+        undo_qdisc();
         throw;
       }
       use.tc_eg = true;
@@ -450,11 +498,12 @@ void Runtime::netdev_release(uint32_t ifindex) {
   if (u.xdp) xdp_detach(ifindex, u.mode == Mode::kXdpDrv, xdp_.ingress_id);
   if (u.tc_in) tc_detach(ifindex, false);
   if (u.tc_eg) tc_detach(ifindex, true);
+  std::error_code ec;
   if (u.created_qdisc) {
     tc_destroy_qdisc(ifindex);
-    std::error_code ec;
     fs::remove(qdisc_marker(ifindex), ec);
   }
+  if (u.xdp || u.tc_in) fs::remove(netdev_marker(ifindex), ec);
   bpf_map_delete_elem(hooks(u.mode).netdev_in, &ifindex);
   if (u.tc_eg) bpf_map_delete_elem(tc_.netdev_eg, &ifindex);
   netdevs_.erase(it);
@@ -659,20 +708,17 @@ void Runtime::ensure_inject_veth() {
   // the TC inject program at B's ingress; XDP packet-out is sent on B and
   // runs the XDP inject program (generic mode: its redirects take the skb
   // path, so they reach any netdev) at A.
-  std::string a = "pcni" + std::to_string(getpid()), b = a + "b";
-  std::system(("ip link del " + a + " 2>/dev/null").c_str());
-  std::string cmd = "ip link add " + a + " type veth peer name " + b + " && sysctl -qw net.ipv6.conf." + a +
-                    ".disable_ipv6=1 net.ipv6.conf." + b + ".disable_ipv6=1 && ip link set " + a +
-                    " up && ip link set " + b + " up";
-  if (std::system(cmd.c_str()) != 0)
-    throw Error(ErrorCode::kKernel, "cannot create the packet-out veth " + a);
-  inject_if_ = a;
-  inject_a_ = netdev_ifindex(a);
-  inject_b_ = netdev_ifindex(b);
-  tc_attach(inject_b_, false, tc_.inject_fd);
-  xdp_attach(inject_a_, xdp_.inject_fd, false);
-  inject_sock_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  std::string a = inject_veth_name(getpid()), b = a + "b";
+  netlink::delete_link(a);  // a dead process with our pid may have left it
+  netlink::create_veth_pair(a, b);
+  inject_if_ = a;  // from here on the destructor deletes it
+  uint32_t ia = netdev_ifindex(a), ib = netdev_ifindex(b);
+  tc_attach(ib, false, tc_.inject_fd);
+  xdp_attach(ia, xdp_.inject_fd, false);
+  if (inject_sock_ < 0) inject_sock_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   check_kernel(inject_sock_ < 0 ? -errno : 0, "packet-out socket");
+  inject_a_ = ia;  // ready: later calls skip all this
+  inject_b_ = ib;
 }
 
 void Runtime::inject(uint32_t gport, Mode mode, const pcn_target &egress, const std::string &frame) {

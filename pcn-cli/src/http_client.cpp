@@ -1,5 +1,7 @@
 #include "http_client.h"
 
+#include "daemon_url.h"
+
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,25 +13,25 @@ namespace pcn {
 
 HttpResponse http_request(const std::string &base, const std::string &method, const std::string &path,
                           const std::string &body) {
-  const std::string scheme = "http://";
-  if (base.rfind(scheme, 0) != 0) throw std::runtime_error("only http:// URLs are supported: " + base);
-  std::string hostport = base.substr(scheme.size());
-  while (!hostport.empty() && hostport.back() == '/') hostport.pop_back();
-  auto colon = hostport.rfind(':');
-  std::string host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
-  std::string port = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
+  DaemonUrl url = parse_daemon_url(base);
+  const std::string &hostport = url.authority;
 
   addrinfo hints{}, *res = nullptr;
   hints.ai_socktype = SOCK_STREAM;
-  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res)
-    throw std::runtime_error("cannot resolve " + host);
-  int s = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-  if (s < 0 || connect(s, res->ai_addr, res->ai_addrlen) != 0) {
-    freeaddrinfo(res);
-    if (s >= 0) close(s);
-    throw std::runtime_error("cannot reach polycubed at " + base + " (is it running?)");
+  if (int err = getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &res); err != 0 || !res)
+    throw std::runtime_error("cannot resolve '" + url.host + "' of daemon URL " + base + ": " + gai_strerror(err));
+  // Every address of the name in turn: "localhost" is ::1 first, and the
+  // daemon listens on 127.0.0.1 by default.
+  int s = -1;
+  for (addrinfo *a = res; a && s < 0; a = a->ai_next) {
+    s = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (s >= 0 && connect(s, a->ai_addr, a->ai_addrlen) != 0) {
+      close(s);
+      s = -1;
+    }
   }
   freeaddrinfo(res);
+  if (s < 0) throw std::runtime_error("cannot reach polycubed at " + base + " (is it running?)");
   std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + hostport +
                     "\r\nContent-Type: application/yang-data+json\r\nContent-Length: " + std::to_string(body.size()) +
                     "\r\nConnection: close\r\n\r\n" + body;

@@ -11,8 +11,8 @@ struct HttpResponse {
   std::string body;
 };
 
-// `base` is "http://host:port"; throws std::runtime_error when the daemon
-// cannot be reached.
+// `base` is "http://host:port" (see daemon_url.h; UsageError if it is not);
+// throws std::runtime_error when the daemon cannot be reached.
 HttpResponse http_request(const std::string &base, const std::string &method, const std::string &path,
                           const std::string &body = "");
 

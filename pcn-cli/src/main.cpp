@@ -6,36 +6,31 @@
 // service's YANG module, fetched from the daemon, and values are typed by
 // libyang from that schema (so `aging-time=abc` is refused here with the
 // schema's own words, before any request).
-#include <cstring>
 #include <libyang/libyang.h>
-#include <poll.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "body.h"
+#include "cli_error.h"
+#include "command.h"
 #include "http_client.h"
 #include "polycube/strict_json.h"  // the one JSON parser, shared with the daemon
+#include "options.h"
+#include "schema.h"
 
 using nlohmann::json;
+using namespace pcn;
 
 namespace {
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 const char *kUsage =
     "usage: pcn [--url URL] [path...] [add|del|show|set|<action>] [keys...] [key=value ...] [-json|-yaml]\n"
@@ -60,13 +55,6 @@ const char *kUsage =
     "  ? or --help at any depth lists what can follow, from the schema.\n"
     "  The daemon is at $PCN_URL or --url (default http://127.0.0.1:9000).\n";
 
-struct Options {
-  std::string url;
-  std::string format = "human";  // human | json | yaml
-  bool help = false;
-  std::vector<std::string> words;
-};
-
 // ---- talking to the daemon ----
 
 std::string g_url;
@@ -88,11 +76,6 @@ json call(const std::string &method, const std::string &path, const std::string 
 }
 
 // ---- output ----
-
-std::string strip_prefix(const std::string &k) {
-  auto c = k.find(':');
-  return c == std::string::npos ? k : k.substr(c + 1);
-}
 
 // A cell: strings bare, leaf-lists comma-joined (allowed: 10,20).
 std::string scalar(const json &v) {
@@ -219,64 +202,14 @@ void print(const json &v, const Options &o) {
 
 // ---- schema ----
 
-class Schema {
- public:
-  explicit Schema(const std::string &service) : service_(service) {
-    if (ly_ctx_new(nullptr, LY_CTX_NO_YANGLIBRARY, &ctx_) != LY_SUCCESS) throw std::runtime_error("libyang");
-    ly_log_options(LY_LOSTORE_LAST);
-    // Imports (polycube-base) come from the daemon too.
-    ly_ctx_set_module_imp_clb(
-        ctx_,
-        [](const char *name, const char *, const char *, const char *, void *, LYS_INFORMAT *format,
-           const char **data, ly_module_imp_data_free_clb *free_clb) -> LY_ERR {
-          pcn::HttpResponse imp = pcn::http_request(g_url, "GET", std::string("/restconf/yang/") + name);
-          if (imp.status != 200) return LY_ENOTFOUND;
-          *format = LYS_IN_YANG;
-          *data = strdup(imp.body.c_str());
-          *free_clb = [](void *d, void *) { free(d); };
-          return LY_SUCCESS;
-        },
-        nullptr);
-    pcn::HttpResponse r = pcn::http_request(g_url, "GET", "/restconf/yang/" + service);
-    if (r.status != 200) throw std::runtime_error("the daemon has no module for service '" + service + "'");
-    if (lys_parse_mem(ctx_, r.body.c_str(), LYS_IN_YANG, &mod_) != LY_SUCCESS)
-      throw std::runtime_error("cannot parse module " + service + ": " + ly_errmsg(ctx_));
-  }
-  ~Schema() {
-    lyd_free_all(data_);
-    ly_ctx_destroy(ctx_);
-  }
-  const lysc_node *top() const { return lys_find_child(nullptr, mod_, service_.c_str(), 0, 0, 0); }
-  const lysc_node *child(const lysc_node *parent, const std::string &name) const {
-    return lys_find_child(parent, mod_, name.c_str(), 0, 0, 0);
-  }
-  // Adds `value` at `xpath` to the request body being built; the schema
-  // types and checks it.
-  void set(const std::string &xpath, const char *value, const std::string &word) {
-    lyd_node *created = nullptr;
-    if (lyd_new_path(data_, ctx_, xpath.c_str(), value, LYD_NEW_PATH_UPDATE, &created) != LY_SUCCESS)
-      throw UsageError("bad value for '" + word + "': " + ly_errmsg(ctx_));
-    if (!data_ && created) {
-      data_ = created;
-      while (lyd_parent(data_)) data_ = lyd_parent(data_);
-    }
-  }
-  std::string body() const {
-    char *out = nullptr;
-    lyd_print_mem(&out, data_, LYD_JSON, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK);
-    std::string s = out ? out : "{}";
-    std::free(out);
-    return s;
-  }
-  const std::string &service() const { return service_; }
-  const lys_module *module() const { return mod_; }
-
- private:
-  std::string service_;
-  ly_ctx *ctx_ = nullptr;
-  lys_module *mod_ = nullptr;
-  lyd_node *data_ = nullptr;
-};
+// Modules come from the daemon, which serves every one it loaded.
+ModuleSource daemon_modules() {
+  return [](const std::string &name) -> std::optional<std::string> {
+    pcn::HttpResponse r = pcn::http_request(g_url, "GET", "/restconf/yang/" + name);
+    if (r.status != 200) return std::nullopt;
+    return r.body;
+  };
+}
 
 // Records the column order of every list at or below `node`.
 void learn_columns(const lysc_node *node) {
@@ -289,48 +222,6 @@ void learn_columns(const lysc_node *node) {
     }
     if (c->nodetype & (LYS_LIST | LYS_CONTAINER)) learn_columns(lysc_node_child(c));
   }
-}
-
-std::vector<std::string> keys_of(const lysc_node *list) {
-  std::vector<std::string> out;
-  for (const lysc_node *k = lysc_node_child(list); k && lysc_is_key(k); k = k->next) out.push_back(k->name);
-  return out;
-}
-
-// "<network> <nexthop>": how the entries of `list` are named on the command line.
-std::string keys_usage(const lysc_node *list) {
-  std::string s;
-  for (const auto &k : keys_of(list)) s += (s.empty() ? "<" : " <") + k + ">";
-  return s;
-}
-
-std::string type_name(const lysc_node *n) {
-  if (n->nodetype == LYS_LIST) return "list (keys: " + [&] {
-    std::string s;
-    for (const auto &k : keys_of(n)) s += (s.empty() ? "" : ",") + k;
-    return s;
-  }() + ")";
-  if (n->nodetype == LYS_CONTAINER) return "container";
-  if (n->nodetype == LYS_ACTION) return "action";
-  if (n->nodetype & (LYS_LEAF | LYS_LEAFLIST)) {
-    const lysc_type *t = reinterpret_cast<const lysc_node_leaf *>(n)->type;
-    static const std::map<LY_DATA_TYPE, std::string> names = {
-        {LY_TYPE_STRING, "string"}, {LY_TYPE_BOOL, "boolean"}, {LY_TYPE_UINT8, "uint8"},
-        {LY_TYPE_UINT16, "uint16"}, {LY_TYPE_UINT32, "uint32"}, {LY_TYPE_UINT64, "uint64"},
-        {LY_TYPE_INT8, "int8"},     {LY_TYPE_INT16, "int16"},  {LY_TYPE_INT32, "int32"},
-        {LY_TYPE_INT64, "int64"},   {LY_TYPE_EMPTY, "empty"},  {LY_TYPE_UNION, "union"}};
-    if (t->basetype == LY_TYPE_ENUM) {
-      std::string s;
-      auto *e = reinterpret_cast<const lysc_type_enum *>(t);
-      LY_ARRAY_COUNT_TYPE i;
-      LY_ARRAY_FOR(e->enums, i) s += (s.empty() ? "" : "|") + std::string(e->enums[i].name);
-      return s;
-    }
-    auto it = names.find(t->basetype);
-    std::string base = it == names.end() ? "value" : it->second;
-    return n->flags & LYS_CONFIG_R ? base + ", read-only" : base;
-  }
-  return "node";
 }
 
 void print_help(const lysc_node *node, const std::string &where, bool list_unselected) {
@@ -347,140 +238,6 @@ void print_help(const lysc_node *node, const std::string &where, bool list_unsel
   }
   for (const lysc_node_action *a = lysc_node_actions(node); a; a = reinterpret_cast<const lysc_node_action *>(a->next))
     std::printf("    %-16s %-30s %s\n", a->name, "action", a->dsc ? a->dsc : "");
-}
-
-const std::set<std::string> kVerbs = {"add", "del", "show", "set"};
-
-std::string xpath_key(const std::string &v) { return v.find('\'') == std::string::npos ? "'" + v + "'" : "\"" + v + "\""; }
-
-std::string percent_encode(const std::string &v) {
-  std::string out;
-  for (unsigned char c : v) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else {
-      char b[4];
-      std::snprintf(b, sizeof(b), "%%%02X", c);
-      out += b;
-    }
-  }
-  return out;
-}
-
-
-// ---- a body on stdin ----
-
-// A regular file or a pipe on stdin is a body; a terminal, /dev/null or a
-// closed stdin is not. A pipe is read when data (or its end) comes within
-// 200 ms, so an idle inherited pipe never hangs a command.
-std::string stdin_body() {
-  struct stat st {};
-  if (fstat(STDIN_FILENO, &st) != 0) return "";
-  if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-    pollfd p{STDIN_FILENO, POLLIN, 0};
-    if (poll(&p, 1, 200) <= 0) return "";
-  } else if (!S_ISREG(st.st_mode)) {
-    return "";
-  }
-  std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return "";
-  return text;
-}
-
-json yaml_to_json(const YAML::Node &n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      json o = json::object();
-      for (const auto &kv : n) o[kv.first.as<std::string>()] = yaml_to_json(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      json a = json::array();
-      for (const auto &e : n) a.push_back(yaml_to_json(e));
-      return a;
-    }
-    case YAML::NodeType::Scalar: return n.Scalar();  // typed later, by the schema
-    default: return nullptr;
-  }
-}
-
-// JSON, or else YAML; an object either way.
-json parse_body(const std::string &text) {
-  polycube::StrictJson parsed = polycube::parse_json(text);
-  // JSON with a repeated member or nested too deep is refused as JSON; only
-  // what is not JSON at all is tried as YAML.
-  if (parsed.fault == polycube::StrictJson::Fault::kDuplicate || parsed.fault == polycube::StrictJson::Fault::kTooDeep)
-    throw UsageError("the JSON body on stdin is refused: " + parsed.error);
-  json doc = std::move(parsed.value);
-  if (!parsed.ok()) {
-    try {
-      doc = yaml_to_json(YAML::Load(text));
-    } catch (const YAML::Exception &e) {
-      throw UsageError("the body on stdin is neither JSON nor YAML: " + std::string(e.what()));
-    }
-  }
-  if (!doc.is_object()) throw UsageError("the body on stdin must be an object (a JSON object or a YAML map)");
-  return doc;
-}
-
-// Puts `body` (relative to schema node `node` at `xpath`) into the request
-// through libyang, leaf by leaf from their text, so JSON and YAML values are
-// typed by the schema alike and errors name the place.
-void apply_body(Schema &schema, const lysc_node *node, const std::string &xpath, const json &body,
-                const std::string &where) {
-  for (auto &[k, v] : body.items()) {
-    std::string name = strip_prefix(k);
-    const lysc_node *c = schema.child(node, name);
-    if (!c || !(c->flags & LYS_CONFIG_W))
-      throw UsageError("unknown or read-only '" + name + "' in the body at " + where);
-    std::string at = xpath + "/" + name;
-    if (c->nodetype == LYS_CONTAINER) {
-      if (!v.is_object()) throw UsageError("'" + name + "' in the body must be an object");
-      apply_body(schema, c, at, v, where + " " + name);
-    } else if (c->nodetype == LYS_LIST) {
-      if (!v.is_array()) throw UsageError("'" + name + "' in the body must be a list");
-      for (const auto &entry : v) {
-        if (!entry.is_object()) throw UsageError("entries of '" + name + "' must be objects");
-        std::string e = at;
-        json rest = entry;
-        for (const lysc_node *key = lysc_node_child(c); key && lysc_is_key(key); key = key->next) {
-          if (!entry.contains(key->name)) throw UsageError("an entry of '" + name + "' has no " + key->name);
-          const json &kv = entry[key->name];
-          e += "[" + std::string(key->name) + "=" + xpath_key(kv.is_string() ? kv.get<std::string>() : kv.dump()) + "]";
-          rest.erase(key->name);
-        }
-        schema.set(e, nullptr, name);
-        apply_body(schema, c, e, rest, where + " " + name);
-      }
-    } else if (c->nodetype == LYS_LEAFLIST) {
-      for (const auto &item : v.is_array() ? v : json::array({v})) {
-        std::string text = item.is_string() ? item.get<std::string>() : item.dump();
-        schema.set(at + "[.=" + xpath_key(text) + "]", nullptr, name + "=" + text);
-      }
-    } else if (c->nodetype == LYS_LEAF) {
-      if (v.is_structured()) throw UsageError("'" + name + "' in the body must be a single value");
-      std::string text = v.is_string() ? v.get<std::string>() : v.dump();
-      schema.set(at, text.c_str(), name + "=" + text);
-    }
-  }
-}
-
-// An action input value from its text, typed by the input leaf's schema.
-json action_value(const lysc_node_action *action, const std::string &leaf, const std::string &text) {
-  for (const lysc_node *c = action->input.child; c; c = c->next) {
-    if (leaf != c->name) continue;
-    if (!(c->nodetype & (LYS_LEAF | LYS_LEAFLIST))) return text;
-    switch (reinterpret_cast<const lysc_node_leaf *>(c)->type->basetype) {
-      case LY_TYPE_INT8: case LY_TYPE_INT16: case LY_TYPE_INT32:
-      case LY_TYPE_UINT8: case LY_TYPE_UINT16: case LY_TYPE_UINT32: {
-        json n = polycube::parse_json(text).value;
-        return n.is_number_integer() ? n : json(text);  // the daemon names a bad one
-      }
-      case LY_TYPE_BOOL: return text == "true" ? json(true) : text == "false" ? json(false) : json(text);
-      case LY_TYPE_EMPTY: return json::array({nullptr});
-      default: return text;
-    }
-  }
-  throw UsageError("action " + std::string(action->name) + " has no input '" + leaf + "'");
 }
 
 // ---- completion ----
@@ -504,37 +261,6 @@ const char *kBashCompletion =
     "  return 0\n"
     "}\n"
     "complete -F _pcn pcn\n";
-
-// k=v arguments onto `base` (an XPath of schema node `node`), typed by the
-// schema. A leaf-list takes comma-separated values (allowed=10,20).
-void apply_args(Schema &schema, const lysc_node *node, const std::string &base, const std::vector<std::string> &args) {
-  for (const auto &a : args) {
-    auto eq = a.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("expected key=value, got '" + a + "'");
-    std::string key = a.substr(0, eq), value = a.substr(eq + 1);
-    const lysc_node *leaf = node ? schema.child(node, key) : nullptr;
-    if (leaf && leaf->nodetype == LYS_LEAFLIST) {
-      std::stringstream items(value);
-      for (std::string item; std::getline(items, item, ',');)
-        schema.set(base + "/" + key + "[.=" + xpath_key(item) + "]", nullptr, key + "=" + item);
-      continue;
-    }
-    schema.set(base + "/" + key, value.c_str(), a);
-  }
-}
-
-// The XPath predicates and the RESTCONF key segment ("=k1,k2") of a list
-// entry named by `values`, one per key of `list`.
-std::pair<std::string, std::string> entry_keys(const lysc_node *list, const std::vector<std::string> &values) {
-  auto keys = keys_of(list);
-  std::string xp, rest;
-  for (size_t k = 0; k < keys.size() && k < values.size(); k++) {
-    xp += "[" + keys[k] + "=" + xpath_key(values[k]) + "]";
-    rest += (k ? "," : "=") + percent_encode(values[k]);
-  }
-  return {xp, rest};
-}
-
 
 // `pcn __complete <words...> <partial>`: one candidate per line, from the
 // daemon (services, cubes, ports) and the schema (children, verbs, leaves,
@@ -594,14 +320,14 @@ int complete(std::vector<std::string> w) {
         for (const auto &c : cubes)
           if (c["service"] == w[0]) emit(c["name"]);
       } else if (w.size() >= 3 && w[1] == "add") {
-        Schema schema(w[0]);
+        Schema schema(w[0], daemon_modules());
         service = w[0];
         const lysc_node *top = schema.top();
         for (const lysc_node *c = lysc_node_child(top); c; c = c->next)
           if ((c->nodetype & LYS_LEAF) && (c->flags & LYS_CONFIG_W) && !lysc_is_key(c)) emit(std::string(c->name) + "=");
       }
     } else if (!service.empty()) {
-      Schema schema(service);
+      Schema schema(service, daemon_modules());
       const lysc_node *node = schema.top();
       bool selected = true, verb_seen = false;
       std::string rpath = service + ":" + service + "=" + percent_encode(w[0]);
@@ -736,187 +462,51 @@ int run(const Options &o) {
   std::set<std::string> names;
   for (const auto &s : services) names.insert(s["name"].get<std::string>());
 
+  Command cmd;
+  std::optional<Schema> schema;
   if (names.count(w[0])) {  // pcn <service> add|del|show <name>
-    Schema schema(w[0]);
-    const lysc_node *list = schema.top();
-    std::string svc = w[0], top = svc + ":" + svc;
-    if (o.help || w.size() == 1) {
-      print_help(list, "pcn " + svc, true);
-      return 0;
-    }
-    const std::string &verb = w[1];
-    if (verb == "show") {
-      learn_columns(list);
-      print(call("GET", "/restconf/data/" + top + (w.size() > 2 ? "=" + percent_encode(w[2]) : "")), o);
-      return 0;
-    }
-    if (w.size() < 3) throw UsageError("pcn " + svc + " " + verb + " needs a cube name");
-    std::string name = w[2];
-    if (verb == "add") {
-      std::string base = "/" + top + "[name=" + xpath_key(name) + "]";
-      schema.set(base, nullptr, name);
-      if (std::string text = stdin_body(); !text.empty())
-        apply_body(schema, list, base, parse_body(text), "pcn " + svc + " add " + name);
-      apply_args(schema, list, base, {w.begin() + 3, w.end()});
-      call("POST", "/restconf/data", schema.body());
-      return 0;
-    }
-    if (verb == "del") {
-      if (w.size() > 3) throw UsageError("unexpected '" + w[3] + "' after the cube name");
-      call("DELETE", "/restconf/data/" + top + "=" + percent_encode(name));
-      return 0;
-    }
-    throw UsageError("unknown verb '" + verb + "' for service " + svc + " (add, del, show)");
+    schema.emplace(w[0], daemon_modules());
+    cmd = service_command(*schema, w, o.help, read_stdin_body);
+  } else {  // pcn <cube> [path...] [verb] [keys...] [k=v...]
+    json cubes = call("GET", "/restconf/data/polycube:cubes")["polycube:cubes"]["cube"];
+    std::string service;
+    for (const auto &c : cubes)
+      if (c["name"] == w[0]) service = c["service"];
+    if (service.empty()) throw std::runtime_error("unknown cube or service '" + w[0] + "'");
+    schema.emplace(service, daemon_modules());
+    cmd = cube_command(*schema, w, o.help, read_stdin_body);
   }
-
-  // pcn <cube> [path...] [verb] [keys...] [k=v...]
-  json cubes = call("GET", "/restconf/data/polycube:cubes")["polycube:cubes"]["cube"];
-  std::string service;
-  for (const auto &c : cubes)
-    if (c["name"] == w[0]) service = c["service"];
-  if (service.empty()) throw std::runtime_error("unknown cube or service '" + w[0] + "'");
-  Schema schema(service);
-  const lysc_node *node = schema.top();
-  std::string top = service + ":" + service;
-  std::string xpath = "/" + top + "[name=" + xpath_key(w[0]) + "]";
-  std::string rpath = top + "=" + percent_encode(w[0]);
-  std::string where = "pcn " + w[0];
-  bool selected = true;  // is `node` a single instance (not a whole list)?
-  size_t i = 1;
-  for (; i < w.size(); i++) {
-    if (kVerbs.count(w[i]) || w[i].find('=') != std::string::npos) break;
-    if (!selected) {  // the key(s) of the list we just entered
-      size_t nkeys = keys_of(node).size();
-      if (i + nkeys > w.size()) throw UsageError("'" + where + "' entries are named by " + keys_usage(node));
-      std::vector<std::string> values(w.begin() + static_cast<long>(i), w.begin() + static_cast<long>(i + nkeys));
-      auto [xp, rest] = entry_keys(node, values);
-      xpath += xp;
-      rpath += rest;
-      for (const auto &v : values) where += " " + v;
-      i += nkeys - 1;
-      selected = true;
-      continue;
+  switch (cmd.kind) {
+    case Command::kHelp:
+      print_help(cmd.node, cmd.where, !cmd.selected);
+      return 0;
+    case Command::kActionHelp: {
+      auto *action = reinterpret_cast<const lysc_node_action *>(cmd.node);
+      std::printf("%s %s: %s\n  input:%s\n", cmd.where.c_str(), action->name, action->dsc ? action->dsc : "YANG action",
+                  action->input.child ? "" : " none");
+      for (const lysc_node *in = action->input.child; in; in = in->next)
+        std::printf("    %-16s %-30s %s\n", in->name, type_name(in).c_str(), in->dsc ? in->dsc : "");
+      return 0;
     }
-    const lysc_node *c = schema.child(node, w[i]);
-    if (!c) {
-      std::string options;
-      for (const lysc_node *x = lysc_node_child(node); x; x = x->next)
-        if (!lysc_is_key(x)) options += std::string(options.empty() ? "" : ", ") + x->name;
-      throw UsageError("unknown word '" + w[i] + "' after '" + where + "' (expected a verb or one of: " + options + ")");
-    }
-    if (c->nodetype == LYS_ACTION) {  // pcn br1 fdb flush [k=v ...]
-      if (!selected) throw UsageError("name an entry of '" + where + "' before action " + w[i]);
-      auto *action = reinterpret_cast<const lysc_node_action *>(c);
-      if (o.help) {  // `pcn br1 fdb flush ?` explains, never runs
-        std::printf("%s %s: %s\n  input:%s\n", where.c_str(), c->name, c->dsc ? c->dsc : "YANG action",
-                    action->input.child ? "" : " none");
-        for (const lysc_node *in = action->input.child; in; in = in->next)
-          std::printf("    %-16s %-30s %s\n", in->name, type_name(in).c_str(), in->dsc ? in->dsc : "");
+    case Command::kShow: {
+      learn_columns(schema->top());
+      pcn::HttpResponse r = pcn::http_request(g_url, "GET", cmd.path);
+      if (r.status == 404 && !cmd.selected) {
+        // RESTCONF answers 404 for an empty list; the entry holding it exists
+        // if its own GET works (else this call names what is missing).
+        call("GET", cmd.path.substr(0, cmd.path.rfind('/')) + "?depth=1");
+        if (o.format == "json") std::puts("{}");
+        else if (o.format == "human") std::printf("no %s\n", cmd.node->name);
         return 0;
       }
-      json input = json::object();
-      for (size_t j = i + 1; j < w.size(); j++) {
-        auto eq = w[j].find('=');
-        if (eq == std::string::npos) throw UsageError("expected key=value after action " + w[i] + ", got '" + w[j] + "'");
-        input[w[j].substr(0, eq)] = action_value(action, w[j].substr(0, eq), w[j].substr(eq + 1));
-      }
-      json out = call("POST", "/restconf/data/" + rpath + "/" + w[i], json{{service + ":input", input}}.dump());
-      if (!out.is_null()) print(out, o);
+      print(answer_of(r), o);
       return 0;
     }
-    node = c;
-    xpath += "/" + std::string(c->name);
-    rpath += "/" + std::string(c->name);
-    where += " " + w[i];
-    selected = c->nodetype != LYS_LIST;
-  }
-  if (o.help) {
-    print_help(node, where, !selected);
-    return 0;
-  }
-  std::string verb = i < w.size() && kVerbs.count(w[i]) ? w[i++] : "show";
-  std::vector<std::string> rest(w.begin() + static_cast<long>(i), w.end());
-  std::string cube_path = "/restconf/data/" + top + "=" + percent_encode(w[0]);
-
-  if (verb == "show") {
-    if (!rest.empty()) throw UsageError("unexpected '" + rest[0] + "' after show");
-    learn_columns(schema.top());
-    pcn::HttpResponse r = pcn::http_request(g_url, "GET", "/restconf/data/" + rpath);
-    if (r.status == 404 && !selected) {
-      // RESTCONF answers 404 for an empty list; the entry holding it exists
-      // if its own GET works (else this call names what is missing).
-      call("GET", "/restconf/data/" + rpath.substr(0, rpath.rfind('/')) + "?depth=1");
-      if (o.format == "json") std::puts("{}");
-      else if (o.format == "human") std::printf("no %s\n", node->name);
+    case Command::kRequest: {
+      json out = call(cmd.method, cmd.path, cmd.body);
+      if (cmd.print_answer && !out.is_null()) print(out, o);
       return 0;
     }
-    print(answer_of(r), o);
-  } else if (verb == "set") {
-    if (!selected) throw UsageError("'" + where + "' is a list: name an entry first");
-    std::string text = stdin_body();
-    if (rest.empty() && text.empty()) throw UsageError("set needs key=value arguments (or a body on stdin)");
-    schema.set(xpath, nullptr, where);
-    if (!text.empty()) apply_body(schema, node, xpath, parse_body(text), where);
-    apply_args(schema, node, xpath, rest);
-    call("PATCH", cube_path, schema.body());
-  } else if (verb == "add") {
-    if (selected) throw UsageError("add works on a list; '" + where + "' is not one");
-    size_t nkeys = keys_of(node).size();
-    for (size_t k = 0; k < nkeys; k++)
-      if (k >= rest.size() || rest[k].find('=') != std::string::npos)
-        throw UsageError("add needs " + keys_usage(node) + " of the new entry");
-    std::vector<std::string> values(rest.begin(), rest.begin() + static_cast<long>(nkeys));
-    std::string entry = xpath + entry_keys(node, values).first, named = where;
-    for (const auto &v : values) named += " " + v;
-    schema.set(entry, nullptr, named);
-    if (std::string text = stdin_body(); !text.empty())
-      apply_body(schema, node, entry, parse_body(text), named);
-    apply_args(schema, node, entry, {rest.begin() + static_cast<long>(nkeys), rest.end()});
-    call("PATCH", cube_path, schema.body());
-  } else if (verb == "del") {
-    if (selected && i == 1 + 0) throw UsageError("to delete a cube: pcn <service> del <name>");
-    std::string target = rpath;
-    // Keys may be named: `del id=0`. On a container, they name an entry of
-    // the one list in it keyed by exactly those: `pcn nat1 rule snat del id=0`.
-    if (!rest.empty() && rest[0].find('=') != std::string::npos) {
-      std::map<std::string, std::string> named;
-      for (const auto &r : rest) {
-        auto eq = r.find('=');
-        if (eq == std::string::npos) throw UsageError("del: expected key=value, got '" + r + "'");
-        named[r.substr(0, eq)] = r.substr(eq + 1);
-      }
-      const lysc_node *list = nullptr;
-      if (!selected) {
-        list = node;
-      } else {
-        for (const lysc_node *c = lysc_node_child(node); c; c = c->next) {
-          if (c->nodetype != LYS_LIST) continue;
-          auto keys = keys_of(c);
-          if (keys.size() == named.size() &&
-              std::all_of(keys.begin(), keys.end(), [&](const std::string &k) { return named.count(k) > 0; })) {
-            if (list) throw UsageError("del: several lists of '" + where + "' are keyed that way");
-            list = c;
-          }
-        }
-        if (!list) throw UsageError("del: no list of '" + where + "' is keyed by the names given");
-        target += "/" + std::string(list->name);
-      }
-      std::vector<std::string> values;
-      for (const auto &k : keys_of(list)) {
-        if (!named.count(k)) throw UsageError("del needs " + keys_usage(list) + " of the entry");
-        values.push_back(named[k]);
-      }
-      if (values.size() != named.size()) throw UsageError("del: '" + where + "' entries are named by " + keys_usage(list));
-      call("DELETE", "/restconf/data/" + target + entry_keys(list, values).second);
-      return 0;
-    }
-    if (!selected) {
-      if (rest.size() != keys_of(node).size()) throw UsageError("del needs " + keys_usage(node) + " of the entry");
-      target += entry_keys(node, rest).second;
-    } else if (!rest.empty()) {
-      throw UsageError("unexpected '" + rest[0] + "' after del");
-    }
-    call("DELETE", "/restconf/data/" + target);
   }
   return 0;
 }
@@ -924,17 +514,7 @@ int run(const Options &o) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  Options o;
-  const char *env = std::getenv("PCN_URL");
-  o.url = env && *env ? env : "http://127.0.0.1:9000";
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    if (a == "--url" && i + 1 < argc) o.url = argv[++i];
-    else if (a == "-json") o.format = "json";
-    else if (a == "-yaml") o.format = "yaml";
-    else if (a == "?" || a == "--help" || a == "-h") o.help = true;
-    else o.words.push_back(a);
-  }
+  Options o = parse_options({argv + 1, argv + argc}, std::getenv("PCN_URL"));
   g_url = o.url;
   try {
     return run(o);

@@ -1248,6 +1248,9 @@ nlohmann::json Datastore::parse_action_input(const std::string &module, const st
     parent += "/" + path.substr(0, slash);
     action = path.substr(slash + 1);
   }
+  if (!is_api_identifier(action))  // "append=x" would pass is_action, which reads names only
+    throw DataError(ErrorCode::kInvalid, "an action is named by its identifier alone, without a key", "",
+                    "invalid-value");
   if (!is_action(parent + "/" + action)) throw Error(ErrorCode::kNotFound, "no action " + path + " in " + module);
   // The action's node, and the keys of the path checked against their types.
   std::string schema_path, mod;
@@ -1281,6 +1284,7 @@ bool Datastore::is_action(const std::string &restconf_path) const {
   std::string schema_path, module;
   for (const auto &seg : split_segments(restconf_path)) {
     std::string name = seg.substr(0, seg.find('='));
+    if (!is_api_identifier(name)) return false;
     if (auto c = name.find(':'); c != std::string::npos) module = name.substr(0, c);
     schema_path += "/" + module + ":" + strip_module(name);
   }
@@ -1306,6 +1310,7 @@ nlohmann::json Datastore::wrap(const std::string &restconf_path, const std::stri
     const std::string &seg = segments[i];
     auto eq = seg.find('=');
     std::string name = seg.substr(0, eq);
+    if (!is_api_identifier(name)) throw DataError(ErrorCode::kInvalid, "a segment's name is not a node name", "", "unknown-element");
     if (auto c = name.find(':'); c != std::string::npos) module = name.substr(0, c);
     std::string local = strip_module(name);
     schema_path += "/" + module + ":" + local;

@@ -15,6 +15,10 @@ namespace polycube::daemon {
 std::string percent_decode(const std::string &s);  // throws DataError (400) on bad encoding
 std::string percent_encode(const std::string &s);  // for list keys in URLs
 std::string restconf_to_xpath(const ly_ctx *ctx, const std::string &path);
+// RFC 8040 api-identifier: [module ":"] identifier, each a YANG identifier
+// ([A-Za-z_][A-Za-z0-9_.-]*). A segment's name must be one before it is
+// looked up: libyang takes C strings, so "append\0junk" would find "append".
+bool is_api_identifier(const std::string &name);
 
 // One step of the XPaths this daemon builds (restconf_to_xpath, the
 // framework's peer and attachment paths, libyang's lyd_path): `name`,

@@ -11,7 +11,7 @@ namespace pcntest {
 
 DaemonProcess::~DaemonProcess() { stop(); }
 
-bool DaemonProcess::start() {
+bool DaemonProcess::launch() {
   int pipefd[2];
   if (pipe(pipefd) != 0) return false;
   pid_ = fork();
@@ -31,7 +31,14 @@ bool DaemonProcess::start() {
     _exit(127);
   }
   close(pipefd[1]);
-  FILE *f = fdopen(pipefd[0], "r");
+  out_fd_ = pipefd[0];
+  return true;
+}
+
+bool DaemonProcess::wait_listening() {
+  if (out_fd_ < 0) return false;
+  FILE *f = fdopen(out_fd_, "r");
+  out_fd_ = -1;
   char line[256] = {};
   bool ok = fgets(line, sizeof(line), f) != nullptr;
   fclose(f);
@@ -43,6 +50,8 @@ bool DaemonProcess::start() {
 }
 
 void DaemonProcess::kill9() {
+  if (out_fd_ >= 0) close(out_fd_);
+  out_fd_ = -1;
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
@@ -50,6 +59,8 @@ void DaemonProcess::kill9() {
 }
 
 bool DaemonProcess::stop() {
+  if (out_fd_ >= 0) close(out_fd_);
+  out_fd_ = -1;
   if (pid_ <= 0) return true;
   kill(pid_, SIGTERM);
   int status = 0;

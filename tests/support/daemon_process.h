@@ -18,18 +18,22 @@ class DaemonProcess {
       : state_dir_(std::move(state_dir)), extra_args_(std::move(extra_args)), nofile_(nofile) {}
   ~DaemonProcess();
   // Starts it and waits for its "listening on" line; returns false on failure.
-  bool start();
+  bool start() { return launch() && wait_listening(); }
+  // The two halves of start(): a test can kill the daemon in between.
+  bool launch();
+  bool wait_listening();
+  pid_t pid() const { return pid_; }
   void kill9();
   // SIGTERM and wait; true if it exited with status 0.
   bool stop();
   const std::string &url() const { return url_; }  // http://127.0.0.1:<port>
-  pid_t pid() const { return pid_; }
 
  private:
   std::string state_dir_, url_;
   std::vector<std::string> extra_args_;
   rlim_t nofile_ = 0;
   pid_t pid_ = -1;
+  int out_fd_ = -1;  // its stdout, until the "listening on" line
 };
 
 }  // namespace pcntest

@@ -117,6 +117,7 @@ class Cube {
   // Slow path: send a frame out of a port as if the data plane had sent it.
   void packet_out(const std::string &port, const std::string &frame);
 
+  // <pin root>/cubes/<name>, with '.' written "%2E" (bpffs refuses dots).
   std::string pin_dir() const;
 
   // The IPv4 address (host order) that `port` of this cube answers for, if

@@ -15,6 +15,9 @@ uint32_t netdev_ifindex(const std::string &name);
 uint32_t usable_netdev_ifindex(const std::string &name);
 std::string netdev_name(uint32_t ifindex);
 
+// TC: creates the clsact qdisc of `ifindex` unless it exists; true if this
+// call created it.
+bool tc_create_clsact(uint32_t ifindex);
 // TC: attaches `prog_fd` as a direct-action filter on ingress or egress,
 // creating the clsact qdisc if needed. Returns true if the qdisc was created.
 bool tc_attach(uint32_t ifindex, bool egress, int prog_fd);
@@ -25,7 +28,8 @@ void tc_destroy_qdisc(uint32_t ifindex);
 // another XDP program.
 void xdp_attach(uint32_t ifindex, int prog_fd, bool native);
 void xdp_detach(uint32_t ifindex, bool native, uint32_t expected_prog_id);
-// Detaches a framework hook program a previous run left (either mode).
-void xdp_detach_stale(uint32_t ifindex);
+// Detaches, in either mode, an XDP program that is one of the framework's
+// hooks (name pcn_...), left by a runtime that died; others stay.
+void xdp_detach_ours(uint32_t ifindex);
 
 }  // namespace polycube

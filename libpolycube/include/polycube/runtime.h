@@ -22,6 +22,8 @@ struct ring_buffer;
 
 namespace polycube {
 
+class PinRootLock;
+
 // Default bpffs root: /sys/fs/bpf/polycube, or $PCN_PIN_ROOT when set (lets
 // several test runs share one machine without touching each other).
 std::string default_pin_root();
@@ -29,11 +31,12 @@ std::string default_pin_root();
 struct RuntimeOptions {
   std::string pin_root = default_pin_root();
   bool slowpath = true;  // run the slow-path thread
-  // A previous run's pinned objects are unpinned at start. By default they
-  // are let go at once; a daemon that rebuilds that run's topology holds
-  // them until release_stale(), so the old data path (whose program arrays
-  // the kernel empties with their last user reference) forwards until the
-  // new one has replaced it on every netdev.
+  // A previous run's pinned objects are moved aside at start, still pinned,
+  // to <pin root>/stale/<n>. By default they are let go at once; a daemon
+  // that rebuilds that run's topology keeps them until release_stale(), so
+  // the old data path (whose program arrays the kernel empties with their
+  // last user reference) forwards until the new one has replaced it on
+  // every netdev, even if this process dies before that.
   bool keep_stale_until_released = false;
 };
 
@@ -67,7 +70,10 @@ class Runtime {
   void attach(const std::string &tcube, const std::string &where, const std::string &position = "last");
   void detach(const std::string &tcube, const std::string &where);
 
-  // Removes the previous run's state set aside at start (see RuntimeOptions).
+  // Puts this run's hooks on every netdev it claimed (replacing the previous
+  // runs' in place), takes the previous runs' hooks off the netdevs this
+  // run does not use, then unpins exactly the generations set aside at
+  // start (see RuntimeOptions).
   void release_stale();
   // A new fd on map `map` that the previous run's cube `cube` had pinned,
   // while that state is held (before release_stale()); -1 if there is none.
@@ -118,6 +124,10 @@ class Runtime {
   void netdev_hook_in(uint32_t ifindex, const pcn_target &t);
   void netdev_release(uint32_t ifindex);
   std::string qdisc_marker(uint32_t ifindex) const;
+  std::string netdev_marker(uint32_t ifindex) const;
+  void set_aside_previous_runs();
+  void drop_previous_hooks(uint32_t ifindex);
+  void remove_own_generation();
   void apply_peer(Cube &cube, Port &port, const std::string &peer);
   void unlink_peer(Cube &cube, Port &port);
 
@@ -126,14 +136,14 @@ class Runtime {
   static int on_ring_event(void *ctx, void *data, size_t size);
 
   RuntimeOptions opts_;
-  int lock_fd_ = -1;  // flock: one runtime per pin root
-  std::vector<int> stale_fds_;  // previous run's objects, held until release_stale()
-  std::map<std::string, int> stale_maps_;  // their pin paths below the pin root -> fd (in stale_fds_)
-  std::set<uint32_t> inherited_qdiscs_;  // clsact qdiscs a previous run created
-  // The previous run's netdev maps (TC, XDP): the netdevs it hooked. Those
-  // this run does not use lose their hooks in release_stale() (a daemon
-  // killed while creating a cube the restored configuration lacks).
-  int stale_tc_netdevs_ = -1, stale_xdp_netdevs_ = -1;
+  std::unique_ptr<PinRootLock> lock_;  // one runtime per pin root
+  // Previous runs' objects (<pin root>/stale/<n>), pinned until release_stale().
+  std::vector<std::string> stale_generations_;
+  // Markers in bpffs, which outlive a crash: netdevs/<ifindex> is written
+  // before a hook goes on a netdev, qdiscs/<ifindex> right after we create
+  // its clsact qdisc; each goes when we take that off again.
+  std::set<uint32_t> inherited_qdiscs_;   // clsact qdiscs a previous run created
+  std::set<uint32_t> inherited_netdevs_;  // netdevs a previous run hooked
   mutable std::recursive_mutex mu_;
   Hooks tc_, xdp_;
   std::map<std::string, std::shared_ptr<Cube>> cubes_;
