@@ -255,6 +255,9 @@ class Datastore {
   void stage_part(Transaction &txn, const nlohmann::json &part) const;
   void stage_delete(Transaction &txn, Transaction::Cube &c) const;
   bool same_as_committed(const Transaction::Cube &c) const;
+  // Does the entry that holds `list` ("chain/rule": its chain) exist in the
+  // cube as staged? (A list at the top of the cube always has its parent.)
+  bool list_parent_staged(const Transaction::Cube &c, const std::string &list) const;
   std::string inverse_splices(const Transaction::Cube &c) const;
   nlohmann::json render(const StoredCube &c, const std::string &module) const;
 

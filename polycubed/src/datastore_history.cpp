@@ -55,6 +55,16 @@ std::string Datastore::inverse_splices(const Transaction::Cube &c) const {
   return out + "]";
 }
 
+bool Datastore::list_parent_staged(const Transaction::Cube &c, const std::string &list) const {
+  size_t slash = list.rfind('/');
+  if (slash == std::string::npos) return true;
+  std::string xp = restconf_to_xpath(ctx_, c.module + ":" + c.module + "=" + percent_encode(c.name) + "/" + list.substr(0, slash));
+  lyd_node *found = nullptr;
+  bool ok = c.tree && lyd_find_path(c.tree, xp.c_str(), 0, &found) == LY_SUCCESS && found;
+  ly_err_clean(ctx_, nullptr);
+  return ok;
+}
+
 std::string Datastore::undo_record(const Transaction &txn) const {
   std::string out = "{\"cubes\":[";
   bool first = true;
@@ -85,19 +95,10 @@ std::string Datastore::undo_record(const Transaction &txn) const {
     // change left in place go before the old leaves (which may remove a
     // parent it added), those of lists whose parent it removed after them
     // (the old leaves bring that parent back first).
-    auto parent_kept = [&](const std::string &list) {
-      std::string parent = list.substr(0, list.rfind('/') == std::string::npos ? 0 : list.rfind('/'));
-      if (parent.empty()) return true;
-      std::string xp = restconf_to_xpath(ctx_, c->module + ":" + c->module + "=" + percent_encode(c->name) + "/" + parent);
-      lyd_node *found = nullptr;
-      bool ok = c->tree && lyd_find_path(c->tree, xp.c_str(), 0, &found) == LY_SUCCESS && found;
-      ly_err_clean(ctx_, nullptr);
-      return ok;
-    };
     Transaction::Cube kept_lists, other_lists;  // the cube's edits, split by list
     kept_lists.module = other_lists.module = c->module;
     kept_lists.name = other_lists.name = c->name;
-    for (const auto &e : c->edits) (parent_kept(e.list) ? kept_lists : other_lists).edits.push_back(e);
+    for (const auto &e : c->edits) (list_parent_staged(*c, e.list) ? kept_lists : other_lists).edits.push_back(e);
     if (!kept_lists.edits.empty()) add(head + ",\"splices\":" + inverse_splices(kept_lists) + "}");
     if (ch.config_changed) add(head + ",\"config\":" + instance_text(*old->second.printed, ch.module) + "}");
     if (!other_lists.edits.empty()) add(head + ",\"splices\":" + inverse_splices(other_lists) + "}");

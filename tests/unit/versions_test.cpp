@@ -101,6 +101,32 @@ TEST_F(UndoTest, ComposedUndoRecordsReachAnyVersionInOneTransaction) {
   EXPECT_EQ(ds.dump(), dumps[0]);
 }
 
+// What the journal keeps of each write, and of each rollback, replays to
+// the configuration it made (a rollback that removes a list's parent with
+// the list's entries, e.g. the revert of a rule appended to a chain that
+// did not exist, must replay after a restart).
+TEST_F(UndoTest, JournalRecordsOfWritesAndRollbacksReplayToTheSameConfiguration) {
+  Datastore replica;
+  for (const char *m : {"firewall", "simplebridge", "helloworld"})
+    ASSERT_EQ(replica.load_module(read(std::string("services/") + m + "/" + m + ".yang")), m);
+  auto commit_both = [&](Transaction t) {
+    std::string record = ds.journal_record(t);
+    ds.commit(std::move(t));
+    replica.replay(record);
+    ASSERT_EQ(replica.dump(), ds.dump()) << record;
+  };
+  commit_both(ds.merge(R"({"firewall:firewall":[{"name":"fw1"}]})"));
+  // A rule appended to a chain that did not exist, then undone.
+  const json with_chain = {{"chain", {{{"name", "INGRESS"}}}}};  // what the firewall's append does
+  Transaction append = ds.edit("firewall", "fw1", &with_chain, {rules_at("INGRESS", 0, 0, {rule("1.1.1.1/32")})});
+  json undo = json::parse(ds.undo_record(append));
+  commit_both(std::move(append));
+  commit_both(ds.stage_records({undo}));
+  // The chain deleted with its rules.
+  commit_both(ds.edit("firewall", "fw1", &with_chain, {rules_at("INGRESS", 0, 0, {rule("2.2.2.2/32"), rule("3.3.3.3/32")})}));
+  commit_both(ds.remove(std::vector<std::string>{"/firewall:firewall[name='fw1']/chain[name='INGRESS']"}));
+}
+
 TEST_F(UndoTest, UndoRecordsFollowTheSizeOfTheChange) {
   std::vector<json> many;
   for (int i = 0; i < 5000; i++) many.push_back(rule("10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256) + "/32"));
