@@ -401,7 +401,12 @@ void Reconciler::restore() {
       base = ss.str();
       imported = !base.empty();
     }
-    if (base.empty() && saved.records.empty()) return;  // first start
+    if (base.empty() && saved.records.empty()) {
+      // First start: the history's first version is saved now, so that
+      // the next start finds it as it was (its time, its number).
+      journal_->rewrite(snapshot_payload());
+      return;
+    }
     // The saved configuration, replayed into the store alone (each record
     // validated again), then applied to the kernel as one write.
     if (!base.empty() && base != "{}") ds_.commit(ds_.merge(base));
