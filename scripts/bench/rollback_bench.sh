@@ -4,7 +4,8 @@
 # position 0 (a new version) and the configuration is rolled back to the
 # version before it (POST /restconf/operations/polycube:rollback: undo
 # records staged, validated, reconciled into the data plane, journaled and
-# flushed). Printed beside, from the same run:
+# flushed); and the batch that loaded the rules rolled back as a whole.
+# Printed beside, from the same run:
 #   - the forward change itself (the same insert through REST), and
 #   - the Linux way back to a saved ruleset: iptables-legacy-restore of the
 #     previous 100,000 rules (in a namespace of its own).
@@ -83,6 +84,7 @@ awk -v n="$RULES" 'BEGIN {
   for (i = 0; i < n; i++) printf "-A INPUT -s 10.%d.%d.%d/32 -j DROP\n", int(i / 65536) % 256, int(i / 256) % 256, i % 256
   print "COMMIT"
 }' >"$WORK/rules.ipt"
+before_batch=$(current_version)
 batch_s=$(must 200 POST /restconf/data/firewall:firewall=fw1/chain=INGRESS/batch "$WORK/batch.json")
 sleep 2  # the batch's journal compaction and second generation finish first
 
@@ -100,6 +102,14 @@ done
 # The rollbacks left the chain as the batch made it.
 must 200 GET "/restconf/data/firewall:firewall=fw1/chain=INGRESS/rule=0" >/dev/null
 grep -q '"10.0.0.0/32"' "$WORK/answer" || { echo "rule 0 after the rollbacks: $(cat "$WORK/answer")" >&2; exit 1; }
+
+# A large change undone: back to the version before the batch (its undo
+# record removes every rule), beside the batch itself.
+echo "{\"polycube:input\":{\"version\":$before_batch}}" >"$WORK/rollback.json"
+sleep 1
+undo_batch_s=$(must 200 POST /restconf/operations/polycube:rollback "$WORK/rollback.json")
+must 200 GET "/restconf/data/firewall:firewall=fw1/chain=INGRESS" >/dev/null
+! grep -q '"rule"' "$WORK/answer" || { echo "rules left after rolling the batch back" >&2; exit 1; }
 
 # Linux: restore the saved 100,000 rules (what a rollback is with iptables).
 ipt=()
@@ -122,3 +132,4 @@ printf "  %-62s %9s ms   (max %s ms; goal under 200 ms)\n" "rollback of one inse
 printf "  %-62s %9s ms\n" "  the change itself: REST insert at position 0" "$fwd_ms"
 printf "  %-62s %9s ms\n" "  Linux: iptables-legacy-restore of the previous ruleset" "$ipt_ms"
 printf "  %-62s %9sx forward   %9sx iptables-restore\n" "  ratio rollback / baseline" "$(ratio "$rb_ms" "$fwd_ms")" "$(ratio "$rb_ms" "$ipt_ms")"
+printf "  %-62s %9.2f s    %sx the batch\n" "rollback of the whole $RULES-rule batch (to the empty chain)" "$undo_batch_s" "$(ratio "$undo_batch_s" "$batch_s")"

@@ -143,6 +143,52 @@ TEST_F(VersionsTraffic, RollbackOfA1000RuleFirewallAndADeletedBridgeRestoresForw
   EXPECT_FALSE(ping());
 }
 
+// A routed topology: a -- r1 -- sb1 -- b, fw1 (1,000 rules) on r1:p1.
+class VersionsRouted : public Versions {
+ protected:
+  void SetUp() override {
+    net.add_ns("a");
+    net.add_ns("b");
+    va = net.add_host("a", "va", "10.52.1.2/24");
+    vb = net.add_host("b", "vb", "10.52.2.2/24");
+    ASSERT_EQ(net.in("a", "ip route add default via 10.52.1.1"), 0);
+    ASSERT_EQ(net.in("b", "ip route add default via 10.52.2.1"), 0);
+    Versions::SetUp();
+  }
+  bool ping(int count = 3) { return net.in("a", "ping -c " + std::to_string(count) + " -i 0.2 -W 1 -q 10.52.2.2 >/dev/null") == 0; }
+  std::string va, vb;
+};
+
+TEST_F(VersionsRouted, RollbackOfARouterBridgeAndFirewallTopologyRestoresForwarding) {
+  ok("router add r1");
+  ok("r1 ports add p1 ip=10.52.1.1/24 peer=" + va);
+  ok("r1 ports add p2 ip=10.52.2.1/24");
+  ok("simplebridge add sb1");
+  ok("sb1 ports add p1 peer=" + vb);
+  ok("sb1 ports add p2");
+  ok("connect r1:p2 sb1:p2");
+  ok("firewall add fw1");
+  ok("attach fw1 r1:p1");
+  json rules = json::array();
+  for (int i = 0; i < 1000; i++)
+    rules.push_back({{"id", i}, {"src", "10.201." + std::to_string(i / 250) + "." + std::to_string(i % 250) + "/32"}, {"action", "DROP"}});
+  ASSERT_EQ(pcnd.rest("POST", "/firewall:firewall=fw1/chain=INGRESS/batch", json{{"firewall:input", {{"rules", rules}}}}.dump()).status, 200);
+  ASSERT_TRUE(ping());
+  const uint64_t good = current();
+  const std::string good_config = config();
+
+  // A bad afternoon: the link cut, a rule that drops ICMP, the router's
+  // second port gone.
+  ok("disconnect r1:p2 sb1:p2");
+  ok("fw1 chain INGRESS insert id=0 src=10.52.1.2/32 l4proto=ICMP action=DROP");
+  ok("r1 ports del p2");
+  EXPECT_FALSE(ping(1));
+  std::string back = ok("rollback " + std::to_string(good));
+  EXPECT_NE(back.find("update  router r1"), std::string::npos) << back;
+  EXPECT_EQ(config(), good_config);
+  EXPECT_TRUE(ping());
+}
+
 TEST_F(Versions, NumbersAndHistorySurviveRestartsAndRollbackCrossesThem) {
   ok("helloworld add hw1");
   const uint64_t v1 = current();
