@@ -183,7 +183,11 @@ HttpReply restconf_error(int status, const std::string &tag, const std::string &
                          const std::string &type) {
   nlohmann::json err = {{"error-type", type}, {"error-tag", tag}, {"error-message", message}};
   if (!path.empty()) err["error-path"] = path;
-  return {status, nlohmann::json{{"ietf-restconf:errors", {{"error", {err}}}}}.dump()};
+  // A message may quote the client's bytes (a header, a path, the token a
+  // JSON parser stopped at), which need not be UTF-8: print those as U+FFFD
+  // rather than throw, here and in the event loop that answers framing errors.
+  return {status, nlohmann::json{{"ietf-restconf:errors", {{"error", {err}}}}}.dump(
+                      -1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 HttpReply handle_restconf(Reconciler &rc, RestconfRequest &req) {

@@ -367,9 +367,11 @@ void print_object(std::string &out, const json &obj, const lysc_node *schema) {
     });
   }
   if (matched < obj.size())
-    for (const auto &[member, value] : obj.items())
+    for (const auto &item : obj.items()) {
+      const std::string &member = item.key();  // not a structured binding: clang 14 (fuzz build) cannot capture one
       if (std::none_of(done.begin(), done.end(), [&](const std::string *d) { return *d == member; }))
-        emit(member, value, schema ? child_named(schema, member) : nullptr);
+        emit(member, item.value(), schema ? child_named(schema, member) : nullptr);
+    }
   out += '}';
 }
 

@@ -192,6 +192,10 @@ TEST_F(BadInput, EveryBadRequestGetsItsErrorAndChangesNothing) {
        "malformed-message"},
       {"not JSON at all (PUT)", "PUT", D + "/simplebridge:simplebridge=br3", "hello", 400, "malformed-message"},
       {"empty body on POST", "POST", D, "", 400, "malformed-message"},
+      // Bytes that are not UTF-8, quoted by the parser's message: 500 before
+      // (the error document could not print them).
+      {"a body that is not UTF-8", "POST", D, "\xff{", 400, "malformed-message"},
+      {"a string that is not UTF-8", "POST", D, sb("{\"name\":\"br\xe2\x82\"}"), 400, "malformed-message"},
       {"empty body on PATCH", "PATCH", B1, "", 400, "malformed-message"},
       {"empty JSON object on POST", "POST", D, "{}", 400, "invalid-value"},
       // Refused by the transport from its Content-Length, with an RFC 8040 body.

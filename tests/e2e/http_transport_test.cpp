@@ -106,6 +106,13 @@ TEST_F(HttpTransport, FramingErrorsAnswerWithAnRfc8040BodyAndLeakNothing) {
       {"request line over 8 KiB", "GET /restconf/data/" + std::string(9000, 'a') + " HTTP/1.1\r\n" + H + "\r\n", 414,
        "too-big"},
       {"HTTP/2.0", "GET / HTTP/2.0\r\n" + H + "\r\n", 505, "operation-not-supported"},
+      // Bytes that are not UTF-8 quoted in the refusal: the error document
+      // failed to print and the event loop, which answers framing errors,
+      // ended the daemon (found by fuzz_http_request).
+      {"a header name that is not text", "GET /restconf/data HTTP/1.1\r\n" + H + "\xff\xfe: 1\r\n\r\n", 400,
+       "malformed-message"},
+      {"an expectation that is not text", T + "Expect: \x80\x81\r\nContent-Length: 2\r\n\r\n{}", 417,
+       "operation-not-supported"},
       {"a TLS ClientHello", std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 15), 400,
        "malformed-message"},
   };

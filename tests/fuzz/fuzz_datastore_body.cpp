@@ -4,6 +4,8 @@
 // body-at-a-path wrapping of PUT/PATCH/POST; action and RPC input. As the
 // server calls them, validation only: no reconciler, no kernel.
 //
+// Every refusal must print as the server's error document.
+//
 // Input: one byte choosing the request, then "<path>\n<body>" (the path
 // as it follows /restconf/data/).
 #include <cstddef>
@@ -13,7 +15,9 @@
 
 #include "datastore.h"
 #include "fuzz_support.h"
+#include "polycube/strict_json.h"
 #include "restconf_path.h"
+#include "restconf_server.h"
 
 const std::string &polycube_framework_yang();
 
@@ -51,12 +55,19 @@ Datastore &store() {
   return *ds;
 }
 
+// A refusal becomes the RFC 8040 error document the server answers with;
+// its message may quote the request's bytes.
+void check_error_document(const std::string &message, const std::string &path) {
+  HttpReply reply = restconf_error(400, "invalid-value", message, path);
+  if (!polycube::parse_json(reply.body).ok()) __builtin_trap();
+}
+
 bool is_json(const std::string &body) { return !json::parse(body, nullptr, false).is_discarded(); }
 
 void request(Datastore &ds, uint8_t op, const std::string &path, const std::string &body) {
   switch (op % 6) {
     case 0:  // POST / PATCH of the root
-      if (is_json(body)) ds.candidate(ds.merge(body));
+      if (is_json(body)) ds.merge(body);  // validated when built; not committed
       break;
     case 1:  // PUT below the root
       if (is_json(body)) ds.replace(ds.xpath(path), ds.wrap(path, body, false).dump());
@@ -102,7 +113,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string path = parts[0], body = parts.size() > 1 ? parts[1] : "";
   try {
     request(ds, data[0], path, body);
-  } catch (const polycube::Error &) {
+  } catch (const DataError &e) {
+    check_error_document(e.what(), e.path());
+  } catch (const polycube::Error &e) {
+    check_error_document(e.what(), "");
   }
   return 0;
 }
