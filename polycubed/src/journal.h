@@ -88,6 +88,7 @@ class Journal {
 
  private:
   void open_for_append();
+  void write_at_end(const char *p, size_t n, const std::string &what);
   void write_snapshot(std::string config, uint64_t seq);
   void fault(const char *point, uint64_t seq) const;
 
@@ -98,6 +99,9 @@ class Journal {
   uint64_t appended_ = 0, durable_ = 0;
   bool syncing_ = false;
   size_t journal_bytes_ = 0, snapshot_bytes_ = 0;
+  // The journal file's size: records end at journal_bytes_, zeros follow
+  // (see write_at_end).
+  size_t allocated_ = 0;
   uint64_t flushes_ = 0;
   size_t compact_floor_;
   std::thread compactor_;
