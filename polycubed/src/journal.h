@@ -18,6 +18,7 @@
 // (group commit), so concurrent writers share the flush.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -95,6 +96,9 @@ class Journal {
   std::string prefix_;
   mutable std::mutex mu_;
   std::condition_variable flushed_;
+  std::condition_variable appended_cv_;  // a leader waiting for more records
+  uint64_t last_group_ = 0;                // records the last flush made durable
+  std::chrono::steady_clock::duration last_flush_{};
   int fd_ = -1;
   uint64_t appended_ = 0, durable_ = 0;
   bool syncing_ = false;
