@@ -1,7 +1,11 @@
 #include "polycube/conntrack.h"
 
+#include "polycube/map.h"
+
 #include <bpf/bpf.h>
 #include <time.h>
+
+#include <cstring>
 
 #include <vector>
 
@@ -14,14 +18,11 @@ uint64_t now_ns() {
 }
 
 void for_each(int map_fd, size_t value_size, const std::function<void(const pcn_tuple &, const void *)> &fn) {
-  std::vector<unsigned char> value(value_size);
-  pcn_tuple key{}, next{};
-  const void *prev = nullptr;
-  while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
-    if (bpf_map_lookup_elem(map_fd, &next, value.data()) == 0) fn(next, value.data());
-    key = next;
-    prev = &key;
-  }
+  for_each_entry(map_fd, sizeof(pcn_tuple), value_size, [&](const void *k, const void *v) {
+    pcn_tuple key;
+    std::memcpy(&key, k, sizeof key);
+    fn(key, v);
+  });
 }
 
 size_t collect_expired(int map_fd, size_t value_size, uint64_t now,

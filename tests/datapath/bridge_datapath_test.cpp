@@ -101,6 +101,31 @@ TEST_P(BridgeDatapath, VlansAPortDoesNotCarryAreDropped) {
   EXPECT_EQ(br->counters().floods, 1u);
 }
 
+// A read of the FDB right after another one (which left a snapshot of its
+// keys) still shows a MAC learned in between: the program counts each new
+// key in br_fdb_gen, so the control plane walks the map again.
+TEST_P(BridgeDatapath, AMacLearnedAfterAReadShowsInTheNextRead) {
+  auto has = [&](const std::string &mac, const std::string &port) {
+    for (const auto &e : br->fdb())
+      if (e.mac == mac && e.port == port && e.vlan == 10 && !e.is_static) return true;
+    return false;
+  };
+  ASSERT_EQ(br->fdb().size(), 3u);  // the static entries; now a snapshot
+  const std::string kMacC = "02:00:00:00:0e:03";
+  EXPECT_FALSE(has(kMacC, "p1"));
+  EXPECT_EQ(send(va, frame(kMacB, kMacC)).verdict, redirect());
+  EXPECT_TRUE(has(kMacC, "p1"));
+  // Many at once (beyond what a snapshot keeps): every one of them.
+  for (int i = 0; i < 300; i++) {
+    char m[18];
+    snprintf(m, sizeof m, "02:00:00:00:%02x:%02x", 0x10 + i / 256, i % 256);
+    ASSERT_EQ(send(va, frame(kMacB, m)).verdict, redirect());
+  }
+  EXPECT_EQ(br->fdb().size(), 3u + 1 + 300);
+  br->flush_fdb();  // dynamic entries go; reads stay exact
+  EXPECT_EQ(br->fdb().size(), 3u);
+}
+
 TEST_P(BridgeDatapath, BpdusGoToTheControlPlaneOnlyWithStp) {
   uint8_t src[6] = {2, 0, 0, 0, 0x0e, 9};
   Bpdu b;

@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -14,6 +15,16 @@
 #include "polycube/error.h"
 
 namespace polycube {
+
+using EntryFn = std::function<void(const void *key, const void *value)>;
+
+// Calls fn for every entry of the map at fd, read with BPF_MAP_LOOKUP_BATCH:
+// one syscall per chunk of entries instead of two per entry (get_next_key
+// + lookup), falling back to that key walk where the kernel or map type has
+// no batch lookup. value_size is what one lookup copies out (for per-CPU
+// maps: possible CPUs x the value rounded up to 8 bytes). Entries added or
+// removed during the walk may or may not be seen, as with the key walk.
+void for_each_entry(int fd, size_t key_size, size_t value_size, const EntryFn &fn);
 
 template <class K, class V>
 class Map {
@@ -34,15 +45,13 @@ class Map {
   bool erase(const K &key) { return bpf_map_delete_elem(fd_, &key) == 0; }
 
   void for_each(const std::function<void(const K &, const V &)> &fn) const {
-    K key{}, next{};
-    const K *prev = nullptr;
-    while (bpf_map_get_next_key(fd_, prev, &next) == 0) {
-      V value{};
-      if (bpf_map_lookup_elem(fd_, &next, &value) == 0)
-        fn(next, value);
-      key = next;
-      prev = &key;
-    }
+    for_each_entry(fd_, sizeof(K), sizeof(V), [&](const void *k, const void *v) {
+      K key;
+      V value;
+      std::memcpy(&key, k, sizeof key);  // the kernel's buffers are not aligned for K and V
+      std::memcpy(&value, v, sizeof value);
+      fn(key, value);
+    });
   }
   std::vector<K> keys() const {
     std::vector<K> out;
