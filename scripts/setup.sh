@@ -14,6 +14,8 @@ PACKAGES=(
   # TLS of the daemon's API and of pcn (OpenSSL); the openssl command makes
   # the certificates of the TLS tests and s_client checks the handshake
   libssl-dev openssl
+  # systemd-analyze verifies the daemon's unit file in the tests
+  systemd
   # tests
   libgtest-dev googletest
   # namespaces, traffic and tools used by tests, demo and benchmarks
