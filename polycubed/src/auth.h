@@ -5,6 +5,7 @@
 //   1. `Authorization: Bearer <token>`: the token's SHA-256 must be in the
 //      tokens file (auth_credentials.h); any other scheme or an unknown
 //      token is refused (401, also when another credential would do);
+//      without authentication configured the field is ignored;
 //   2. a TLS client certificate the handshake verified against
 //      --tls-client-ca: the user is its subject CN, the role the one of
 //      its `cert:` line, viewer without one (NACM's read-default permit);

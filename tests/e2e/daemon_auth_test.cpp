@@ -260,6 +260,9 @@ TEST_F(DaemonSafeDefaults, NonLoopbackNeedsTlsAndAuthenticationOrInsecure) {
   // --insecure overrides, with a warning; loopback needs nothing.
   daemon = std::make_unique<DaemonProcess>(dir + "/state", std::vector<std::string>{"--addr", "0.0.0.0", "--insecure"});
   ASSERT_TRUE(daemon->start());
+  // Without authentication configured a token is ignored, not refused.
+  port = static_cast<uint16_t>(std::atoi(daemon->url().c_str() + daemon->url().rfind(':') + 1));
+  EXPECT_EQ(authed_request(port, "GET", "/restconf/data/polycube:cubes", "", "any-token").status, 200);
   EXPECT_TRUE(daemon->stop());
   daemon = std::make_unique<DaemonProcess>(dir + "/state", std::vector<std::string>{"--addr", "127.0.0.2"});
   ASSERT_TRUE(daemon->start());
