@@ -73,9 +73,18 @@ class DaemonAuth : public ::testing::Test {
   }
   // One request on a fresh connection; `token` "" sends no Authorization.
   pcnrest::Response call(const std::string &method, const std::string &target, const std::string &body = "",
-                         const std::string &token = "") {
-    return authed_request(port, method, target, body, token);
+                         const std::string &token = "", const std::string &authorization = "") {
+    pcnrest::Response r = authed_request(port, method, target, body, token, authorization);
+    // What the audit log must hold a line for: every write, every refusal.
+    if (method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE" || r.status == 401 ||
+        r.status == 403)
+      audited++;
+    return r;
   }
+  size_t audit_lines() {
+    return static_cast<size_t>(std::atoi(sh_out("wc -l < " + dir + "/state/audit.log").c_str()));
+  }
+  size_t audited = 0;
   // The whole configuration as the admin sees it.
   std::string config() { return call("GET", "/restconf/data?content=config", "", kAdmin).body; }
 
@@ -154,13 +163,15 @@ TEST_F(DaemonAuth, EveryRoleEveryVerbExactStatusAndNothingChangesOnRefusal) {
     pcnrest::Response bad = call(method, target, body, kUnknown);
     EXPECT_EQ(bad.status, 401);
     EXPECT_NE(bad.header("www-authenticate").find("error=\"invalid_token\""), std::string::npos);
-    EXPECT_EQ(authed_request(port, method, target, body, "", "Basic YWRhOmFkYQ==").status, 401);
-    EXPECT_EQ(authed_request(port, method, target, body, "", "Bearer a b").status, 401);
+    EXPECT_EQ(call(method, target, body, "", "Basic YWRhOmFkYQ==").status, 401);
+    EXPECT_EQ(call(method, target, body, "", "Bearer a b").status, 401);
   }
   EXPECT_EQ(config(), before);
   // The probes need no token.
   EXPECT_EQ(call("GET", "/healthz").status, 200);
   EXPECT_EQ(call("GET", "/readyz").status, 200);
+  // One audit line for each write and each refusal above, none for reads.
+  EXPECT_EQ(audit_lines(), audited);
 }
 
 // The refusal comes from the head alone: the client announces a 10 MB
