@@ -11,6 +11,11 @@ PACKAGES=(
   # C++ libraries
   libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libnl-3-dev libnl-route-3-dev
   libyang2-dev libyang2-tools libpcre2-dev
+  # TLS of the daemon's API and of pcn (OpenSSL); the openssl command makes
+  # the certificates of the TLS tests and s_client checks the handshake
+  libssl-dev openssl
+  # systemd-analyze verifies the daemon's unit file in the tests
+  systemd
   # tests
   libgtest-dev googletest
   # namespaces, traffic and tools used by tests, demo and benchmarks

@@ -12,6 +12,7 @@ const char *to_string(ErrorCode code) {
     case ErrorCode::kInUse: return "in-use";
     case ErrorCode::kUnsupported: return "unsupported";
     case ErrorCode::kKernel: return "kernel";
+    case ErrorCode::kDenied: return "access-denied";
   }
   return "unknown";
 }

@@ -7,6 +7,7 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -258,6 +259,25 @@ int Runtime::previous_map(const std::string &cube, const std::string &map) const
     if (fd >= 0) return fd;
   }
   return -1;
+}
+
+void Runtime::set_netdev_allowlist(std::vector<std::string> patterns) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  netdev_allowlist_ = std::move(patterns);
+}
+
+uint32_t Runtime::allowed_netdev_ifindex(const std::string &name) const {
+  uint32_t ifindex = usable_netdev_ifindex(name);
+  if (netdev_allowlist_.empty() || netdevs_.count(ifindex))
+    return ifindex;
+  for (const auto &pattern : netdev_allowlist_)
+    if (fnmatch(pattern.c_str(), name.c_str(), 0) == 0)
+      return ifindex;
+  std::string list;
+  for (const auto &pattern : netdev_allowlist_)
+    list += (list.empty() ? "" : " ") + pattern;
+  throw Error(ErrorCode::kDenied, "netdev '" + name + "' is not in the daemon's netdev allow-list (" + list +
+                                      "); polycubed --netdev-allow sets it");
 }
 
 void Runtime::check_new_name(const std::string &name) const {
@@ -547,7 +567,7 @@ void Runtime::apply_peer(Cube &cube, Port &port, const std::string &peer) {
   } else {
     np.kind = Peer::kNetdev;
     np.netdev = peer;
-    np.ifindex = usable_netdev_ifindex(peer);
+    np.ifindex = allowed_netdev_ifindex(peer);
     netdev_claim(np.ifindex, cube.mode(), cube.name() + ":" + port.name,
                  write_ingress_chain(port.transparent, entry_target(cube, port)));
   }
@@ -635,7 +655,7 @@ void Runtime::attach(const std::string &tcube, const std::string &where, const s
     }
     return;
   }
-  uint32_t ifindex = usable_netdev_ifindex(where);
+  uint32_t ifindex = allowed_netdev_ifindex(where);
   auto it = netdevs_.find(ifindex);
   if (it != netdevs_.end() && !it->second.owner.empty())
     throw Error(ErrorCode::kInUse, "netdev " + where + " is the peer of " + it->second.owner +

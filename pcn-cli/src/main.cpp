@@ -9,6 +9,7 @@
 #include <libyang/libyang.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -22,6 +23,7 @@
 #include "body.h"
 #include "cli_error.h"
 #include "command.h"
+#include "control_commands.h"
 #include "http_client.h"
 #include "polycube/strict_json.h"  // the one JSON parser, shared with the daemon
 #include "options.h"
@@ -34,7 +36,8 @@ using namespace pcn;
 namespace {
 
 const char *kUsage =
-    "usage: pcn [--url URL] [path...] [add|del|show|set|<action>] [keys...] [key=value ...] [-json|-yaml]\n"
+    "usage: pcn [--url URL] [--token T] [--cacert F] [path...] [add|del|show|set|<action>] [keys...] [key=value ...]\n"
+    "           [-json|-yaml]\n"
     "\n"
     "  pcn <service> add <name> [k=v ...]     create a cube        pcn simplebridge add br1\n"
     "  pcn <service> del <name>               delete a cube        pcn simplebridge del br1\n"
@@ -52,13 +55,16 @@ const char *kUsage =
     "  pcn export > topo.yaml                 pcn apply -f topo.yaml [--dry-run]\n"
     "  --message TEXT (why, kept with the version a write makes), --confirm SECONDS (reverted\n"
     "  unless `pcn confirm` comes in time) go before the words of any write.\n"
+    "  pcn audit [--since 2026-12-03T10:00:00Z|10m|2h|7d] [--user U]   who changed what (admin)\n"
     "  pcn completion bash                    print the bash completion script\n"
     "\n"
     "  add and set also take a JSON or YAML body on stdin (a file or a pipe), relative\n"
     "  to the node addressed:   pcn simplebridge add br1 < br1.yaml\n"
     "                           echo '{\"fdb\":{\"aging-time\":60}}' | pcn br1 set\n"
     "  ? or --help at any depth lists what can follow, from the schema.\n"
-    "  The daemon is at $PCN_URL or --url (default http://127.0.0.1:9000).\n";
+    "  The daemon is at $PCN_URL or --url (default http://127.0.0.1:9000; also https://host:port\n"
+    "  and unix:/path/to/socket). --token (or $PCN_TOKEN) is sent as a bearer token; --cacert (or\n"
+    "  $PCN_CACERT) names the CA certificates that vouch for an https daemon.\n";
 
 // ---- talking to the daemon ----
 
@@ -72,6 +78,7 @@ json answer_of(const pcn::HttpResponse &r) {
     std::string msg = "request failed with status " + std::to_string(r.status);
     if (doc.is_object() && doc.contains("ietf-restconf:errors"))
       msg = doc["ietf-restconf:errors"]["error"][0].value("error-message", msg);
+    if (r.status == 401) msg += " (pcn --token or PCN_TOKEN)";
     throw std::runtime_error(msg);
   }
   return doc;
@@ -293,7 +300,8 @@ int complete(std::vector<std::string> w) {
   json cubes = call("GET", "/restconf/data/polycube:cubes")["polycube:cubes"]["cube"];
   if (w.empty()) {
     for (const char *f : {"connect", "disconnect", "attach", "detach", "cubes", "services", "netdevs", "topology",
-                          "completion", "versions", "diff", "rollback", "confirm", "cancel-commit", "export", "apply"})
+                          "completion", "versions", "diff", "rollback", "confirm", "cancel-commit", "export", "apply",
+                          "audit"})
       emit(f);
     for (const auto &x : services) emit(x["name"]);
     for (const auto &c : cubes) emit(c["name"]);
@@ -451,6 +459,15 @@ int run(const Options &o) {
     print(data, o);
     return 0;
   }
+  if (w[0] == "audit") {
+    long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+    json data = call("GET", audit_target({w.begin() + 1, w.end()}, now));
+    if (o.format != "human") print(data, o);
+    else if (json rows = audit_rows(data); rows.empty()) std::puts("no audit entries");
+    else print_table(rows, 0, kAuditColumns);
+    return 0;
+  }
   if (w[0] == "connect" || w[0] == "disconnect") {
     if (w.size() != 3) throw UsageError(w[0] + " needs two ports: pcn " + w[0] + " <cube:port> <cube:port>");
     call("POST", "/restconf/operations/polycube:" + w[0], json{{"polycube:input", {{"peer1", w[1]}, {"peer2", w[2]}}}}.dump());
@@ -525,9 +542,17 @@ int run(const Options &o) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  Options o = parse_options({argv + 1, argv + argc}, std::getenv("PCN_URL"));
+  Options o;
+  try {
+    o = parse_options({argv + 1, argv + argc}, std::getenv("PCN_URL"), std::getenv("PCN_TOKEN"),
+                      std::getenv("PCN_CACERT"));
+  } catch (const UsageError &e) {
+    std::fprintf(stderr, "pcn: %s\n", e.what());
+    return 2;
+  }
   g_url = o.url;
   g_options = &o;
+  set_client_credentials({o.token, o.cacert});
   try {
     return run(o);
   } catch (const UsageError &e) {

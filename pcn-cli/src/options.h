@@ -8,6 +8,8 @@ namespace pcn {
 
 struct Options {
   std::string url;
+  std::string token;   // --token, else $PCN_TOKEN: sent as Authorization: Bearer
+  std::string cacert;  // --cacert, else $PCN_CACERT: CA certificates that vouch for an https daemon
   std::string format = "human";  // human | json | yaml
   bool help = false;
   std::string message;   // --message: recorded with the version a write makes
@@ -15,7 +17,10 @@ struct Options {
   std::vector<std::string> words;
 };
 
-// `args` without the program name; `env_url` is $PCN_URL (or null).
-Options parse_options(const std::vector<std::string> &args, const char *env_url);
+// `args` without the program name; `env_url` is $PCN_URL, `env_token`
+// $PCN_TOKEN, `env_cacert` $PCN_CACERT (each may be null). Throws
+// UsageError for an option without its value.
+Options parse_options(const std::vector<std::string> &args, const char *env_url, const char *env_token = nullptr,
+                      const char *env_cacert = nullptr);
 
 }  // namespace pcn

@@ -245,6 +245,14 @@ std::string metrics_text(Reconciler &rc, uint64_t requests, uint64_t errors) {
   }
   out += "# HELP polycube_cubes Cubes that exist.\n# TYPE polycube_cubes gauge\npolycube_cubes " +
          std::to_string(cubes.size()) + "\n";
+  // Per service, every loaded service listed (0 too), so that a dashboard
+  // sees a service's cubes go to none rather than the series vanish.
+  std::map<std::string, size_t> per_service;
+  for (const auto &svc : rc.services()) per_service[svc] = 0;
+  for (const auto &c : cubes) per_service[c->service()]++;
+  out += "# HELP polycube_service_cubes Cubes that exist, by service.\n# TYPE polycube_service_cubes gauge\n";
+  for (const auto &[svc, n] : per_service)
+    out += "polycube_service_cubes{service=\"" + label(svc) + "\"} " + std::to_string(n) + "\n";
   out += "# HELP polycube_http_requests_total Requests served.\n# TYPE polycube_http_requests_total counter\n"
          "polycube_http_requests_total " + std::to_string(requests) + "\n";
   out += "# HELP polycube_http_errors_total Requests answered with an error status.\n"

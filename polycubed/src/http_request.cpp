@@ -114,7 +114,10 @@ size_t RequestParser::feed(std::string_view data) {
   while (used < data.size() && status_ == Status::kNeedMore) {
     std::string_view rest = data.substr(used);
     switch (phase_) {
-      case Phase::kHead: used += feed_head(rest); break;
+      case Phase::kHead:
+        used += feed_head(rest);
+        if (pause_after_head_ && body_pending()) return used;
+        break;
       case Phase::kFixedBody:
         used += take_body(rest);
         if (remaining_ == 0) {

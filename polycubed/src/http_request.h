@@ -28,6 +28,14 @@ struct HttpHeader {
   std::string value;  // without surrounding whitespace
 };
 
+// Who sent a request, as the server's head check (HttpServerOptions::
+// check_head) established it; empty without one.
+struct Principal {
+  std::string user;
+  std::string role;
+  std::string via;  // how it was established: "token", "certificate", "peer-credentials", "none"
+};
+
 struct HttpRequest {
   std::string method;
   // Origin form: "/path?query", or "*" (OPTIONS). An absolute-form target
@@ -38,6 +46,7 @@ struct HttpRequest {
   std::string body;  // de-chunked
   bool keep_alive = true;
   bool expect_continue = false;
+  Principal principal;
 
   // The first field named `lower_name`, or nullptr.
   const std::string *header(std::string_view lower_name) const;
@@ -56,6 +65,11 @@ class RequestParser {
   enum class Status { kNeedMore, kComplete, kError };
 
   explicit RequestParser(HttpLimits limits = {}) : limits_(limits) {}
+  // feed() returns as soon as a head announcing a body has been parsed,
+  // before it takes any byte of the body: the caller can refuse the
+  // request from its head alone (authentication) and the next feed()
+  // continues with the body.
+  void pause_after_head(bool on) { pause_after_head_ = on; }
 
   // Consumes bytes of `data` until one request is complete or refused;
   // returns how many it used (bytes after a complete request belong to the
@@ -84,6 +98,7 @@ class RequestParser {
   void fail(int status, std::string message);
 
   HttpLimits limits_;
+  bool pause_after_head_ = false;
   Phase phase_ = Phase::kHead;
   Status status_ = Status::kNeedMore;
   std::string head_;

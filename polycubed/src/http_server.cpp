@@ -66,6 +66,7 @@ struct Connection {
   bool close_after = false;   // after the queued answer
   bool linger_after = false;  // ... and read what the peer still sends first
   bool sent_continue = false;
+  bool head_checked = false;  // check_head ran for the request being read
 };
 
 struct Job {
@@ -92,6 +93,9 @@ struct HttpServer::Impl {
   int epfd = -1, wakefd = -1, spare_fd = -1;
   std::thread loop_thread;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> draining{false};  // stop(): finish what was received, accept nothing new
+  bool drain_started = false;         // (loop thread)
+  Clock::time_point drain_deadline;
   bool started = false;
 
   // Event-loop state (loop thread only).
@@ -170,6 +174,13 @@ struct HttpServer::Impl {
   void stop() {
     if (!started) return;
     started = false;
+    // First the event loop drains: it closes the listeners and idle
+    // connections, lets the requests it has run and answers go out, and
+    // returns when no connection is left (or at drain_timeout).
+    draining = true;
+    uint64_t wake = 1;
+    [[maybe_unused]] ssize_t ww = ::write(wakefd, &wake, sizeof(wake));
+    if (loop_thread.joinable()) loop_thread.join();
     {
       // Under the workers' lock: a worker between its check and its wait
       // would otherwise miss the notification and never return.
@@ -215,7 +226,8 @@ struct HttpServer::Impl {
         spdlog::error("http: handler of {} {} failed", job.request.method, job.request.target);
         r = errors(500, "internal error");
       }
-      Completion c{job.connection, serialize_response(r, head, close), close};
+      const bool last = close || draining;  // a stopping server says so
+      Completion c{job.connection, serialize_response(r, head, last), last};
       bool was_empty;
       {
         std::lock_guard<std::mutex> lock(done_mu);
@@ -235,6 +247,10 @@ struct HttpServer::Impl {
   void loop() {
     epoll_event events[256];
     while (!stopping) {
+      if (draining) {
+        if (!drain_started) begin_drain();
+        if (connections.empty() || Clock::now() >= drain_deadline) break;
+      }
       int timeout = ready.empty() ? next_timeout_ms() : 0;
       int n = epoll_wait(epfd, events, 256, timeout);
       if (n < 0 && errno != EINTR) {
@@ -266,6 +282,23 @@ struct HttpServer::Impl {
       for (uint64_t id : again)
         if (Connection *c = find(id)) drive(c);
       expire();
+    }
+  }
+
+  // stop(): no new connections or requests; what was received is answered.
+  void begin_drain() {
+    drain_started = true;
+    now = Clock::now();
+    drain_deadline = now + opt.drain_timeout;
+    for (auto &l : listeners) epoll_ctl(epfd, EPOLL_CTL_DEL, l->fd(), nullptr);
+    listeners.clear();  // closed: new clients are refused rather than left waiting
+    std::vector<Connection *> all;
+    for (auto &[id, c] : connections) all.push_back(c.get());
+    for (Connection *c : all) {
+      bool busy = c->phase == Phase::kHandling || c->phase == Phase::kWriting || c->phase == Phase::kBody ||
+                  (c->phase == Phase::kHead && c->parser.started());
+      if (!busy) close(c);
+      else c->close_after = true;
     }
   }
 
@@ -318,6 +351,7 @@ struct HttpServer::Impl {
   // ---- accepting ----
 
   void accept_from(size_t index) {
+    if (index >= listeners.size()) return;  // closed by begin_drain in this batch
     Listener &l = *listeners[index];
     for (int i = 0; i < 64; i++) {
       Accepted a = l.accept();
@@ -418,6 +452,7 @@ struct HttpServer::Impl {
     uint64_t id = next_id++;
     auto conn = std::make_unique<Connection>(id, std::move(a.stream), std::move(a.peer), opt.limits);
     Connection *c = conn.get();
+    c->parser.pause_after_head(static_cast<bool>(opt.check_head));
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     ev.data.u64 = id;
@@ -534,6 +569,10 @@ struct HttpServer::Impl {
     bool was_started = c->parser.started();
     size_t used = c->parser.feed(data);
     if (!was_started && c->parser.started() && c->phase == Phase::kIdle) set_phase(c, Phase::kHead);
+    if (opt.check_head && !c->head_checked && c->parser.head_done()) {
+      c->head_checked = true;
+      if (std::optional<HttpResponse> refusal = check(c)) return refuse_request(c, *refusal, data, used);
+    }
     switch (c->parser.status()) {
       case RequestParser::Status::kNeedMore:
         if (c->parser.head_done() && c->phase == Phase::kHead) {
@@ -558,11 +597,48 @@ struct HttpServer::Impl {
     return used;
   }
 
+  // The head check, with what the stream knows of its peer by now (the
+  // handshake of a TLS stream is done once a head has arrived).
+  std::optional<HttpResponse> check(Connection *c) {
+    if (c->peer.tls && c->peer.certificate_subject.empty())
+      c->peer.certificate_subject = c->stream->peer_certificate_subject();
+    try {
+      return opt.check_head(c->parser.request(), c->peer);
+    } catch (const std::exception &e) {
+      spdlog::error("http: head check of {} failed: {}", c->parser.request().target, e.what());
+      return errors(500, "internal error");
+    }
+  }
+
+  // Answers a request refused from its head. Without a body the
+  // connection goes on with the next request; with one, the body is never
+  // read: the answer says the connection closes, and what the client still
+  // sends is read and dropped (lingering close).
+  size_t refuse_request(Connection *c, const HttpResponse &refusal, std::string_view data, size_t used) {
+    const HttpRequest &req = c->parser.request();
+    const bool complete = c->parser.status() == RequestParser::Status::kComplete;
+    const bool close_after = !complete || !req.keep_alive || draining;
+    c->out += serialize_response(refusal, req.method == "HEAD", close_after);
+    c->parser.reset();
+    c->head_checked = false;
+    c->sent_continue = false;
+    c->close_after = close_after;
+    c->linger_after = !complete;
+    set_phase(c, Phase::kWriting);
+    if (!complete) {
+      c->pending.clear();
+      c->pending_off = 0;
+      return data.size();
+    }
+    return used;
+  }
+
   void dispatch(Connection *c) {
     Job job{c->id, std::move(c->parser.request()), c->peer};
     c->parser.reset();
+    c->head_checked = false;
     c->sent_continue = false;
-    c->close_after = !job.request.keep_alive;
+    c->close_after = !job.request.keep_alive || draining;
     set_phase(c, Phase::kHandling);
     {
       std::lock_guard<std::mutex> lock(jobs_mu);

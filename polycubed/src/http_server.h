@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "http_request.h"
@@ -33,6 +34,12 @@
 #include "http_stream.h"
 
 namespace polycube::http {
+
+// Runs on the event-loop thread once a request's head has arrived, before
+// any byte of its body is read: returns the answer that refuses the request
+// (401, 403: the body is then never read), or nullopt to go on; it may fill
+// in `head.principal` for the handler. Must be quick.
+using HttpHeadCheck = std::function<std::optional<HttpResponse>(HttpRequest &head, const PeerIdentity &peer)>;
 
 struct HttpServerOptions {
   HttpLimits limits;
@@ -45,6 +52,8 @@ struct HttpServerOptions {
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds write_timeout{60000};
   std::chrono::milliseconds linger_timeout{2000};  // reading what a refused client still sends
+  std::chrono::milliseconds drain_timeout{10000};  // stop(): requests in progress get their answers until then
+  HttpHeadCheck check_head;                       // optional (authentication and authorization)
 };
 
 // Runs on a worker thread; may throw (the client then gets a 500 without
@@ -65,7 +74,9 @@ class HttpServer {
   void add_listener(std::unique_ptr<Listener> listener);
   // Starts the event loop and the workers; returns at once.
   void start();
-  // Closes every connection; waits for running handlers to return.
+  // Stops listening (the listeners are closed at once), lets the requests
+  // already received run and their answers go out (up to drain_timeout),
+  // then closes every connection and waits for the handlers to return.
   void stop();
 
  private:

@@ -1,10 +1,9 @@
 // Where the HTTP server's bytes come from and go to. The server only sees a
-// Listener that hands out Streams with the identity of their peer, so the
-// transports that runtime control needs later (TLS over TCP, a unix socket
-// whose peer is known by SO_PEERCRED) plug in as other implementations of
-// these two interfaces without touching the server: a TLS stream runs its
-// handshake and records inside read() and write() (and reports
-// kWouldBlock meanwhile), a unix listener fills in the credentials.
+// Listener that hands out Streams with the identity of their peer, so each
+// transport is another implementation of these two interfaces: TCP here,
+// TLS over TCP (http_tls.h: the handshake and records run inside read()
+// and write(), which report kWouldBlock meanwhile) and a unix socket whose
+// listener fills in the peer's SO_PEERCRED credentials (http_unix.h).
 #pragma once
 
 #include <sys/types.h>
@@ -28,6 +27,10 @@ struct PeerIdentity {
   uid_t uid = 0;
   gid_t gid = 0;
   pid_t pid = 0;
+  bool tls = false;
+  // TLS: the common name of the client certificate the handshake verified
+  // ("" if none); the server fills it in once a request head has arrived.
+  std::string certificate_subject;
 };
 
 enum class IoStatus { kOk, kWouldBlock, kClosed, kError };
@@ -54,6 +57,9 @@ class Stream {
   // A plain socket never does.
   virtual bool read_waits_for_writable() const { return false; }
   virtual bool write_waits_for_readable() const { return false; }
+  // The verified client certificate's subject common name, once the
+  // handshake is done ("" for plain sockets or no certificate).
+  virtual std::string peer_certificate_subject() { return {}; }
 };
 
 // A plain socket (TCP, or later a unix socket).

@@ -1,176 +1,204 @@
 // polycubed: hosts the network services and serves their RESTCONF API.
 // Services come as plugins from --plugin-dir; the configuration is
 // persisted in --state-dir and restored at start.
+//
+// Signals: SIGHUP reloads the tokens file and the TLS certificate; SIGTERM
+// and SIGINT stop the daemon: requests in progress are answered first.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 
+#include "audit_log.h"
+#include "auth.h"
+#include "daemon_options.h"
 #include "framework_api.h"
+#include "health.h"
+#include "http_tls.h"
+#include "http_unix.h"
 #include "json_log.h"
 #include "plugins.h"
 #include "polycube/runtime.h"
 #include "reconciler.h"
 #include "restconf_server.h"
+#include "sd_notify.h"
 
 namespace {
 
-void usage() {
-  std::puts(
-      "usage: polycubed [--addr A] [--port P] [--state-dir D] [--log-level L] [--log-format F] [--plugin-dir D]\n"
-      "                 [--http-workers N] [--http-max-connections N] [--http-max-connections-per-source N]\n"
-      "                 [--http-header-timeout S] [--http-body-timeout S] [--http-idle-timeout S]\n"
-      "                 [--versions-kept N]\n"
-      "  --addr       listen address (default 127.0.0.1)\n"
-      "  --port       listen port (default 9000; 0 picks a free one)\n"
-      "  --state-dir  where the configuration is saved and restored from (default /var/lib/polycube)\n"
-      "  --log-level  trace|debug|info|warn|err|critical|off (default info; PATCH polycube:daemon changes it)\n"
-      "  --log-format text|json (default text; json: one object per line)\n"
-      "  --plugin-dir where service plugins are loaded from (default: ../lib/polycube next to this program)\n"
-      "  --http-workers                    threads that run requests (default 4)\n"
-      "  --http-max-connections            open connections at most (default 10000, and always 1024 file\n"
-      "                                    descriptors below the limit); the longest idle one makes room\n"
-      "  --http-max-connections-per-source the same per client address (default 256)\n"
-      "  --http-header-timeout             seconds for a request head to arrive (default 10)\n"
-      "  --http-body-timeout               seconds for a request body to arrive (default 60)\n"
-      "  --http-idle-timeout               seconds an idle keep-alive connection stays open (default 60)\n"
-      "  --versions-kept N  configuration versions kept for rollback (default 100, at least 2)");
+namespace fs = std::filesystem;
+using polycube::daemon::DaemonOptions;
+
+// The state directory holds the configuration and the audit log: the
+// daemon's alone (0700, files 0600), also when an older polycubed or an
+// operator made it wider.
+void secure_state_dir(const std::string &dir) {
+  fs::create_directories(dir);
+  chmod(dir.c_str(), 0700);
+  std::error_code ec;
+  for (const auto &entry : fs::directory_iterator(dir, ec))
+    if (entry.is_regular_file(ec)) chmod(entry.path().c_str(), 0600);
+}
+
+std::shared_ptr<polycube::http::TlsContext> tls_context(const DaemonOptions &o) {
+  return std::make_shared<polycube::http::TlsContext>(
+      polycube::http::TlsFiles{o.tls_cert, o.tls_key, o.tls_client_ca});
 }
 
 }  // namespace
 
 int main(int argc, char **argv) {
-  std::string addr = "127.0.0.1";
-  int port = 9000;
-  std::string level = "info";
-  std::string log_format = "text";
-  std::string plugin_dir = polycube::daemon::default_plugin_dir();
-  std::string state_dir = "/var/lib/polycube";
-  polycube::http::HttpServerOptions http;
-  long versions_kept = 100;
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "polycubed: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--addr") addr = value();
-    else if (a == "--port") port = std::atoi(value().c_str());
-    else if (a == "--log-level") level = value();
-    else if (a == "--log-format") log_format = value();
-    else if (a == "--plugin-dir") plugin_dir = value();
-    else if (a == "--state-dir") state_dir = value();
-    else if (a == "--versions-kept") versions_kept = std::atol(value().c_str());
-    else if (a.rfind("--http-", 0) == 0) {
-      std::string v = value();
-      char *end = nullptr;
-      double n = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || !(n > 0) || n > 1e9) {
-        std::fprintf(stderr, "polycubed: %s needs a positive number, not '%s'\n", a.c_str(), v.c_str());
-        return 2;
-      }
-      auto seconds = std::chrono::milliseconds(static_cast<long long>(n * 1000));
-      if (a == "--http-workers") http.workers = static_cast<unsigned>(n);
-      else if (a == "--http-max-connections") http.max_connections = static_cast<size_t>(n);
-      else if (a == "--http-max-connections-per-source") http.max_connections_per_source = static_cast<size_t>(n);
-      else if (a == "--http-header-timeout") http.header_timeout = seconds;
-      else if (a == "--http-body-timeout") http.body_timeout = seconds;
-      else if (a == "--http-idle-timeout") http.idle_timeout = seconds;
-      else {
-        std::fprintf(stderr, "polycubed: unknown option '%s'\n", a.c_str());
-        usage();
-        return 2;
-      }
-    }
-    else if (a == "-h" || a == "--help") {
-      usage();
-      return 0;
-    } else {
-      std::fprintf(stderr, "polycubed: unknown option '%s'\n", a.c_str());
-      usage();
-      return 2;
-    }
-  }
-  if (versions_kept < 2 || versions_kept > 1000000) {
-    std::fprintf(stderr, "polycubed: --versions-kept must be 2..1000000\n");
+  using namespace polycube::daemon;
+  DaemonOptions o;
+  try {
+    o = parse_daemon_options({argv + 1, argv + argc});
+  } catch (const UsageError &e) {
+    std::fprintf(stderr, "polycubed: %s\n%s", e.what(), daemon_usage());
     return 2;
   }
-  if (port < 0 || port > 65535) {
-    std::fprintf(stderr, "polycubed: port %d out of range\n", port);
+  if (o.help) {
+    std::fputs(daemon_usage(), stdout);
+    return 0;
+  }
+  auto lvl = spdlog::level::from_str(o.log_level);
+  if (lvl == spdlog::level::off && o.log_level != "off") {
+    std::fprintf(stderr, "polycubed: unknown log level '%s'\n", o.log_level.c_str());
     return 2;
   }
-  if (log_format != "text" && log_format != "json") {
-    std::fprintf(stderr, "polycubed: --log-format must be text or json, not '%s'\n", log_format.c_str());
-    return 2;
-  }
-  auto lvl = spdlog::level::from_str(level);
-  if (lvl == spdlog::level::off && level != "off") {
-    std::fprintf(stderr, "polycubed: unknown log level '%s'\n", level.c_str());
-    return 2;
-  }
-  // Logs go to stderr; stdout carries only the "listening on" line that
+  // Logs go to stderr; stdout carries only the "listening on" lines that
   // scripts and tests read. A closed pipe or socket must not kill us.
   spdlog::set_default_logger(spdlog::stderr_color_mt("polycubed"));
   spdlog::set_level(lvl);
-  if (log_format == "json") spdlog::set_formatter(polycube::daemon::make_json_formatter());
-  polycube::daemon::set_log_format_name(log_format);
+  if (o.log_format == "json") spdlog::set_formatter(make_json_formatter());
+  set_log_format_name(o.log_format);
   std::signal(SIGPIPE, SIG_IGN);
+  if (std::string why = listen_policy_violation(o); !why.empty()) {
+    std::fprintf(stderr, "polycubed: %s\n", why.c_str());
+    return 2;
+  }
+  if (o.insecure && !is_loopback_address(o.addr))
+    spdlog::warn("--insecure: serving {} without {}", o.addr,
+                 o.tls_cert.empty() ? "TLS: requests and tokens cross the network in clear" : "authentication");
   // Connections, BPF objects and netlink sockets are all descriptors: take
   // the whole hard limit (the HTTP server budgets connections from it).
   if (rlimit rl{}; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
+  // Everything the daemon creates (state files, audit log, pins, the
+  // unix socket before its chmod) is its owner's alone.
+  umask(077);
 
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // threads started below inherit it
   try {
-    std::filesystem::create_directories(state_dir);
+    secure_state_dir(o.state_dir);
+    // Credentials and certificates first: a bad file stops the start
+    // before anything touches the kernel.
+    Authenticator auth(o.tokens_file, !o.tls_client_ca.empty());
+    std::shared_ptr<polycube::http::TlsContext> tls;
+    if (!o.tls_cert.empty()) tls = tls_context(o);
+    AuditLog audit(o.audit_log == "off" ? "" : o.audit_log.empty() ? o.state_dir + "/audit.log" : o.audit_log,
+                   o.audit_max_bytes, o.audit_keep);
+    Readiness readiness;
+    readiness.state_dir = o.state_dir;
+    // The listening sockets before the kernel is touched too: a port or
+    // socket path in use ends the start here. Connections wait in the
+    // backlog until the server starts.
+    std::vector<std::unique_ptr<polycube::http::Listener>> listeners;
+    auto tcp = std::make_unique<polycube::http::TcpListener>(o.addr, o.port);
+    const uint16_t port = tcp->port();
+    polycube::http::TlsListener *tls_listener = nullptr;
+    if (tls) {
+      auto wrapped = std::make_unique<polycube::http::TlsListener>(std::move(tcp), tls);
+      tls_listener = wrapped.get();
+      listeners.push_back(std::move(wrapped));
+    } else {
+      listeners.push_back(std::move(tcp));
+    }
+    if (!o.unix_path.empty())
+      listeners.push_back(std::make_unique<polycube::http::UnixListener>(o.unix_path, o.unix_group));
+
     polycube::RuntimeOptions opts;
     opts.keep_stale_until_released = true;
     polycube::Runtime rt(opts);
-    auto plugins = polycube::daemon::load_plugins(plugin_dir);
+    auto plugins = load_plugins(o.plugin_dir.empty() ? default_plugin_dir() : o.plugin_dir);
     for (const auto &e : plugins.errors) spdlog::error("plugin not loaded: {}", e);
-    if (plugins.services.empty()) spdlog::warn("no service plugins in {}", plugin_dir);
+    if (plugins.services.empty()) spdlog::warn("no service plugins in {}", o.plugin_dir);
     // <state-dir>/config.snapshot + config.journal (see journal.h); a
     // config.json of an older polycubed is imported.
-    const std::string saved = state_dir + "/config";
-    polycube::daemon::Reconciler rc(rt, std::move(plugins.services), saved, static_cast<size_t>(versions_kept));
+    const std::string saved = o.state_dir + "/config";
+    Reconciler rc(rt, std::move(plugins.services), saved, o.versions_kept);
     // Rebuild the saved configuration, then let the previous run's data
     // path go: until here it kept forwarding.
     try {
       rc.restore();
     } catch (const std::exception &e) {
       // Keep the daemon up and the rejected files for a human to look at.
-      spdlog::error("saved configuration not applied ({}); kept as {}.snapshot.rejected / .journal.rejected", e.what(),
-                    saved);
+      spdlog::error("saved configuration not applied ({}); kept as {}.snapshot.rejected / .journal.rejected",
+                    e.what(), saved);
+      readiness.set_restore_failure(e.what());
     }
     rt.release_stale();
+    // From here on, new peers and attachment points must be allowed ones
+    // (what the saved configuration uses was accepted before).
+    rt.set_netdev_allowlist(o.netdev_allow);
+
+    ServerHooks hooks;
+    hooks.auth = &auth;
+    hooks.audit = &audit;
+    hooks.readiness = &readiness;
     // Several request workers (--http-workers, default 4): writers waiting
     // for their journal flush leave the others working and share that flush.
-    polycube::daemon::RestconfServer server(rc, addr, static_cast<uint16_t>(port), http);
+    RestconfServer server(rc, std::move(listeners), o.http, hooks);
     server.start();
-    spdlog::info("polycubed listening on {}:{}", addr, server.port());
-    std::printf("polycubed listening on %s:%u\n", addr.c_str(), server.port());
+    spdlog::info("polycubed listening on {}:{}{}{}", o.addr, port, tls ? " (TLS)" : "",
+                 auth.required() ? ", authentication required" : ", no authentication (loopback only)");
+    std::printf("polycubed listening on %s:%u%s\n", o.addr.c_str(), port, tls ? " (TLS)" : "");
+    if (!o.unix_path.empty()) std::printf("polycubed listening on unix:%s\n", o.unix_path.c_str());
     std::fflush(stdout);
-    int sig = 0;
-    sigwait(&set, &sig);
-    spdlog::info("signal {}: shutting down", sig);
+    sd_notify("READY=1\nSTATUS=listening on " + o.addr + ":" + std::to_string(port) +
+              "\nMAINPID=" + std::to_string(getpid()));
+    for (;;) {
+      int sig = 0;
+      sigwait(&set, &sig);
+      if (sig != SIGHUP) break;
+      sd_notify("RELOADING=1");
+      try {
+        auth.reload();
+        spdlog::info("SIGHUP: {} credentials from {}", auth.credentials(),
+                     o.tokens_file.empty() ? std::string("(no tokens file)") : o.tokens_file);
+      } catch (const std::exception &e) {
+        spdlog::error("SIGHUP: tokens file refused, the previous credentials stay: {}", e.what());
+      }
+      if (tls_listener) {
+        try {
+          tls_listener->set_context(tls_context(o));
+          spdlog::info("SIGHUP: TLS certificate {} loaded", o.tls_cert);
+        } catch (const std::exception &e) {
+          spdlog::error("SIGHUP: TLS files refused, the previous ones stay: {}", e.what());
+        }
+      }
+      sd_notify("READY=1");
+    }
+    spdlog::info("stopping");
+    sd_notify("STOPPING=1");
+    readiness.stopping = true;
     server.stop();
+    // The destructors run here: the reconciler's services, then the
+    // runtime, which removes the data plane.
   } catch (const std::exception &e) {
     std::fprintf(stderr, "polycubed: %s\n", e.what());
     return 1;

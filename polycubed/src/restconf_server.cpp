@@ -1,6 +1,11 @@
 #include "restconf_server.h"
 
+#include "audit_log.h"
+#include "auth.h"
+#include "control_api.h"
 #include "framework_api.h"
+#include "health.h"
+#include "request_metrics.h"
 #include "http_media.h"
 #include "polycube/strict_json.h"
 #include "query_params.h"
@@ -10,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <chrono>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +35,7 @@ int status_of(ErrorCode code) {
     case ErrorCode::kExists:
     case ErrorCode::kInUse: return 409;
     case ErrorCode::kKernel: return 500;
+    case ErrorCode::kDenied: return 403;
   }
   return 500;
 }
@@ -41,6 +48,7 @@ std::string tag_of(ErrorCode code) {
     case ErrorCode::kExists: return "data-exists";
     case ErrorCode::kInUse: return "in-use";
     case ErrorCode::kKernel: return "operation-failed";
+    case ErrorCode::kDenied: return "access-denied";
   }
   return "operation-failed";
 }
@@ -260,7 +268,7 @@ HttpReply route(Reconciler &rc, RestconfRequest &req) {
         return {200, rc.openapi()};
       case Resource::kMetrics:
         if (!query.empty()) return error_reply(400, "invalid-value", "/metrics takes no query parameters");
-        return {200, metrics_text(rc, g_requests, g_errors), "text/plain; version=0.0.4"};
+        return {200, metrics_text(rc, g_requests, g_errors) + request_metrics_text(), "text/plain; version=0.0.4"};
       case Resource::kYangSource: {
         if (!query.empty()) return error_reply(400, "invalid-value", "module sources take no query parameters");
         std::string text = rc.yang(res.rest);
@@ -371,27 +379,19 @@ http::HttpResponse to_http(HttpReply &&r) {
 
 }  // namespace
 
-RestconfServer::RestconfServer(Reconciler &rc, const std::string &addr, uint16_t port, http::HttpServerOptions options)
-    : rc_(rc) {
-  auto handler = [this](http::HttpRequest &hr, const http::PeerIdentity &) {
-    RestconfRequest req;
-    req.method = std::move(hr.method);
-    req.target = std::move(hr.target);
-    req.body = std::move(hr.body);
-    if (const std::string *ct = hr.header("content-type")) req.content_type = *ct;
-    if (const std::string *m = hr.header("x-pcn-message")) req.message = *m;
-    // Several Accept fields are one list (RFC 9110 5.3).
-    for (const auto &h : hr.headers)
-      if (h.name == "accept") req.accept += (req.accept.empty() ? "" : ", ") + h.value;
-    return to_http(handle_restconf(rc_, req));
-  };
+RestconfServer::RestconfServer(Reconciler &rc, std::vector<std::unique_ptr<http::Listener>> listeners,
+                               http::HttpServerOptions options, ServerHooks hooks)
+    : rc_(rc), hooks_(std::move(hooks)) {
+  auto handler = [this](http::HttpRequest &hr, const http::PeerIdentity &peer) { return handle(hr, peer); };
   auto errors = [](int status, const std::string &message) {
     return to_http(restconf_error(status, transport_tag(status), message, "", "transport"));
   };
+  if (hooks_.auth)
+    options.check_head = [this](http::HttpRequest &head, const http::PeerIdentity &peer) {
+      return check_head(head, peer);
+    };
   server_ = std::make_unique<http::HttpServer>(options, handler, errors);
-  auto listener = std::make_unique<http::TcpListener>(addr, port);
-  port_ = listener->port();
-  server_->add_listener(std::move(listener));
+  for (auto &l : listeners) server_->add_listener(std::move(l));
 }
 
 RestconfServer::~RestconfServer() { stop(); }
@@ -400,6 +400,93 @@ void RestconfServer::start() { server_->start(); }
 
 void RestconfServer::stop() {
   if (server_) server_->stop();
+}
+
+uint64_t RestconfServer::version() const {
+  // The configuration's version (pcn versions): what an audit line names,
+  // so that `pcn diff` and `pcn rollback` take it as it is.
+  return rc_.version();
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool is_write(const std::string &method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+// From the head alone: who sent it, and may they? A refusal is audited and
+// answered without reading the body.
+std::optional<http::HttpResponse> RestconfServer::check_head(http::HttpRequest &head, const http::PeerIdentity &peer) {
+  const auto start = Clock::now();
+  AuthDecision d = hooks_.auth->decide(head, peer);
+  if (d.outcome == AuthDecision::kAllowed) {
+    head.principal = std::move(d.principal);
+    return std::nullopt;
+  }
+  const bool unauthenticated = d.outcome != AuthDecision::kDenied;
+  http::HttpResponse out =
+      to_http(restconf_error(unauthenticated ? 401 : 403, "access-denied", d.reason, "", "protocol"));
+  if (unauthenticated)  // RFC 9110 11.6.1, RFC 6750 3
+    out.headers.emplace_back("WWW-Authenticate", d.outcome == AuthDecision::kBadCredentials
+                                                     ? "Bearer realm=\"polycube\", error=\"invalid_token\""
+                                                     : "Bearer realm=\"polycube\"");
+  if (hooks_.audit) {
+    uint64_t v = version();
+    hooks_.audit->record({d.principal.user, d.principal.role, d.principal.via.empty() ? "none" : d.principal.via,
+                          peer.display, head.method, head.target, out.status, v, v});
+  }
+  observe_request(head.method, out.status, seconds_since(start));
+  return out;
+}
+
+http::HttpResponse RestconfServer::handle(http::HttpRequest &hr, const http::PeerIdentity &peer) {
+  const auto start = Clock::now();
+  const std::string method = hr.method;
+  const std::string path(hr.path());
+  const bool write = is_write(method);
+  const uint64_t before = write ? version() : 0;
+  HttpReply reply;
+  if (path == "/healthz" || path == "/readyz") {
+    if (method != "GET" && method != "HEAD") {
+      reply = restconf_error(405, "operation-not-supported", "method " + method + " not allowed on " + path);
+      reply.allow = "GET, HEAD";
+    } else if (path == "/healthz" || !hooks_.readiness) {
+      reply = healthz();
+    } else {
+      reply = readyz(rc_, *hooks_.readiness);
+    }
+  } else if (path == kAuditPath) {
+    reply = audit_resource(hooks_.audit, method, std::string(hr.query()));
+  } else {
+    RestconfRequest req;
+    req.method = method;
+    req.target = std::move(hr.target);
+    req.body = std::move(hr.body);
+    if (const std::string *ct = hr.header("content-type")) req.content_type = *ct;
+    if (const std::string *m = hr.header("x-pcn-message")) req.message = *m;
+    req.user = hr.principal.user;  // recorded with the version a write makes
+    // Several Accept fields are one list (RFC 9110 5.3).
+    for (const auto &h : hr.headers)
+      if (h.name == "accept") req.accept += (req.accept.empty() ? "" : ", ") + h.value;
+    reply = handle_restconf(rc_, req);
+    hr.target = std::move(req.target);
+  }
+  if (write && hooks_.audit) {
+    const http::Principal &who = hr.principal;
+    hooks_.audit->record({who.user.empty() ? "anonymous" : who.user, who.role.empty() ? "admin" : who.role,
+                          who.via.empty() ? "none" : who.via, peer.display, method, hr.target, reply.status, before,
+                          version()});
+  }
+  observe_request(method, reply.status, seconds_since(start));
+  return to_http(std::move(reply));
 }
 
 }  // namespace polycube::daemon

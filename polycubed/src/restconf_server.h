@@ -3,11 +3,16 @@
 // /restconf/operations/polycube:*, the yang-library, module sources,
 // /metrics and /openapi.json; content negotiation (406, 415); errors as
 // RFC 8040 error bodies with their status codes. The transport is the
-// daemon's own HTTP server (http_server.h).
+// daemon's own HTTP server (http_server.h); around the RESTCONF logic the
+// server decides who may send each request from its head (auth.h), records
+// writes and refusals (audit_log.h), times requests (request_metrics.h)
+// and answers the probes (health.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http_server.h"
 #include "reconciler.h"
@@ -41,17 +46,34 @@ HttpReply handle_restconf(Reconciler &rc, RestconfRequest &request);
 HttpReply restconf_error(int status, const std::string &tag, const std::string &message,
                          const std::string &path = "", const std::string &type = "application");
 
+class Authenticator;
+class AuditLog;
+struct Readiness;
+
+// What runtime control adds around the RESTCONF logic; every member may be
+// null (no authentication: everyone is an anonymous admin; no audit log;
+// no readiness state).
+struct ServerHooks {
+  const Authenticator *auth = nullptr;
+  AuditLog *audit = nullptr;
+  const Readiness *readiness = nullptr;
+};
+
 class RestconfServer {
  public:
-  RestconfServer(Reconciler &rc, const std::string &addr, uint16_t port, http::HttpServerOptions options = {});
+  // Serves on every listener (TCP, TLS, unix socket).
+  RestconfServer(Reconciler &rc, std::vector<std::unique_ptr<http::Listener>> listeners,
+                 http::HttpServerOptions options = {}, ServerHooks hooks = {});
   ~RestconfServer();
   void start();  // returns once listening
-  uint16_t port() const { return port_; }
-  void stop();
+  void stop();   // drains: requests received get their answers (HttpServer::stop)
 
  private:
+  http::HttpResponse handle(http::HttpRequest &request, const http::PeerIdentity &peer);
+  std::optional<http::HttpResponse> check_head(http::HttpRequest &head, const http::PeerIdentity &peer);
+  uint64_t version() const;
   Reconciler &rc_;
-  uint16_t port_ = 0;
+  ServerHooks hooks_;
   std::unique_ptr<http::HttpServer> server_;
 };
 

@@ -37,21 +37,6 @@ std::string_view line_at(std::string_view s, size_t &pos) {
 
 }  // namespace
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string rfc3339(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];  // room for any int the compiler imagines in tm
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
 json VersionEntry::meta() const {
   json m = {{"version", number}, {"time", time_ms}, {"cubes", cubes}};
   if (!user.empty()) m["user"] = user;
@@ -251,7 +236,7 @@ void VersionHistory::clear() {
 json VersionHistory::to_json() const {
   json list = json::array();
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    json v = {{"number", it->number}, {"time", rfc3339(it->time_ms)}, {"cubes", it->cubes}};
+    json v = {{"number", it->number}, {"time", format_rfc3339(it->time_ms)}, {"cubes", it->cubes}};
     if (!it->user.empty()) v["user"] = it->user;
     if (!it->message.empty()) v["message"] = it->message;
     list.push_back(std::move(v));
@@ -261,7 +246,7 @@ json VersionHistory::to_json() const {
     int64_t left = pending_->deadline_ms - now_ms();
     json p = {{"version", pending_->version},
               {"revert-to", pending_->revert_to},
-              {"deadline", rfc3339(pending_->deadline_ms)},
+              {"deadline", format_rfc3339(pending_->deadline_ms)},
               {"seconds-left", left > 0 ? (left + 999) / 1000 : 0}};
     if (!pending_->user.empty()) p["user"] = pending_->user;
     out["pending-confirm"] = p;

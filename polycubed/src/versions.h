@@ -20,6 +20,8 @@
 // confirmed write extends the deadline and keeps the original revert point.
 #pragma once
 
+#include "rfc3339.h"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -44,9 +46,6 @@ struct WriteContext {
   uint32_t confirm_timeout = 0;  // seconds; 0: an ordinary write
 };
 
-// Milliseconds since the epoch, and their RFC 3339 form (UTC).
-int64_t now_ms();
-std::string rfc3339(int64_t ms);
 
 struct VersionEntry {
   uint64_t number = 0;

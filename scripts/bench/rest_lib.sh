@@ -32,10 +32,12 @@ linux_ns() {
 }
 
 # rate <path> [lua script]: wrk's Requests/sec for one URL; fails if any
-# answer was not 2xx.
+# answer was not 2xx. RATE_HEADER (if set) is sent with every request
+# ("Authorization: Bearer ...").
 rate() {
   local out r
-  out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" ${2:+-s "$2"} "$BASE$1" 2>&1) || { echo "$out" >&2; exit 1; }
+  out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" ${2:+-s "$2"} ${RATE_HEADER:+-H "$RATE_HEADER"} "$BASE$1" 2>&1) ||
+    { echo "$out" >&2; exit 1; }
   if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
     echo "$out" >&2
     echo "wrk: error answers for $1" >&2

@@ -21,6 +21,9 @@ echo
 echo "== REST API"
 BENCH_NO_BUILD=1 scripts/bench/bench_rest.sh
 echo
+echo "== REST API with authentication and TLS"
+BENCH_NO_BUILD=1 scripts/bench/auth_bench.sh
+echo
 echo "== control plane against the size of the configuration"
 BENCH_NO_BUILD=1 scripts/bench/control_bench.sh
 echo

@@ -21,7 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (nul == std::string::npos) break;
     start = nul + 1;
   }
-  pcn::Options o = pcn::parse_options(args, nullptr);
+  pcn::Options o;
+  try {
+    o = pcn::parse_options(args, nullptr);
+  } catch (const pcn::UsageError &) {  // an option without its value
+    return 0;
+  }
   try {
     pcn::parse_daemon_url(o.url);
   } catch (const pcn::UsageError &) {

@@ -14,6 +14,7 @@ enum class ErrorCode {
   kInUse,        // target busy or still referenced (409)
   kUnsupported,  // valid request this mode cannot do (400)
   kKernel,       // the kernel refused (verifier, attach, map op) (500)
+  kDenied,       // the daemon's policy does not allow it, e.g. a netdev outside the allow-list (403)
 };
 
 const char *to_string(ErrorCode code);

@@ -83,6 +83,12 @@ class Runtime {
   // while that state is held (before release_stale()); -1 if there is none.
   int previous_map(const std::string &cube, const std::string &map) const;
 
+  // Netdevs a cube may newly take as a port peer or attachment point
+  // (fnmatch patterns; empty: any). A netdev outside them is refused with
+  // kDenied; netdevs already in use stay usable (a restore or a rollback
+  // re-applies what was accepted before).
+  void set_netdev_allowlist(std::vector<std::string> patterns);
+
   PortStats stats(uint32_t gport, Mode mode) const;
   // Sends `frame` along `egress` (a port's next hop) as if the data plane of
   // port `gport` had sent it. Used by Cube::packet_out.
@@ -133,6 +139,7 @@ class Runtime {
   void drop_previous_hooks(uint32_t ifindex);
   void remove_own_generation();
   void apply_peer(Cube &cube, Port &port, const std::string &peer);
+  uint32_t allowed_netdev_ifindex(const std::string &name) const;
   void unlink_peer(Cube &cube, Port &port);
 
   void ensure_inject_veth();
@@ -160,6 +167,7 @@ class Runtime {
   ring_buffer *ring_ = nullptr;
   std::atomic<bool> stop_{false};
   std::thread slowpath_thread_;
+  std::vector<std::string> netdev_allowlist_;
 };
 
 }  // namespace polycube
