@@ -14,12 +14,14 @@
 #include "pcn.bpf.h"
 #include "maglev_shared.h"
 
-/* The inner map: one table. */
+/* The inner map: one table. Sizes rather than types: the value's type is
+ * only used through a pointer, so clang's BTF holds a forward declaration
+ * of it, whose size libbpf cannot tell. */
 struct pcn_maglev_inner {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, 1);
-  __type(key, __u32);
-  __type(value, struct pcn_maglev_table);
+  __uint(key_size, sizeof(__u32));
+  __uint(value_size, sizeof(struct pcn_maglev_table));
 };
 
 /* Declares `name`, an array of up to `max` Maglev tables (one pointer
@@ -43,7 +45,11 @@ static __always_inline int pcn_maglev_pick(void *tables, __u32 table, __u32 hash
   if (!t)
     return -1;
   __u32 pos = pcn_maglev_position(hash, PCN_MAGLEV_SIZE);
-  if (pos >= PCN_MAGLEV_SIZE) /* cannot happen; the verifier wants the bound */
+  /* The bound cannot fail, but the verifier wants it checked on the very
+   * register used as the index: the barrier keeps clang from folding the
+   * check into the multiply and shift. */
+  asm volatile("" : "+r"(pos));
+  if (pos >= PCN_MAGLEV_SIZE)
     return -1;
   return t->backend[pos];
 }
