@@ -251,6 +251,7 @@ Lbrp::Counts Lbrp::counts() const {
 }
 
 size_t Lbrp::collect() {
+  std::lock_guard<std::mutex> serial(collect_mu_);
   size_t n = sessions_->collect(conntrack::now_ns());
   std::vector<Doomed> doomed;
   {

@@ -81,6 +81,7 @@ class Lbrp : public Cube {
   std::map<std::pair<DpKey, uint32_t>, uint16_t> adopted_;
   std::unique_ptr<maglev::Tables> tables_;
   std::unique_ptr<xlate::Sessions> sessions_;
+  std::mutex collect_mu_;  // one collection at a time: a caller's returns when the running one is done
   std::mutex doomed_mu_;
   std::vector<Doomed> doomed_;
   std::unique_ptr<conntrack::Collector> gc_;
