@@ -9,6 +9,9 @@
  * IPv6, traffic to other addresses), so the cube sits on a link like a
  * wire that balances. Parsing, checksums, connection tracking and the
  * translation helpers are the packet library's; Maglev is libpolycube's. */
+/* TC: skb->data read through one load from ctx each time (pcn.bpf.h):
+ * this program is large enough for clang to spill ctx + offsetof(data). */
+#define PCN_CTX_DATA_ASM 1
 #include <polycube/pcn.bpf.h>
 #include <polycube/conntrack.bpf.h>
 #include <polycube/eth.bpf.h>
