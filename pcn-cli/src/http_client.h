@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pcn {
 
@@ -14,6 +16,7 @@ struct HttpResponse {
 // `base` is "http://host:port" (see daemon_url.h; UsageError if it is not);
 // throws std::runtime_error when the daemon cannot be reached.
 HttpResponse http_request(const std::string &base, const std::string &method, const std::string &path,
-                          const std::string &body = "");
+                          const std::string &body = "",
+                          const std::vector<std::pair<std::string, std::string>> &headers = {});
 
 }  // namespace pcn

@@ -26,6 +26,7 @@
 #include "polycube/strict_json.h"  // the one JSON parser, shared with the daemon
 #include "options.h"
 #include "schema.h"
+#include "versions_cmd.h"
 
 using nlohmann::json;
 using namespace pcn;
@@ -47,6 +48,10 @@ const char *kUsage =
     "  pcn attach <tcube> <cube:port|netdev> [position=first|last|before:<c>|after:<c>]\n"
     "  pcn detach <tcube> <cube:port|netdev>\n"
     "  pcn cubes | services | netdevs | topology\n"
+    "  pcn versions | diff V1 [V2] | rollback V | confirm | cancel-commit\n"
+    "  pcn export > topo.yaml                 pcn apply -f topo.yaml [--dry-run]\n"
+    "  --message TEXT (why, kept with the version a write makes), --confirm SECONDS (reverted\n"
+    "  unless `pcn confirm` comes in time) go before the words of any write.\n"
     "  pcn completion bash                    print the bash completion script\n"
     "\n"
     "  add and set also take a JSON or YAML body on stdin (a file or a pipe), relative\n"
@@ -58,6 +63,7 @@ const char *kUsage =
 // ---- talking to the daemon ----
 
 std::string g_url;
+const Options *g_options = nullptr;  // --confirm and --message, for writes
 
 // The answer's JSON, or the daemon's RFC 8040 error-message as an exception.
 json answer_of(const pcn::HttpResponse &r) {
@@ -72,7 +78,8 @@ json answer_of(const pcn::HttpResponse &r) {
 }
 
 json call(const std::string &method, const std::string &path, const std::string &body = "") {
-  return answer_of(pcn::http_request(g_url, method, path, body));
+  if (method == "GET" || !g_options) return answer_of(pcn::http_request(g_url, method, path, body));
+  return answer_of(pcn::http_request(g_url, method, write_target(path, *g_options), body, write_headers(*g_options)));
 }
 
 // ---- output ----
@@ -286,7 +293,7 @@ int complete(std::vector<std::string> w) {
   json cubes = call("GET", "/restconf/data/polycube:cubes")["polycube:cubes"]["cube"];
   if (w.empty()) {
     for (const char *f : {"connect", "disconnect", "attach", "detach", "cubes", "services", "netdevs", "topology",
-                          "completion"})
+                          "completion", "versions", "diff", "rollback", "confirm", "cancel-commit", "export", "apply"})
       emit(f);
     for (const auto &x : services) emit(x["name"]);
     for (const auto &c : cubes) emit(c["name"]);
@@ -413,6 +420,10 @@ int run(const Options &o) {
     return 0;
   }
   if (w[0] == "__complete") return complete({w.begin() + 1, w.end()});
+  if (is_versions_command(w[0]))
+    return run_versions_command(o, {call, [&](const json &v) { print(v, o); },
+                                    [](const json &rows, const std::vector<std::string> &cols) { print_table(rows, 0, cols); },
+                                    daemon_modules()});
   if (w[0] == "cubes" || w[0] == "services" || w[0] == "netdevs" || w[0] == "topology") {
     if (w.size() > 1) throw UsageError("'" + w[0] + "' takes no more words");
     json data = call("GET", "/restconf/data/polycube:" + w[0]);
@@ -516,6 +527,7 @@ int run(const Options &o) {
 int main(int argc, char **argv) {
   Options o = parse_options({argv + 1, argv + argc}, std::getenv("PCN_URL"));
   g_url = o.url;
+  g_options = &o;
   try {
     return run(o);
   } catch (const UsageError &e) {
