@@ -49,12 +49,23 @@ size_t collect_expired(int map_fd, size_t value_size, uint64_t now,
 Collector::Collector(std::chrono::milliseconds period, std::function<void()> collect) {
   thread_ = std::thread([this, period, collect = std::move(collect)] {
     std::unique_lock<std::mutex> l(mu_);
-    while (!cv_.wait_for(l, period, [this] { return stop_; })) {
+    while (true) {
+      cv_.wait_for(l, period, [this] { return stop_ || woken_; });
+      if (stop_) break;
+      woken_ = false;
       l.unlock();
       collect();
       l.lock();
     }
   });
+}
+
+void Collector::wake() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
 }
 
 Collector::~Collector() {

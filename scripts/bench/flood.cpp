@@ -1,6 +1,9 @@
 #include "flood.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -8,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -57,6 +61,55 @@ uint64_t flood(const std::string &ns, const std::vector<std::string> &frames, do
   });
   t.join();
   return sent;
+}
+
+double tcp_connect_rate(const std::string &client_ns, const std::string &server_ns, const std::string &dst,
+                        uint16_t port, double seconds) {
+  std::atomic<bool> stop{false}, ready{false};
+  std::thread server([&] {
+    pcntest::enter_netns(server_ns);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a);
+    listen(s, 4096);
+    ready = true;
+    while (!stop) {
+      pollfd p{s, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int c = accept(s, nullptr, nullptr);
+      if (c >= 0) close(c);
+    }
+    close(s);
+  });
+  while (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::atomic<uint64_t> done{0};
+  auto client = [&] {
+    pcntest::enter_netns(client_ns);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    inet_pton(AF_INET, dst.c_str(), &a.sin_addr);
+    linger lg{1, 0};
+    auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+      int c = socket(AF_INET, SOCK_STREAM, 0);
+      setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      timeval tv{1, 0};
+      setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      if (connect(c, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0) done++;
+      close(c);
+    }
+  };
+  std::thread c1(client), c2(client);
+  c1.join();
+  c2.join();
+  stop = true;
+  server.join();
+  return done / seconds;
 }
 
 uint64_t rx_packets(pcntest::TestNet &net, const std::string &ns, const std::string &ifname) {

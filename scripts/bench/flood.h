@@ -20,6 +20,13 @@ namespace pcnbench {
 uint64_t flood(const std::string &ns, const std::vector<std::string> &frames, double seconds,
                const volatile sig_atomic_t *stop = nullptr, const std::string &ifname = "eth0");
 
+// New TCP connections/s from namespace `client_ns` (full name) to
+// `dst`:`port` for `seconds`: two client threads connect and close with a
+// RST (no TIME_WAIT); a server in `server_ns` listening on 0.0.0.0:`port`
+// accepts and closes. Counts the connects that succeeded.
+double tcp_connect_rate(const std::string &client_ns, const std::string &server_ns, const std::string &dst,
+                        uint16_t port, double seconds);
+
 // Packets received so far by `ifname` in namespace `ns` (short name) of `net`.
 uint64_t rx_packets(pcntest::TestNet &net, const std::string &ns, const std::string &ifname = "eth0");
 

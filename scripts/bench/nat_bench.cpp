@@ -79,57 +79,6 @@ Rate with_sink(TestNet &net, F f) {
   return r;
 }
 
-// Short TCP connections from a to b:8000 for `seconds`, two client
-// threads; each connection is closed with a RST (no TIME_WAIT). Returns
-// connections per second.
-double tcp_rate(TestNet &net, const std::string &dst, double seconds) {
-  std::atomic<bool> stop{false}, ready{false};
-  std::thread server([&] {
-    enter_netns(net.ns("b"));
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(8000);
-    bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a);
-    listen(s, 4096);
-    ready = true;
-    while (!stop) {
-      pollfd p{s, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      int c = accept(s, nullptr, nullptr);
-      if (c >= 0) close(c);
-    }
-    close(s);
-  });
-  while (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::atomic<uint64_t> done{0};
-  auto client = [&] {
-    enter_netns(net.ns("a"));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(8000);
-    inet_pton(AF_INET, dst.c_str(), &a.sin_addr);
-    linger lg{1, 0};
-    auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < until) {
-      int c = socket(AF_INET, SOCK_STREAM, 0);
-      setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-      timeval tv{1, 0};
-      setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-      if (connect(c, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0) done++;
-      close(c);
-    }
-  };
-  std::thread c1(client), c2(client);
-  c1.join();
-  c2.join();
-  stop = true;
-  server.join();
-  return done / seconds;
-}
-
 // Linux: va and vb move into namespace r, which routes and masquerades.
 void linux_up(TestNet &net, const std::string &va, const std::string &vb) {
   std::string r = net.ns("r");
@@ -184,7 +133,7 @@ int run(double seconds) {
   Rate lin = with_sink(net, [&] { return udp_rate(net, lgw, seconds); });
   print("Linux router + iptables MASQUERADE", lin, nullptr, "");
   std::printf("\n== new TCP connections/s through the NAT (connect, accept, RST), 2 clients, %.0f s\n", seconds);
-  double lin_tcp = tcp_rate(net, "10.97.2.2", seconds);
+  double lin_tcp = pcnbench::tcp_connect_rate(net.ns("a"), net.ns("b"), "10.97.2.2", 8000, seconds);
   std::printf("%-42s %9.0f conn/s\n", "Linux router + iptables MASQUERADE", lin_tcp);
   std::string slab = sh_out("awk '$1 == \"nf_conntrack\" {print $4}' /proc/slabinfo 2>/dev/null");
   std::string ct_max = net.in_out("r", "sysctl -n net.netfilter.nf_conntrack_max 2>/dev/null");
@@ -217,7 +166,7 @@ int run(double seconds) {
     print(("router " + m + " + nat masquerade").c_str(), natted, &lin, "iptables");
     std::printf("  sessions: %zu\n", nat->sessions().size());
     if (mode == Mode::kTc) {
-      double tcp = tcp_rate(net, "10.97.2.2", seconds);
+      double tcp = pcnbench::tcp_connect_rate(net.ns("a"), net.ns("b"), "10.97.2.2", 8000, seconds);
       std::printf("%-42s %9.0f conn/s  ratio vs iptables %.2f\n", "router TC + nat masquerade", tcp,
                   lin_tcp > 0 ? tcp / lin_tcp : 0.0);
       uint64_t bytes = map_memlock(nat->map_fd("nat_sessions")) + map_memlock(nat->map_fd("nat_reverse"));

@@ -6,16 +6,16 @@
  * of the flow, both ways, follows its session (nat_shared.h); ICMP errors
  * about a translated flow are translated too, the packet they quote
  * included, so traceroute and path-MTU discovery work through the NAT.
- * Parsing, checksums and the TCP/UDP/ICMP state machine are the shared
- * packet library's (polycube/parse.bpf.h, rewrite.bpf.h, conntrack.bpf.h). */
+ * Parsing, checksums, the TCP/UDP/ICMP state machine, claims of reply
+ * tuples and the translation of ICMP errors are the shared packet
+ * library's (polycube/parse.bpf.h, rewrite.bpf.h, conntrack.bpf.h,
+ * xlate.bpf.h). */
 #include <polycube/pcn.bpf.h>
 #include <polycube/conntrack.bpf.h>
 #include <polycube/parse.bpf.h>
 #include <polycube/rewrite.bpf.h>
+#include <polycube/xlate.bpf.h>
 #include "nat_shared.h"
-
-#define NAT_EEXIST 17
-#define NAT_E2BIG 7
 
 /* Translated flows, keyed by their first packet's tuple (before translation). */
 struct {
@@ -103,26 +103,6 @@ static __always_inline struct nat_session *nat_find(const struct pcn_tuple *t, _
   return s;
 }
 
-/* Claims reply tuple `rev` for the flow `orig`. A claim held by a session
- * that has timed out (not yet collected) is taken over; one held by a live
- * session, or by one being created (no session yet), is not. Returns 0, or
- * -EEXIST (taken), or another error (the table is full). */
-static __always_inline long nat_claim(const struct pcn_tuple *rev, const struct pcn_tuple *orig, __u64 now) {
-  long err = bpf_map_update_elem(&nat_reverse, rev, orig, BPF_NOEXIST);
-  if (err != -NAT_EEXIST)
-    return err;
-  struct pcn_tuple *holder = bpf_map_lookup_elem(&nat_reverse, rev);
-  if (!holder)
-    return bpf_map_update_elem(&nat_reverse, rev, orig, BPF_NOEXIST);
-  struct pcn_tuple h = *holder;
-  struct nat_session *s = bpf_map_lookup_elem(&nat_sessions, &h);
-  if (!s || pcn_ct_live(&s->ct, h.proto, now))
-    return -NAT_EEXIST;
-  bpf_map_delete_elem(&nat_sessions, &h);
-  bpf_map_delete_elem(&nat_reverse, rev);
-  return bpf_map_update_elem(&nat_reverse, rev, orig, BPF_NOEXIST);
-}
-
 /* One try of the external port search (a bpf_loop body). */
 struct nat_alloc {
   struct pcn_tuple rev;  /* reply tuple, its port filled per try */
@@ -144,12 +124,12 @@ static long nat_try_port(__u32 i, void *data) {
     return 1;
   __u32 port = a->min + (a->start + i) % a->size;
   nat_set_reply_port(a, bpf_htons((__u16)port));
-  long err = nat_claim(&a->rev, &a->orig, a->now);
+  long err = pcn_xlate_claim(&nat_sessions, &nat_reverse, &a->rev, &a->orig, a->now);
   if (!err) {
     a->found = 1;
     return 1;
   }
-  if (err != -NAT_EEXIST) {
+  if (err != -PCN_XLATE_EEXIST) {
     a->full = 1;
     return 1;
   }
@@ -168,8 +148,8 @@ static __always_inline int nat_alloc_port(struct pcn_tuple *to, const struct pcn
   pcn_ct_reverse(to, &a.rev);
   __u8 proto = to->proto;
   if (proto != PCN_IPPROTO_TCP && proto != PCN_IPPROTO_UDP && !icmp_echo) {
-    long err = nat_claim(&a.rev, orig, now);
-    return !err ? 0 : err == -NAT_EEXIST ? -1 : -2;
+    long err = pcn_xlate_claim(&nat_sessions, &nat_reverse, &a.rev, orig, now);
+    return !err ? 0 : err == -PCN_XLATE_EEXIST ? -1 : -2;
   }
   __u32 min = cfg->port_min, max = cfg->port_max;
   if (!min || max < min)
@@ -178,10 +158,10 @@ static __always_inline int nat_alloc_port(struct pcn_tuple *to, const struct pcn
   a.size = max - min + 1;
   __u32 own = bpf_ntohs(to->sport);
   if (own >= min && own <= max) {
-    long err = nat_claim(&a.rev, orig, now);
+    long err = pcn_xlate_claim(&nat_sessions, &nat_reverse, &a.rev, orig, now);
     if (!err)
       return 0;
-    if (err != -NAT_EEXIST)
+    if (err != -PCN_XLATE_EEXIST)
       return -2;
   }
   a.start = bpf_get_prandom_u32() % a.size;
@@ -249,17 +229,6 @@ static __always_inline int nat_rule_for(const struct pcn_pkt *p, __u32 dir, cons
   return NAT_PASS;
 }
 
-/* Removes the session of `orig` (found timed out) and its claim. */
-static __always_inline void nat_forget(const struct pcn_tuple *orig, const struct nat_session *s) {
-  struct pcn_tuple rev;
-  pcn_ct_reverse(&s->xlated, &rev);
-  struct pcn_tuple *holder = bpf_map_lookup_elem(&nat_reverse, &rev);
-  if (holder && holder->saddr == orig->saddr && holder->daddr == orig->daddr && holder->sport == orig->sport &&
-      holder->dport == orig->dport && holder->proto == orig->proto)
-    bpf_map_delete_elem(&nat_reverse, &rev);
-  bpf_map_delete_elem(&nat_sessions, orig);
-}
-
 /* A new flow: the rule that applies, an external port for SNAT, the claim
  * of its reply tuple, the session. NAT_OK with the session in `*out` and
  * the translation in `to`; NAT_PASS without a rule; NAT_DROP (counted) when
@@ -286,7 +255,7 @@ static __always_inline int nat_create(struct pcn_pkt *p, __u32 dir, __u64 now, s
       st->clashes++;
       return NAT_DROP;
     }
-    nat_forget(orig, old);
+    pcn_xlate_forget(&nat_sessions, &nat_reverse, orig, (struct pcn_xlate_entry *)old);
   }
   if (dir == NAT_EGRESS) {
     int a = nat_alloc_port(to, orig, echo, cfg, now);
@@ -301,9 +270,9 @@ static __always_inline int nat_create(struct pcn_pkt *p, __u32 dir, __u64 now, s
   } else {
     struct pcn_tuple rev;
     pcn_ct_reverse(to, &rev);
-    long err = nat_claim(&rev, orig, now);
+    long err = pcn_xlate_claim(&nat_sessions, &nat_reverse, &rev, orig, now);
     if (err) {
-      if (err == -NAT_EEXIST)
+      if (err == -PCN_XLATE_EEXIST)
         st->clashes++;
       else
         st->table_full++;
@@ -318,7 +287,7 @@ static __always_inline int nat_create(struct pcn_pkt *p, __u32 dir, __u64 now, s
   pcn_ct_reverse(to, &rev);
   if (err) {
     bpf_map_delete_elem(&nat_reverse, &rev); /* our claim */
-    struct nat_session *won = err == -NAT_EEXIST ? bpf_map_lookup_elem(&nat_sessions, orig) : 0;
+    struct nat_session *won = err == -PCN_XLATE_EEXIST ? bpf_map_lookup_elem(&nat_sessions, orig) : 0;
     if (won && won->dir == dir && pcn_ct_live(&won->ct, proto, now)) { /* another CPU was first */
       *to = won->xlated;
       pcn_ct_advance(&won->ct, proto, 0, p->tcp_flags, now);
@@ -336,55 +305,6 @@ static __always_inline int nat_create(struct pcn_pkt *p, __u32 dir, __u64 now, s
   return NAT_OK;
 }
 
-/* Rewrites the packet's tuple into `to`, checksums included. */
-static __always_inline int nat_rewrite(pcn_ctx_t *ctx, struct pcn_pkt *p, const struct pcn_tuple *to) {
-  if (to->saddr != p->tuple.saddr && pcn_set_ipv4_addr(ctx, p, 0, to->saddr))
-    return -1;
-  if (to->daddr != p->tuple.daddr && pcn_set_ipv4_addr(ctx, p, 1, to->daddr))
-    return -1;
-  if (to->sport != p->tuple.sport && pcn_set_l4_port(ctx, p, 0, to->sport))
-    return -1;
-  if (to->dport != p->tuple.dport && pcn_set_l4_port(ctx, p, 1, to->dport))
-    return -1;
-  return 0;
-}
-
-/* An ICMP error quoting a packet of a translated flow: the quoted packet is
- * given the tuple it had on this side of the NAT, and the error's own
- * addresses follow it (its destination is the quoted packet's source; its
- * source, when the quoted packet's destination sent it). Errors about
- * nothing translated pass unchanged. */
-static __always_inline int nat_translate_error(pcn_ctx_t *ctx, struct pcn_pkt *p, __u64 now) {
-  struct pcn_tuple q = p->quoted, rq, to;
-  pcn_ct_reverse(&q, &rq);
-  struct nat_session *s = bpf_map_lookup_elem(&nat_sessions, &rq);
-  if (s && pcn_ct_live(&s->ct, q.proto, now)) {
-    pcn_ct_reverse(&s->xlated, &to); /* it quotes a reply: the reply as the far side saw it */
-  } else {
-    struct pcn_tuple *o = bpf_map_lookup_elem(&nat_reverse, &rq);
-    if (!o)
-      return 0;
-    struct pcn_tuple orig = *o;
-    s = bpf_map_lookup_elem(&nat_sessions, &orig);
-    if (!s || !pcn_ct_live(&s->ct, q.proto, now))
-      return 0;
-    to = orig; /* it quotes a translated first-way packet: as it was sent */
-  }
-  if (to.saddr != q.saddr && pcn_set_quoted_addr(ctx, p, 0, to.saddr))
-    return -1;
-  if (to.daddr != q.daddr && pcn_set_quoted_addr(ctx, p, 1, to.daddr))
-    return -1;
-  if (to.sport != p->quoted.sport && pcn_set_quoted_port(ctx, p, 0, to.sport))
-    return -1;
-  if (to.dport != p->quoted.dport && pcn_set_quoted_port(ctx, p, 1, to.dport))
-    return -1;
-  if (p->tuple.daddr == q.saddr && to.saddr != q.saddr && pcn_set_ipv4_addr(ctx, p, 1, to.saddr))
-    return -1;
-  if (p->tuple.saddr == q.daddr && to.daddr != q.daddr && pcn_set_ipv4_addr(ctx, p, 0, to.daddr))
-    return -1;
-  return 0;
-}
-
 static __always_inline int nat_main(pcn_ctx_t *ctx, __u32 dir) {
   struct pcn_md *md = pcn_md_get();
   if (!md)
@@ -400,7 +320,7 @@ static __always_inline int nat_main(pcn_ctx_t *ctx, __u32 dir) {
   }
   __u64 now = bpf_ktime_get_coarse_ns();
   if (p.quoted_l4_off) {
-    if (nat_translate_error(ctx, &p, now))
+    if (pcn_xlate_icmp_error(ctx, &p, &nat_sessions, &nat_reverse, now, 0) < 0)
       return PCN_DROP;
     return pcn_transparent_next(ctx, md, dir);
   }
@@ -419,7 +339,7 @@ static __always_inline int nat_main(pcn_ctx_t *ctx, __u32 dir) {
       return PCN_DROP;
   }
   s->bytes += pcn_pkt_len(ctx);
-  if (nat_rewrite(ctx, &p, &to))
+  if (pcn_rewrite_tuple(ctx, &p, &to))
     return PCN_DROP;
   return pcn_transparent_next(ctx, md, dir);
 }

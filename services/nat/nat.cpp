@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <map>
@@ -14,23 +13,6 @@
 
 namespace polycube::services {
 
-namespace {
-
-std::string raw(const pcn_tuple &t) { return std::string(reinterpret_cast<const char *>(&t), sizeof(t)); }
-
-pcn_tuple reversed(const pcn_tuple &t) {
-  pcn_tuple r{};
-  r.saddr = t.daddr;
-  r.daddr = t.saddr;
-  r.sport = t.dport;
-  r.dport = t.sport;
-  r.proto = t.proto;
-  return r;
-}
-
-bool same(const pcn_tuple &a, const pcn_tuple &b) { return std::memcmp(&a, &b, sizeof(a)) == 0; }
-
-}  // namespace
 
 ServiceInfo Nat::info() {
   return ServiceInfo{"nat",
@@ -41,13 +23,7 @@ ServiceInfo Nat::info() {
 }
 
 Nat::Nat(Runtime &rt, const std::string &name, Mode mode) : Cube(rt, name, info(), CubeOptions{mode, 1}) {
-  sessions_fd_ = ::dup(map_fd("nat_sessions"));
-  reverse_fd_ = ::dup(map_fd("nat_reverse"));
-  if (sessions_fd_ < 0 || reverse_fd_ < 0) {
-    for (int fd : {sessions_fd_, reverse_fd_})
-      if (fd >= 0) ::close(fd);
-    throw Error(ErrorCode::kKernel, "nat: cannot dup the session maps");
-  }
+  sessions_ = std::make_unique<xlate::Sessions>(map_fd("nat_sessions"), map_fd("nat_reverse"), sizeof(nat_session));
   write_config();
   gc_ = std::make_unique<conntrack::Collector>(std::chrono::seconds(2), [this] {
     size_t n = collect();
@@ -58,8 +34,6 @@ Nat::Nat(Runtime &rt, const std::string &name, Mode mode) : Cube(rt, name, info(
 
 Nat::~Nat() {
   gc_.reset();  // the collector never waits for the runtime lock: no deadlock with a caller holding it
-  for (int fd : {sessions_fd_, reverse_fd_})
-    if (fd >= 0) ::close(fd);
 }
 
 std::optional<uint32_t> Nat::address_of(const std::string &where) const {
@@ -139,7 +113,10 @@ void Nat::apply(const nat::Config &cfg) {
   mark(NAT_K_PORTFORWARD, ids(old.forwards), ids(cfg.forwards));
   if (old.masquerade && !cfg.masquerade) gone.insert({NAT_K_MASQUERADE, 0});
   if (!gone.empty()) {
-    size_t n = end_sessions([&](const nat_session &s) { return gone.count({s.kind, s.rule}) > 0; });
+    size_t n = sessions_->end_if([&](const pcn_tuple &, const void *v) {
+      auto *s = static_cast<const nat_session *>(v);
+      return gone.count({s->kind, s->rule}) > 0;
+    });
     log().info("{} sessions of deleted rules ended", n);
   }
   log().info("rules: {} snat, {} dnat, {} port-forwarding, masquerade {}", cfg.snat.size(), cfg.dnat.size(),
@@ -167,7 +144,7 @@ bool Nat::refresh_masquerade() {
 
 std::vector<Nat::Session> Nat::sessions() const {
   std::vector<Session> out;
-  conntrack::for_each(sessions_fd_, sizeof(nat_session), [&](const pcn_tuple &k, const void *v) {
+  sessions_->for_each([&](const pcn_tuple &k, const void *v) {
     Session s{k, {}};
     std::memcpy(&s.s, v, sizeof(s.s));
     out.push_back(s);
@@ -187,39 +164,6 @@ nat_stats Nat::stats() const {
   return sum;
 }
 
-size_t Nat::end_sessions(const std::function<bool(const nat_session &)> &pred) {
-  std::vector<Session> doomed;
-  for (const auto &s : sessions())
-    if (pred(s.s)) doomed.push_back(s);
-  for (const auto &d : doomed) {
-    pcn_tuple rev = reversed(d.s.xlated), holder{};
-    bpf_map_delete_elem(sessions_fd_, &d.orig);
-    if (bpf_map_lookup_elem(reverse_fd_, &rev, &holder) == 0 && same(holder, d.orig)) bpf_map_delete_elem(reverse_fd_, &rev);
-  }
-  return doomed.size();
-}
-
-size_t Nat::collect() {
-  uint64_t now = conntrack::now_ns();
-  size_t n = conntrack::collect_expired(sessions_fd_, sizeof(nat_session), now, [&](const pcn_tuple &orig, const void *v) {
-    pcn_tuple rev = reversed(static_cast<const nat_session *>(v)->xlated), holder{};
-    if (bpf_map_lookup_elem(reverse_fd_, &rev, &holder) == 0 && same(holder, orig)) bpf_map_delete_elem(reverse_fd_, &rev);
-  });
-  // Claims whose session is gone: a session being created has its claim
-  // first, so only a claim found orphaned twice in a row is removed.
-  std::set<std::string> orphans;
-  std::vector<pcn_tuple> remove;
-  Map<pcn_tuple, pcn_tuple> reverse(reverse_fd_);
-  reverse.for_each([&](const pcn_tuple &rev, const pcn_tuple &orig) {
-    nat_session s{};
-    if (bpf_map_lookup_elem(sessions_fd_, &orig, &s) == 0 && same(reversed(s.xlated), rev)) return;
-    std::string k = raw(rev);
-    if (orphans_.count(k)) remove.push_back(rev);
-    else orphans.insert(k);
-  });
-  for (const auto &r : remove) reverse.erase(r);
-  orphans_ = std::move(orphans);
-  return n;
-}
+size_t Nat::collect() { return sessions_->collect(conntrack::now_ns()); }
 
 }  // namespace polycube::services

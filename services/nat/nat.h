@@ -17,6 +17,7 @@
 #include "nat_shared.h"
 #include "polycube/conntrack.h"
 #include "polycube/cube.h"
+#include "polycube/xlate.h"
 
 namespace polycube::services {
 
@@ -52,16 +53,12 @@ class Nat : public Cube {
   // The IPv4 address of what `where` ("cube:port" or a netdev) is, if any.
   std::optional<uint32_t> address_of(const std::string &where) const;
   void write_config();
-  // Deletes the sessions `pred` selects, with their claims.
-  size_t end_sessions(const std::function<bool(const nat_session &)> &pred);
 
   nat::Config cfg_;
   bool applied_ = false;
   std::atomic<uint32_t> masq_addr_{0};  // host order, as written to nat_config
   std::mutex write_mu_;                 // nat_config writes (apply, GC thread)
-  int sessions_fd_ = -1;       // own dups: the GC thread never takes the runtime lock
-  int reverse_fd_ = -1;
-  std::set<std::string> orphans_;  // claims (raw keys) without a session at the last pass
+  std::unique_ptr<xlate::Sessions> sessions_;  // own fds: the GC thread never takes the runtime lock
   std::unique_ptr<conntrack::Collector> gc_;
 };
 

@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#include <polycube/conntrack_shared.h>
+#include <polycube/xlate_shared.h>
 
 /* Sessions a cube can hold (both maps are sized from it). */
 #define NAT_MAX_SESSIONS 131072
@@ -36,7 +36,8 @@ enum nat_kind {
   NAT_K_PORTFORWARD = 4,
 };
 
-/* A translated flow (value of nat_sessions). */
+/* A translated flow (value of nat_sessions); it starts as a
+ * struct pcn_xlate_entry does (the shared session helpers read it so). */
 struct nat_session {
   struct pcn_ct_entry ct;  /* state machine, last seen, packets (both ways) */
   struct pcn_tuple xlated; /* the first packet's tuple after translation */
@@ -97,3 +98,10 @@ struct nat_stats {
   __u64 clashes;         /* new flows dropped: their reply tuple is another live session's */
   __u64 fragments;       /* later IP fragments passed untranslated */
 };
+
+#ifdef __cplusplus
+static_assert(__builtin_offsetof(struct nat_session, xlated) == __builtin_offsetof(struct pcn_xlate_entry, xlated));
+#else
+_Static_assert(__builtin_offsetof(struct nat_session, xlated) == __builtin_offsetof(struct pcn_xlate_entry, xlated),
+               "a nat session starts with a pcn_xlate_entry");
+#endif

@@ -60,28 +60,6 @@ struct {
   __type(value, struct rt_config);
 } rt_config SEC(".maps");
 
-/* ARP for IPv4 over Ethernet, the only kind the router speaks. */
-struct arp_eth_ipv4 {
-  __be16 htype;
-  __be16 ptype;
-  __u8 hlen;
-  __u8 plen;
-  __be16 op;
-  __u8 sha[6];
-  __u8 spa[4];
-  __u8 tha[6];
-  __u8 tpa[4];
-} __attribute__((packed));
-
-#define ARPOP_REQ 1
-#define ARPOP_REP 2
-
-static __always_inline __u32 load_be32(const __u8 *p) {
-  __u32 v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
 /* CLOCK_MONOTONIC seconds. The coarse clock (last tick) is enough for
  * one-second timestamps and, unlike bpf_ktime_get_ns, reads no clock source
  * (read_tsc showed as ~2% of the forwarding path's CPU under perf). It may
@@ -103,33 +81,24 @@ static __always_inline void arp_learn(__u32 ip, const __u8 *mac, __u32 port) {
 /* ARP: answer requests for an address of the input port, learn the sender
  * of requests and replies aimed at us, hand replies to the control plane
  * (it sends the frames queued for that neighbour). Everything else drops. */
-static __always_inline int handle_arp(pcn_ctx_t *ctx, struct pcn_md *md, struct ethhdr *eth, void *end,
+static __always_inline int handle_arp(pcn_ctx_t *ctx, struct pcn_md *md, struct ethhdr *eth,
                                       struct rt_port *pin) {
-  struct arp_eth_ipv4 *arp = (void *)(eth + 1);
-  if ((void *)(arp + 1) > end)
-    return pcn_drop_counted(md->gport_in);
-  if (arp->htype != bpf_htons(1) || arp->ptype != bpf_htons(ETH_P_IP) || arp->hlen != 6 || arp->plen != 4)
+  struct pcn_arp *arp = pcn_arp_hdr(ctx, eth); /* IPv4 over Ethernet, the only kind the router speaks */
+  if (!arp)
     return pcn_drop_counted(md->gport_in);
   if (!pcn_mac_is_broadcast(eth->h_dest) && !pcn_mac_eq(eth->h_dest, pin->mac))
     return PCN_DROP; /* another host's business on a shared segment */
-  __u32 tpa = load_be32(arp->tpa), spa = load_be32(arp->spa);
+  __u32 tpa = pcn_load_be32(arp->tpa), spa = pcn_load_be32(arp->spa);
   struct rt_addr *own = bpf_map_lookup_elem(&rt_addrs, &tpa);
   if (!own || own->port != md->in_port)
     return PCN_DROP;
   if (spa && !(arp->sha[0] & 1) && !bpf_map_lookup_elem(&rt_addrs, &spa))
     arp_learn(spa, arp->sha, md->in_port);
-  if (arp->op == bpf_htons(ARPOP_REP))
+  if (arp->op == bpf_htons(PCN_ARP_REPLY))
     return pcn_punt(ctx, md, RT_REASON_ARP_REPLY);
-  if (arp->op != bpf_htons(ARPOP_REQ))
+  if (arp->op != bpf_htons(PCN_ARP_REQUEST))
     return PCN_DROP;
-  /* The request becomes the reply in place. */
-  arp->op = bpf_htons(ARPOP_REP);
-  pcn_mac_copy(arp->tha, arp->sha);
-  __builtin_memcpy(arp->tpa, arp->spa, 4);
-  pcn_mac_copy(arp->sha, pin->mac);
-  __builtin_memcpy(arp->spa, &tpa, 4);
-  pcn_mac_copy(eth->h_dest, eth->h_source);
-  pcn_mac_copy(eth->h_source, pin->mac);
+  pcn_arp_answer(eth, arp, pin->mac, tpa); /* the request becomes the reply in place */
   return pcn_redirect_port(ctx, md, md->in_port);
 }
 
@@ -251,7 +220,7 @@ PCN_BLOCK(rt_main) {
   if (p.nvlan)
     return PCN_DROP; /* tagged frames are not routed */
   if (p.l3_proto == bpf_htons(ETH_P_ARP))
-    return handle_arp(ctx, md, eth, pcn_data_end(ctx), pin);
+    return handle_arp(ctx, md, eth, pin);
   if (p.l3_proto != bpf_htons(ETH_P_IP))
     return PCN_DROP; /* IPv6, LLDP, ...: not routed */
   if (!pcn_mac_eq(eth->h_dest, pin->mac))

@@ -38,11 +38,13 @@ class Collector {
   ~Collector();
   Collector(const Collector &) = delete;
   Collector &operator=(const Collector &) = delete;
+  // Runs `collect` now rather than at the end of the period.
+  void wake();
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;
+  bool stop_ = false, woken_ = false;
   std::thread thread_;
 };
 

@@ -49,3 +49,48 @@ static __always_inline int pcn_vlan_offloaded(pcn_ctx_t *ctx, __be16 tpid, __u16
   return 1;
 #endif
 }
+
+/* ARP for IPv4 over Ethernet. */
+struct pcn_arp {
+  __be16 htype;
+  __be16 ptype;
+  __u8 hlen;
+  __u8 plen;
+  __be16 op;
+  __u8 sha[6];
+  __u8 spa[4];
+  __u8 tha[6];
+  __u8 tpa[4];
+} __attribute__((packed));
+
+#define PCN_ARP_REQUEST 1
+#define PCN_ARP_REPLY 2
+
+/* An unaligned 4-byte field (ARP's addresses) as a number in network order. */
+static __always_inline __be32 pcn_load_be32(const __u8 *p) {
+  __be32 v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+/* The ARP header after `eth` if it is IPv4 over Ethernet, else NULL. */
+static __always_inline struct pcn_arp *pcn_arp_hdr(pcn_ctx_t *ctx, struct ethhdr *eth) {
+  struct pcn_arp *arp = (void *)(eth + 1);
+  if ((void *)(arp + 1) > pcn_data_end(ctx))
+    return 0;
+  if (arp->htype != bpf_htons(1) || arp->ptype != bpf_htons(ETH_P_IP) || arp->hlen != 6 || arp->plen != 4)
+    return 0;
+  return arp;
+}
+
+/* Turns an ARP request into the answer "`ip` is at `mac`" in place,
+ * Ethernet header included; the caller sends it back where it came from. */
+static __always_inline void pcn_arp_answer(struct ethhdr *eth, struct pcn_arp *arp, const __u8 *mac, __be32 ip) {
+  arp->op = bpf_htons(PCN_ARP_REPLY);
+  pcn_mac_copy(arp->tha, arp->sha);
+  __builtin_memcpy(arp->tpa, arp->spa, 4);
+  pcn_mac_copy(arp->sha, mac);
+  __builtin_memcpy(arp->spa, &ip, 4);
+  pcn_mac_copy(eth->h_dest, eth->h_source);
+  pcn_mac_copy(eth->h_source, mac);
+}

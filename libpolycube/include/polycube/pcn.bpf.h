@@ -119,8 +119,27 @@ static __always_inline __u32 pcn_pkt_len(pcn_ctx_t *ctx) {
 #endif
 }
 
+#if defined(PCN_XDP) || !defined(PCN_CTX_DATA_ASM)
 static __always_inline void *pcn_data(pcn_ctx_t *ctx) { return (void *)(long)ctx->data; }
 static __always_inline void *pcn_data_end(pcn_ctx_t *ctx) { return (void *)(long)ctx->data_end; }
+#else
+/* TC, for a program that defines PCN_CTX_DATA_ASM before including this:
+ * each read is one load from the context pointer itself. In a large
+ * program clang may otherwise keep ctx + offsetof(data) in a spilled
+ * register and load through it later, which the verifier refuses
+ * ("dereference of modified ctx ptr"; lbrp hit it). Opt-in: the other
+ * services keep the plain access. */
+static __always_inline void *pcn_data(pcn_ctx_t *ctx) {
+  void *d;
+  asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(d) : "r"(ctx), "i"(__builtin_offsetof(struct __sk_buff, data)) : "memory");
+  return d;
+}
+static __always_inline void *pcn_data_end(pcn_ctx_t *ctx) {
+  void *d;
+  asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(d) : "r"(ctx), "i"(__builtin_offsetof(struct __sk_buff, data_end)) : "memory");
+  return d;
+}
+#endif
 
 static __always_inline struct pcn_port_stats *pcn_stats_of(__u32 gport) {
   return bpf_map_lookup_elem(&PCN_GLOBAL(pcn_stats), &gport);

@@ -166,3 +166,18 @@ static __always_inline int pcn_set_quoted_port(pcn_ctx_t *ctx, struct pcn_pkt *p
     p->quoted.sport = port;
   return pcn_l4_csum_diff(ctx, p->l4_off + 2, icmp_diff, 0);
 }
+
+/* Rewrites the packet's addresses and ports (ICMP echo: identifier) to
+ * `to`, every checksum included; the fields that do not change are not
+ * touched. */
+static __always_inline int pcn_rewrite_tuple(pcn_ctx_t *ctx, struct pcn_pkt *p, const struct pcn_tuple *to) {
+  if (to->saddr != p->tuple.saddr && pcn_set_ipv4_addr(ctx, p, 0, to->saddr))
+    return -1;
+  if (to->daddr != p->tuple.daddr && pcn_set_ipv4_addr(ctx, p, 1, to->daddr))
+    return -1;
+  if (to->sport != p->tuple.sport && pcn_set_l4_port(ctx, p, 0, to->sport))
+    return -1;
+  if (to->dport != p->tuple.dport && pcn_set_l4_port(ctx, p, 1, to->dport))
+    return -1;
+  return 0;
+}
