@@ -84,7 +84,12 @@ static __always_inline int pc_capture(pcn_ctx_t *ctx, struct pcn_md *md, __u32 d
         rec->hdr.cap_len = cap;
         rec->hdr.dir = dir;
         rec->hdr.pad = 0;
-        if (bpf_ringbuf_output(&pc_ring, rec, sizeof(rec->hdr) + cap, 0) == 0)
+        /* Waking the reader for every record costs more than the copy:
+         * wake it once PC_WAKEUP_BYTES are waiting (it also polls every
+         * 100 ms, and a dump drains the ring first). */
+        __u64 flags = bpf_ringbuf_query(&pc_ring, BPF_RB_AVAIL_DATA) >= PC_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+                                                                                         : BPF_RB_NO_WAKEUP;
+        if (bpf_ringbuf_output(&pc_ring, rec, sizeof(rec->hdr) + cap, flags) == 0)
           st->captured++;
         else
           st->ring_drops++;

@@ -14,6 +14,8 @@
 /* Size of the ring buffer between data path and control plane (bytes, a
  * power of two). */
 #define PC_RING_BYTES (16u << 20)
+/* Bytes waiting in the ring that make the data path wake the reader. */
+#define PC_WAKEUP_BYTES (256u << 10)
 
 /* Map pc_config (one entry). */
 struct pc_config {
