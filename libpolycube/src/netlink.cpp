@@ -5,8 +5,13 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/tc.h>
 
+#include <chrono>
+#include <cstring>
 #include <fstream>
+#include <thread>
 #include <memory>
 
 #include "polycube/error.h"
@@ -59,6 +64,24 @@ void set_up(nl_sock *sk, const std::string &name) {
   check(rtnl_link_change(sk, link.get(), change.get(), 0), "netlink: set " + name + " up");
 }
 
+// Has the kernel activated `ifindex`'s transmit path? Until the link
+// watcher sees the carrier (deferred work, later still on a loaded
+// machine), the root qdisc is noop and every frame sent is dropped without
+// an error.
+bool transmit_active(nl_sock *sk, int ifindex) {
+  nl_cache *cache = nullptr;
+  if (rtnl_qdisc_alloc_cache(sk, &cache) < 0) return false;
+  bool active = false;
+  for (nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+    auto *tc = TC_CAST(o);
+    if (rtnl_tc_get_ifindex(tc) != ifindex || rtnl_tc_get_parent(tc) != TC_H_ROOT) continue;
+    const char *kind = rtnl_tc_get_kind(tc);
+    active = kind && std::strcmp(kind, "noop") != 0;
+  }
+  nl_cache_free(cache);
+  return active;
+}
+
 }  // namespace
 
 void create_veth_pair(const std::string &a, const std::string &b) {
@@ -74,6 +97,15 @@ void create_veth_pair(const std::string &a, const std::string &b) {
     disable_ipv6(b);
     set_up(sk.get(), a);
     set_up(sk.get(), b);
+    // The first packet-out goes out at once (an ARP request, say): it must
+    // not meet a link still on its way up.
+    int ia = static_cast<int>(if_nametoindex(a.c_str())), ib = static_cast<int>(if_nametoindex(b.c_str()));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!(transmit_active(sk.get(), ia) && transmit_active(sk.get(), ib))) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw Error(ErrorCode::kKernel, "netlink: veth " + a + "/" + b + " did not come up within 5 s");
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
   } catch (...) {
     rtnl_link_delete(sk.get(), veth.get());
     throw;

@@ -9,7 +9,8 @@
 namespace polycube::netlink {
 
 // Creates the veth pair `a` <-> `b` with IPv6 off on both (no autoconfig
-// chatter), then sets both up. Throws Error(kKernel) naming the step.
+// chatter), sets both up and returns once both can transmit (their root
+// qdisc is no longer noop). Throws Error(kKernel) naming the step.
 void create_veth_pair(const std::string &a, const std::string &b);
 // Deletes link `name` (a veth takes its peer with it). Absent is fine.
 void delete_link(const std::string &name);

@@ -749,10 +749,28 @@ void Runtime::inject(uint32_t gport, Mode mode, const pcn_target &egress, const 
 }
 
 void Runtime::slowpath_loop() {
+  auto next_tick = std::chrono::steady_clock::now() + kTickInterval;
   while (!stop_) {
     int n = ring_buffer__poll(ring_, 100);
     if (n < 0 && n != -EINTR)
       spdlog::warn("slow path poll: {}", std::strerror(-n));
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_tick) continue;
+    next_tick = now + kTickInterval;
+    std::vector<std::shared_ptr<Cube>> live;
+    {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      live.reserve(by_slot_.size());
+      for (const auto &[slot, weak] : by_slot_)
+        if (auto cube = weak.lock()) live.push_back(std::move(cube));
+    }
+    for (const auto &cube : live) {
+      try {
+        cube->on_tick(now);
+      } catch (const std::exception &e) {
+        spdlog::warn("cube {}: timer failed: {}", cube->name(), e.what());
+      }
+    }
   }
 }
 

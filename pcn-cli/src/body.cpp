@@ -169,24 +169,24 @@ json parse_yaml(const std::string &text) {
 
 }  // namespace
 
-json parse_body(const std::string &text) {
+json parse_body(const std::string &text, const std::string &what) {
   // JSON and YAML are Unicode text; yaml-cpp would pass other bytes on, to
   // fail later in a library's words.
-  if (!polycube::valid_utf8(text)) throw UsageError("the body on stdin is not UTF-8 text");
+  if (!polycube::valid_utf8(text)) throw UsageError(what + " is not UTF-8 text");
   // JSON nested too deep or with a repeated member is refused as JSON; only
   // what is not JSON at all is tried as YAML.
   polycube::StrictJson parsed = polycube::parse_json(text, kMaxBodyDepth);
   if (parsed.fault == polycube::StrictJson::Fault::kTooDeep || parsed.fault == polycube::StrictJson::Fault::kDuplicate)
-    throw UsageError("the JSON body on stdin is refused: " + parsed.error);
+    throw UsageError(what + " is refused as JSON: " + parsed.error);
   json doc = std::move(parsed.value);
   if (!parsed.ok()) {
     try {
       doc = parse_yaml(text);
     } catch (const YAML::Exception &e) {
-      throw UsageError("the body on stdin is neither JSON nor YAML: " + std::string(e.what()));
+      throw UsageError(what + " is neither JSON nor YAML: " + std::string(e.what()));
     }
   }
-  if (!doc.is_object()) throw UsageError("the body on stdin must be an object (a JSON object or a YAML map)");
+  if (!doc.is_object()) throw UsageError(what + " must be an object (a JSON object or a YAML map)");
   return doc;
 }
 

@@ -23,7 +23,8 @@ constexpr size_t kMaxBodyValues = 1000000;
 // 200 ms, so an idle inherited pipe never hangs a command. "" if none (or
 // only blanks).
 std::string read_stdin_body();
-// JSON, or else YAML; an object either way. Throws UsageError.
-nlohmann::json parse_body(const std::string &text);
+// JSON, or else YAML; an object either way. Throws UsageError naming the
+// body as `what`.
+nlohmann::json parse_body(const std::string &text, const std::string &what = "the body on stdin");
 
 }  // namespace pcn

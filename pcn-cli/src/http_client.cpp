@@ -12,7 +12,7 @@
 namespace pcn {
 
 HttpResponse http_request(const std::string &base, const std::string &method, const std::string &path,
-                          const std::string &body, const std::string &accept) {
+                          const std::string &body, const std::vector<std::pair<std::string, std::string>> &headers) {
   DaemonUrl url = parse_daemon_url(base);
   const std::string &hostport = url.authority;
 
@@ -33,9 +33,10 @@ HttpResponse http_request(const std::string &base, const std::string &method, co
   freeaddrinfo(res);
   if (s < 0) throw std::runtime_error("cannot reach polycubed at " + base + " (is it running?)");
   std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + hostport +
-                    (accept.empty() ? "" : "\r\nAccept: " + accept) +
                     "\r\nContent-Type: application/yang-data+json\r\nContent-Length: " + std::to_string(body.size()) +
-                    "\r\nConnection: close\r\n\r\n" + body;
+                    "\r\nConnection: close\r\n";
+  for (const auto &[name, value] : headers) req += name + ": " + value + "\r\n";
+  req += "\r\n" + body;
   for (size_t sent = 0; sent < req.size();) {
     ssize_t n = send(s, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pcn {
 
@@ -13,8 +15,8 @@ struct HttpResponse {
 
 // `base` is "http://host:port" (see daemon_url.h; UsageError if it is not);
 // throws std::runtime_error when the daemon cannot be reached.
-// `accept`: the Accept header, none if empty.
 HttpResponse http_request(const std::string &base, const std::string &method, const std::string &path,
-                          const std::string &body = "", const std::string &accept = "");
+                          const std::string &body = "",
+                          const std::vector<std::pair<std::string, std::string>> &headers = {});
 
 }  // namespace pcn

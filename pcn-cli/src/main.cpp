@@ -30,6 +30,7 @@
 #include "polycube/strict_json.h"  // the one JSON parser, shared with the daemon
 #include "options.h"
 #include "schema.h"
+#include "versions_cmd.h"
 
 using nlohmann::json;
 using namespace pcn;
@@ -52,6 +53,10 @@ const char *kUsage =
     "  pcn detach <tcube> <cube:port|netdev>\n"
     "  pcn <cube> dump [format=pcap|pcapng] > file   a capture cube's packets (pcn pc1 dump > cap.pcap)\n"
     "  pcn cubes | services | netdevs | topology\n"
+    "  pcn versions | diff V1 [V2] | rollback V | confirm | cancel-commit\n"
+    "  pcn export > topo.yaml                 pcn apply -f topo.yaml [--dry-run]\n"
+    "  --message TEXT (why, kept with the version a write makes), --confirm SECONDS (reverted\n"
+    "  unless `pcn confirm` comes in time) go before the words of any write.\n"
     "  pcn completion bash                    print the bash completion script\n"
     "\n"
     "  add and set also take a JSON or YAML body on stdin (a file or a pipe), relative\n"
@@ -63,6 +68,7 @@ const char *kUsage =
 // ---- talking to the daemon ----
 
 std::string g_url;
+const Options *g_options = nullptr;  // --confirm and --message, for writes
 
 // The answer's JSON, or the daemon's RFC 8040 error-message as an exception.
 json answer_of(const pcn::HttpResponse &r) {
@@ -77,7 +83,8 @@ json answer_of(const pcn::HttpResponse &r) {
 }
 
 json call(const std::string &method, const std::string &path, const std::string &body = "") {
-  return answer_of(pcn::http_request(g_url, method, path, body));
+  if (method == "GET" || !g_options) return answer_of(pcn::http_request(g_url, method, path, body));
+  return answer_of(pcn::http_request(g_url, method, write_target(path, *g_options), body, write_headers(*g_options)));
 }
 
 // ---- output ----
@@ -291,7 +298,7 @@ int complete(std::vector<std::string> w) {
   json cubes = call("GET", "/restconf/data/polycube:cubes")["polycube:cubes"]["cube"];
   if (w.empty()) {
     for (const char *f : {"connect", "disconnect", "attach", "detach", "cubes", "services", "netdevs", "topology",
-                          "completion"})
+                          "completion", "versions", "diff", "rollback", "confirm", "cancel-commit", "export", "apply"})
       emit(f);
     for (const auto &x : services) emit(x["name"]);
     for (const auto &c : cubes) emit(c["name"]);
@@ -418,7 +425,7 @@ int dump(const std::vector<std::string> &w, const std::string &service) {
                                           : "";
   if (type.empty()) throw UsageError("unknown format '" + format + "' (expected pcap or pcapng)");
   if (isatty(STDOUT_FILENO)) throw UsageError("dump writes a binary file: redirect it (pcn " + w[0] + " dump > cap." + format + ")");
-  pcn::HttpResponse r = pcn::http_request(g_url, "GET", "/restconf/data/" + service + ":" + service + "=" + percent_encode(w[0]), "", type);
+  pcn::HttpResponse r = pcn::http_request(g_url, "GET", "/restconf/data/" + service + ":" + service + "=" + percent_encode(w[0]), "", {{"Accept", type}});
   if (r.status == 406) throw std::runtime_error("cube " + w[0] + " (service " + service + ") has no " + format + " dump");
   if (r.status != 200) answer_of(r);  // throws the daemon's message
   if (std::fwrite(r.body.data(), 1, r.body.size(), stdout) != r.body.size() || std::fflush(stdout) != 0)
@@ -438,6 +445,10 @@ int run(const Options &o) {
     return 0;
   }
   if (w[0] == "__complete") return complete({w.begin() + 1, w.end()});
+  if (is_versions_command(w[0]))
+    return run_versions_command(o, {call, [&](const json &v) { print(v, o); },
+                                    [](const json &rows, const std::vector<std::string> &cols) { print_table(rows, 0, cols); },
+                                    daemon_modules()});
   if (w[0] == "cubes" || w[0] == "services" || w[0] == "netdevs" || w[0] == "topology") {
     if (w.size() > 1) throw UsageError("'" + w[0] + "' takes no more words");
     json data = call("GET", "/restconf/data/polycube:" + w[0]);
@@ -542,6 +553,7 @@ int run(const Options &o) {
 int main(int argc, char **argv) {
   Options o = parse_options({argv + 1, argv + argc}, std::getenv("PCN_URL"));
   g_url = o.url;
+  g_options = &o;
   try {
     return run(o);
   } catch (const UsageError &e) {

@@ -10,6 +10,8 @@ struct Options {
   std::string url;
   std::string format = "human";  // human | json | yaml
   bool help = false;
+  std::string message;   // --message: recorded with the version a write makes
+  std::string confirm;   // --confirm SECONDS: a confirmed commit ("" if not)
   std::vector<std::string> words;
 };
 

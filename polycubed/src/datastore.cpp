@@ -1402,34 +1402,45 @@ std::string Datastore::path_below_cube(const std::string &xpath) const { return 
 std::string Datastore::journal_record(const Transaction &txn) const {
   std::string out = "{\"cubes\":[";
   bool first = true;
+  auto splices_text = [](const std::vector<const Transaction::ListEdit *> &edits) {
+    std::string s = ",\"splices\":[";
+    for (size_t i = 0; i < edits.size(); i++) {
+      const auto &e = *edits[i];
+      s += (i ? ",{" : "{") + std::string("\"list\":") + json(e.list).dump() + ",\"pos\":" + std::to_string(e.pos) +
+           ",\"remove\":" + std::to_string(e.remove) + ",\"insert\":[";
+      for (size_t k = 0; k < e.insert.size(); k++) s += (k ? "," : "") + *e.insert[k];
+      s += "]}";
+    }
+    return s + "]";
+  };
   for (const auto &c : txn.cubes_) {
     auto ch = std::find_if(txn.changes_.begin(), txn.changes_.end(),
                            [&](const CubeChange &x) { return x.module == c.module && x.name == c.name; });
     if (ch == txn.changes_.end()) continue;
-    out += first ? "{" : ",{";
-    first = false;
-    out += "\"module\":" + json(c.module).dump() + ",\"name\":" + json(c.name).dump();
+    std::string head = "{\"module\":" + json(c.module).dump() + ",\"name\":" + json(c.name).dump();
+    auto part = [&](const std::string &body) {
+      out += (first ? "" : ",") + head + body + "}";
+      first = false;
+    };
     if (ch->op == CubeChange::kDelete) {
-      out += ",\"delete\":true}";
+      part(",\"delete\":true");
       continue;
     }
+    // Replay applies a part's leaves, then its splices. Splices of a list
+    // whose parent entry this write removed (a chain deleted with its
+    // rules) ran while the parent was there: they go first, in a part of
+    // their own.
+    std::vector<const Transaction::ListEdit *> before, after;
+    for (const auto &e : c.edits) (list_parent_staged(c, e.list) ? after : before).push_back(&e);
+    if (!before.empty()) part(splices_text(before));
+    std::string body;
     if (ch->op == CubeChange::kCreate || ch->config_changed) {
       const std::string &p = *c.printed;
       std::string prefix = "{\"" + c.module + ":" + c.module + "\":[";
-      out += ",\"config\":" + p.substr(prefix.size(), p.size() - prefix.size() - 2);
+      body += ",\"config\":" + p.substr(prefix.size(), p.size() - prefix.size() - 2);
     }
-    if (!c.edits.empty()) {
-      out += ",\"splices\":[";
-      for (size_t i = 0; i < c.edits.size(); i++) {
-        const auto &e = c.edits[i];
-        out += (i ? ",{" : "{") + std::string("\"list\":") + json(e.list).dump() + ",\"pos\":" + std::to_string(e.pos) +
-               ",\"remove\":" + std::to_string(e.remove) + ",\"insert\":[";
-        for (size_t k = 0; k < e.insert.size(); k++) out += (k ? "," : "") + *e.insert[k];
-        out += "]}";
-      }
-      out += "]";
-    }
-    out += "}";
+    if (!after.empty()) body += splices_text(after);
+    if (!body.empty() || before.empty()) part(body);
   }
   return out + "]}";
 }

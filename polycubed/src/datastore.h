@@ -206,6 +206,31 @@ class Datastore {
   // with its ancestors' keys left out, e.g. "chain/rule").
   std::vector<std::string> positional_lists(const std::string &module) const;
 
+  // ---- versions (datastore_history.cpp) ----
+  // The inverse of `txn` (staged, not committed) in the format of a journal
+  // record: replayed on the configuration `txn` leads to, it gives back the
+  // committed one. Per cube: "delete" (it was created), "replace" (its whole
+  // configuration with positional lists: it was deleted, or both its leaves
+  // and its lists changed), "config" (its previous leaves) or "splices"
+  // (the inverse splices of its positional lists, from the entries they
+  // removed): the size of the undo follows the size of the change.
+  std::string undo_record(const Transaction &txn) const;
+  // Journal records ({"cubes":[parts]}: "delete", "config" then "splices",
+  // or "replace") applied in order to one transaction and validated; cubes
+  // that end as they are committed are left out of its changes.
+  Transaction stage_records(const std::vector<nlohmann::json> &records) const;
+  // The cube named `name` as `txn` leaves it (as committed if `txn` does
+  // not touch it): its module and its configuration with positional lists
+  // (null, and the module "" if it exists nowhere).
+  std::pair<std::string, nlohmann::json> staged_cube(const Transaction &txn, const std::string &name) const;
+  // The lists below a cube of `module` by schema path ("ports",
+  // "chain/rule"): their key names, and whether positional.
+  struct ListShape {
+    std::vector<std::string> keys;
+    bool positional = false;
+  };
+  std::map<std::string, ListShape> list_shapes(const std::string &module) const;
+
  private:
   struct StoredCube {
     lyd_node *tree = nullptr;
@@ -226,6 +251,14 @@ class Datastore {
   const lysc_node *list_schema(const std::string &module, const std::string &list) const;
   DataError last_error(const std::string &what, ErrorCode code) const;
   Target resolve(const std::string &xpath) const;
+  // stage_records' parts.
+  void stage_part(Transaction &txn, const nlohmann::json &part) const;
+  void stage_delete(Transaction &txn, Transaction::Cube &c) const;
+  bool same_as_committed(const Transaction::Cube &c) const;
+  // Does the entry that holds `list` ("chain/rule": its chain) exist in the
+  // cube as staged? (A list at the top of the cube always has its parent.)
+  bool list_parent_staged(const Transaction::Cube &c, const std::string &list) const;
+  std::string inverse_splices(const Transaction::Cube &c) const;
   nlohmann::json render(const StoredCube &c, const std::string &module) const;
 
   ly_ctx *ctx_ = nullptr;

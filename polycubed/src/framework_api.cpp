@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "polycube/strict_json.h"
+#include "versions_api.h"
 
 #include <cctype>
 #include <functional>
@@ -154,6 +155,7 @@ HttpReply framework_get(Reconciler &rc, const std::string &what) {
   if (what == "daemon")
     return ok({{"polycube:daemon",
                 {{"loglevel", level_name(spdlog::default_logger()->level())}, {"log-format", g_log_format}}}});
+  if (what == "versions" || what.rfind("versions/", 0) == 0) return versions_get(rc, what);
   if (what == "cubes") {
     json cubes = json::array();
     for (const auto &c : rt.cubes()) cubes.push_back(cube_json(*c));
@@ -251,11 +253,12 @@ std::string metrics_text(Reconciler &rc, uint64_t requests, uint64_t errors) {
 }
 
 bool is_framework_operation(const std::string &op) {
-  return op == "connect" || op == "disconnect" || op == "attach" || op == "detach";
+  return op == "connect" || op == "disconnect" || op == "attach" || op == "detach" || is_versions_operation(op);
 }
 
-HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::string &body) {
+HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::string &body, const WriteContext &ctx) {
   if (!is_framework_operation(op)) return error(404, "invalid-value", "no operation polycube:" + op);
+  if (is_versions_operation(op)) return versions_operation(rc, op, body, ctx);
   std::string why;
   std::optional<json> parsed = body.empty() ? std::optional<json>(json()) : body_json(body, &why);
   if (!parsed) return error(400, "malformed-message", "the body is not valid JSON: " + why);
@@ -278,7 +281,7 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
       return error(400, "invalid-value", a + " is not connected to " + b);
     // One write with both peer leaves, so both cubes' configuration says it.
     if (op == "disconnect") {
-      rc.remove({peer_leaf(rt, a), peer_leaf(rt, b)});
+      rc.remove({peer_leaf(rt, a), peer_leaf(rt, b)}, ctx);
       return {204, ""};
     }
     json edit = peer_edit(rt, a, b);
@@ -287,7 +290,7 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
       if (edit.contains(k)) edit[k].insert(edit[k].end(), v.begin(), v.end());
       else edit[k] = v;
     }
-    rc.merge(edit.dump());
+    rc.merge(edit.dump(), ctx);
     return {204, ""};
   }
   if (op == "attach" || op == "detach") {
@@ -302,7 +305,7 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
         return error(400, "invalid-value", name + " is not attached to " + where +
                                                (cube->attached_to().empty() ? "" : " (it is attached to " + cube->attached_to() + ")"));
       std::string inst = "/" + svc + ":" + svc + "[name='" + name + "']";
-      rc.remove({inst + "/attached-to", inst + "/position"});
+      rc.remove({inst + "/attached-to", inst + "/position"}, ctx);
       return {204, ""};
     }
     if (where.find(':') != std::string::npos) port_of(rt, where);  // 404
@@ -311,7 +314,7 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
       return error(409, "in-use", name + " is already attached to " + cube->attached_to() + "; detach it first");
     json inst = {{"name", name}, {"attached-to", where}};
     if (position_given) inst["position"] = in["position"];  // else the default
-    rc.merge(json{{svc + ":" + svc, {inst}}}.dump());
+    rc.merge(json{{svc + ":" + svc, {inst}}}.dump(), ctx);
     return {204, ""};
   }
   return error(404, "invalid-value", "no operation polycube:" + op);

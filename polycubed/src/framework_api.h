@@ -26,7 +26,7 @@ HttpReply yang_library(Reconciler &rc);
 std::string metrics_text(Reconciler &rc, uint64_t requests, uint64_t errors);
 
 // POST /restconf/operations/polycube:<op> with {"polycube:input":{...}}
-HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::string &body);
+HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::string &body, const WriteContext &ctx = {});
 // Is polycube:<op> one of those operations?
 bool is_framework_operation(const std::string &op);
 

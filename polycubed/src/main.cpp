@@ -28,6 +28,7 @@ void usage() {
       "usage: polycubed [--addr A] [--port P] [--state-dir D] [--log-level L] [--log-format F] [--plugin-dir D]\n"
       "                 [--http-workers N] [--http-max-connections N] [--http-max-connections-per-source N]\n"
       "                 [--http-header-timeout S] [--http-body-timeout S] [--http-idle-timeout S]\n"
+      "                 [--versions-kept N]\n"
       "  --addr       listen address (default 127.0.0.1)\n"
       "  --port       listen port (default 9000; 0 picks a free one)\n"
       "  --state-dir  where the configuration is saved and restored from (default /var/lib/polycube)\n"
@@ -40,7 +41,8 @@ void usage() {
       "  --http-max-connections-per-source the same per client address (default 256)\n"
       "  --http-header-timeout             seconds for a request head to arrive (default 10)\n"
       "  --http-body-timeout               seconds for a request body to arrive (default 60)\n"
-      "  --http-idle-timeout               seconds an idle keep-alive connection stays open (default 60)");
+      "  --http-idle-timeout               seconds an idle keep-alive connection stays open (default 60)\n"
+      "  --versions-kept N  configuration versions kept for rollback (default 100, at least 2)");
 }
 
 }  // namespace
@@ -53,6 +55,7 @@ int main(int argc, char **argv) {
   std::string plugin_dir = polycube::daemon::default_plugin_dir();
   std::string state_dir = "/var/lib/polycube";
   polycube::http::HttpServerOptions http;
+  long versions_kept = 100;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -68,6 +71,7 @@ int main(int argc, char **argv) {
     else if (a == "--log-format") log_format = value();
     else if (a == "--plugin-dir") plugin_dir = value();
     else if (a == "--state-dir") state_dir = value();
+    else if (a == "--versions-kept") versions_kept = std::atol(value().c_str());
     else if (a.rfind("--http-", 0) == 0) {
       std::string v = value();
       char *end = nullptr;
@@ -97,6 +101,10 @@ int main(int argc, char **argv) {
       usage();
       return 2;
     }
+  }
+  if (versions_kept < 2 || versions_kept > 1000000) {
+    std::fprintf(stderr, "polycubed: --versions-kept must be 2..1000000\n");
+    return 2;
   }
   if (port < 0 || port > 65535) {
     std::fprintf(stderr, "polycubed: port %d out of range\n", port);
@@ -141,7 +149,7 @@ int main(int argc, char **argv) {
     // <state-dir>/config.snapshot + config.journal (see journal.h); a
     // config.json of an older polycubed is imported.
     const std::string saved = state_dir + "/config";
-    polycube::daemon::Reconciler rc(rt, std::move(plugins.services), saved);
+    polycube::daemon::Reconciler rc(rt, std::move(plugins.services), saved, static_cast<size_t>(versions_kept));
     // Rebuild the saved configuration, then let the previous run's data
     // path go: until here it kept forwarding.
     try {

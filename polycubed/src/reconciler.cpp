@@ -28,7 +28,8 @@ bool is_cube_port(const std::string &ref) { return ref.find(':') != std::string:
 
 }  // namespace
 
-Reconciler::Reconciler(Runtime &rt, std::vector<ServiceModel> services, std::string state) : rt_(rt) {
+Reconciler::Reconciler(Runtime &rt, std::vector<ServiceModel> services, std::string state, size_t versions_kept)
+    : rt_(rt), history_(versions_kept) {
   ds_.load_module(polycube_framework_yang());  // served by framework_api, not by a service
   for (auto &s : services) {
     std::string module = ds_.load_module(s.yang);
@@ -41,9 +42,11 @@ Reconciler::Reconciler(Runtime &rt, std::vector<ServiceModel> services, std::str
     journal_ = std::make_unique<Journal>(state);
     legacy_file_ = state + ".json";
   }
+  history_.start("empty configuration");  // restore() replaces it with the saved history
+  timer_ = std::make_unique<CommitTimer>([this] { on_confirm_deadline(); });
 }
 
-Reconciler::~Reconciler() = default;
+Reconciler::~Reconciler() { timer_.reset(); }
 
 std::vector<std::string> Reconciler::services() const {
   std::vector<std::string> out;
@@ -104,7 +107,7 @@ std::string Reconciler::get(const std::string &xpath, Content content) const {
 }
 
 nlohmann::json Reconciler::action(const std::string &module, const std::string &name, const std::string &path,
-                                  const nlohmann::json &input) {
+                                  const nlohmann::json &input, const WriteContext &ctx) {
   uint64_t seq = 0;
   nlohmann::json output;
   {
@@ -123,7 +126,8 @@ nlohmann::json Reconciler::action(const std::string &module, const std::string &
       // An action that edits configuration: committed like any write
       // (validate what changed, reconcile, journal).
       const nlohmann::json *config = edit->config.is_null() ? nullptr : &edit->config;
-      seq = apply(ds_.edit(module, name, config, edit->splices));
+      Commit commit{ctx};
+      seq = apply(ds_.edit(module, name, config, edit->splices), &commit);
       output = std::move(edit->output);
     } else {
       if (!svc->second.action) throw Error(ErrorCode::kNotFound, "no action " + path);
@@ -145,32 +149,33 @@ bool Reconciler::exists_at(const std::string &xpath) const {
 }
 
 template <class MakeTxn>
-void Reconciler::write(MakeTxn &&make) {
+void Reconciler::write(const WriteContext &ctx, MakeTxn &&make) {
   uint64_t seq;
   {
     std::unique_lock<std::shared_mutex> lock(mu_);
-    seq = apply(make());
+    Commit commit{ctx};
+    seq = apply(make(), &commit);
   }
   // Outside the lock: the next writer reconciles while this one's record
   // is flushed, and one flush serves both.
   if (seq) journal_->wait_durable(seq);
 }
 
-void Reconciler::merge(const std::string &json) {
-  write([&] { return ds_.merge(json); });
+void Reconciler::merge(const std::string &json, const WriteContext &ctx) {
+  write(ctx, [&] { return ds_.merge(json); });
 }
 
-bool Reconciler::replace(const std::string &xpath, const std::string &json) {
+bool Reconciler::replace(const std::string &xpath, const std::string &json, const WriteContext &ctx) {
   bool existed = true;
-  write([&] {
+  write(ctx, [&] {
     existed = ds_.exists(xpath);
     return ds_.replace(xpath, json);
   });
   return !existed;
 }
 
-void Reconciler::remove(const std::vector<std::string> &xpaths) {
-  write([&] { return ds_.remove(xpaths); });
+void Reconciler::remove(const std::vector<std::string> &xpaths, const WriteContext &ctx) {
+  write(ctx, [&] { return ds_.remove(xpaths); });
 }
 
 nlohmann::json Reconciler::without_new_links(const std::string &name, const nlohmann::json &desired) const {
@@ -308,16 +313,32 @@ void Reconciler::rollback(std::vector<Undo> &undo) {
   }
 }
 
-uint64_t Reconciler::apply(Transaction &&txn, bool record) {
+uint64_t Reconciler::apply(Transaction &&txn, const Commit *commit) {
   std::vector<CubeChange> &changes = txn.changes_;
   if (changes.empty()) {
     ds_.commit(std::move(txn));
-    return 0;
+    return commit ? record_unchanged(*commit) : 0;
   }
   for (const auto &c : changes)
     if (!services_.count(c.module))
       throw Error(ErrorCode::kInvalid, "module " + c.module + " has no configuration to write here");
   refs_.check(changes);
+  // The version this write makes: what it takes to go back is computed
+  // from the committed configuration, before the commit.
+  VersionEntry version;
+  std::optional<PendingConfirm> pending;
+  nlohmann::json meta;
+  if (commit) {
+    version.number = history_.next();
+    version.time_ms = now_ms();
+    version.user = commit->ctx.user;
+    version.message = commit->message.empty() ? commit->ctx.message : commit->message;
+    for (const auto &c : changes) version.cubes.push_back(c.name);
+    version.undo = ds_.undo_record(txn);
+    pending = pending_after(*commit, version.number);
+    meta = version.meta();
+    if (pending != history_.pending()) meta["pending"] = pending ? pending->to_json() : nlohmann::json();
+  }
   std::vector<Step> steps;
   for (const auto &c : changes) {
     Step s{c.module, c.name, nullptr, transparent(c.module), true, {}};
@@ -338,15 +359,11 @@ uint64_t Reconciler::apply(Transaction &&txn, bool record) {
   try {
     run(steps, &undo);
     // Journaled before it is committed: a write that cannot be saved is
-    // undone like one the kernel refused.
-    if (journal_ && record) {
-      if (!journal_->loaded()) {
-        // Written to without a restore first: what is saved is replaced
-        // by the configuration as it is now (as a whole-file save did).
-        journal_->load();
-        journal_->rewrite(ds_.dump());
-      }
-      std::string rec = ds_.journal_record(txn);
+    // undone like one the kernel refused. The version travels in the same
+    // record, so it exists exactly when the change does.
+    if (journal_ && commit) {
+      ensure_journal_loaded();
+      std::string rec = VersionHistory::record_payload(meta, version.undo, ds_.journal_record(txn));
       large = rec.size() > (1u << 20);
       seq = journal_->append(rec);
     }
@@ -356,7 +373,13 @@ uint64_t Reconciler::apply(Transaction &&txn, bool record) {
   }
   ds_.commit(std::move(txn));
   refs_.update(changes);  // the changes stay in `txn` after commit
-  if (journal_ && record && journal_->wants_compaction()) journal_->compact(ds_.dump());
+  if (commit) {
+    history_.set_pending(pending);
+    history_.push(std::move(version));
+    if (pending) timer_->arm(pending->deadline_ms);
+    else timer_->disarm();
+  }
+  if (journal_ && commit && journal_->wants_compaction()) journal_->compact(snapshot_payload());
   // A large write (a batch of rules) leaves tens of MB of freed JSON in
   // malloc's arenas: give them back, so that RSS shows what is kept.
   if (large) {
@@ -364,6 +387,14 @@ uint64_t Reconciler::apply(Transaction &&txn, bool record) {
     malloc_trim(0);
   }
   return seq;
+}
+
+void Reconciler::ensure_journal_loaded() {
+  if (journal_->loaded()) return;
+  // Written to without a restore first: what is saved is replaced by the
+  // configuration as it is now (as a whole-file save did).
+  journal_->load();
+  journal_->rewrite(snapshot_payload());
 }
 
 void Reconciler::restore() {
@@ -374,33 +405,49 @@ void Reconciler::restore() {
     bool imported = false;
     std::string base;
     if (saved.has_snapshot) {
-      base = saved.snapshot.payload;
+      // The snapshot carries the history it folded in (versions.h).
+      VersionHistory::Split snap = VersionHistory::split_snapshot(saved.snapshot.payload);
+      history_.load_snapshot(snap);
+      base = std::string(snap.body);
     } else if (std::ifstream in(legacy_file_); in) {
       std::stringstream ss;
       ss << in.rdbuf();
       base = ss.str();
       imported = !base.empty();
     }
-    if (base.empty() && saved.records.empty()) return;  // first start
+    if (base.empty() && saved.records.empty()) {
+      // First start: the history's first version is saved now, so that
+      // the next start finds it as it was (its time, its number).
+      journal_->rewrite(snapshot_payload());
+      return;
+    }
     // The saved configuration, replayed into the store alone (each record
     // validated again), then applied to the kernel as one write.
     if (!base.empty() && base != "{}") ds_.commit(ds_.merge(base));
-    for (const auto &r : saved.records) ds_.replay(r.payload);
+    for (const auto &r : saved.records) {
+      VersionHistory::Split rec = VersionHistory::split_record(r.payload);
+      if (!rec.body.empty()) ds_.replay(std::string(rec.body));
+      history_.load_record(rec);
+    }
+    if (history_.empty()) history_.start("configuration saved without versions");
     std::string config = ds_.dump();
     ds_.clear();
     refs_.clear();
-    if (config != "{}") apply(ds_.merge(config), false);
-    // One snapshot of it, and an empty journal.
-    journal_->rewrite(ds_.dump());
+    if (config != "{}") apply(ds_.merge(config), nullptr);
+    // One snapshot of it (with the history), and an empty journal.
+    journal_->rewrite(snapshot_payload());
     if (imported) fs::remove(legacy_file_);
-    spdlog::info("restored the configuration ({} journal records after the snapshot{})", saved.records.size(),
-                 saved.dropped_bytes ? ", a torn record dropped" : "");
+    spdlog::info("restored the configuration, version {} ({} journal records after the snapshot{})", history_.current(),
+                 saved.records.size(), saved.dropped_bytes ? ", a torn record dropped" : "");
   } catch (...) {
     ds_.clear();
     refs_.clear();
+    history_.clear();
+    history_.start("empty configuration (the saved one was rejected)");
     journal_->set_aside(".rejected");
     throw;
   }
+  restore_versions_state();
 }
 
 }  // namespace polycube::daemon

@@ -5,6 +5,7 @@
 #include "polycube/strict_json.h"
 #include "query_params.h"
 #include "restconf_path.h"
+#include "versions_api.h"
 
 #include <spdlog/spdlog.h>
 
@@ -73,7 +74,7 @@ std::vector<std::pair<std::string, std::string>> instances_in(const nlohmann::js
 std::atomic<uint64_t> g_requests{0}, g_errors{0};
 
 // POST <module>:<list>=<name>/<path to action> with {"<module>:input":{...}}.
-HttpReply post_action(Reconciler &rc, const std::string &path, const std::string &body) {
+HttpReply post_action(Reconciler &rc, const std::string &path, const std::string &body, const WriteContext &ctx) {
   auto slash = path.find('/');
   std::string first = path.substr(0, slash);
   auto colon = first.find(':'), eq = first.find('=');
@@ -89,7 +90,7 @@ HttpReply post_action(Reconciler &rc, const std::string &path, const std::string
       return error_reply(400, "invalid-value", "action input must be {\"" + member + "\":{...}}");
     input = std::move(doc[member]);
   }
-  nlohmann::json output = rc.action(module, percent_decode(first.substr(eq + 1)), path.substr(slash + 1), input);
+  nlohmann::json output = rc.action(module, percent_decode(first.substr(eq + 1)), path.substr(slash + 1), input, ctx);
   if (output.is_null()) return {204, ""};
   nlohmann::json answer = nlohmann::json::object();
   answer[module + ":output"] = std::move(output);
@@ -261,6 +262,8 @@ HttpReply route(Reconciler &rc, RestconfRequest &req) {
                                                    : "Content-Type '" + req.content_type + "'") +
                              " is not supported: send application/yang-data+json");
   }
+  // Who writes and why (versions_api.h); confirm-timeout= leaves the query.
+  WriteContext ctx = method == "GET" ? WriteContext{} : write_context(req, query);
   // RFC 8040 query parameters (content, depth, fields) shape GET answers.
   QueryParams params = QueryParams::parse(query);
   if (!query.empty() && method != "GET") return error_reply(400, "invalid-value", "query parameters apply to GET only");
@@ -278,7 +281,7 @@ HttpReply route(Reconciler &rc, RestconfRequest &req) {
         if (text.empty()) return error_reply(404, "invalid-value", "no module " + res.rest);
         return {200, std::move(text)};
       }
-      case Resource::kOperation: return framework_operation(rc, res.rest, body);
+      case Resource::kOperation: return framework_operation(rc, res.rest, body, ctx);
       case Resource::kYangLibrary:
         if (!query.empty()) return error_reply(400, "invalid-value", "the yang library takes no query parameters");
         return yang_library(rc);
@@ -288,7 +291,7 @@ HttpReply route(Reconciler &rc, RestconfRequest &req) {
         if (got.status != 200) return got;
         return shaped(rc, std::move(got.body), params, "polycube:" + res.rest);
       }
-      case Resource::kAction: return post_action(rc, res.rest, body);
+      case Resource::kAction: return post_action(rc, res.rest, body, ctx);
       default: break;
     }
     const std::string &path = res.rest;
@@ -305,7 +308,7 @@ HttpReply route(Reconciler &rc, RestconfRequest &req) {
       return shaped(rc, std::move(answer), params, path);
     }
     if (method == "DELETE") {
-      rc.remove(xpath);
+      rc.remove(xpath, ctx);
       return {204, ""};
     }
     // An empty body would parse as an empty edit: a "201 Created" that
@@ -321,7 +324,7 @@ HttpReply route(Reconciler &rc, RestconfRequest &req) {
             return error_reply(409, "data-exists", "cube " + name + " already exists",
                                "/" + module + ":" + module + "[name='" + name + "']");
       }
-      rc.merge(body);
+      rc.merge(body, ctx);
       if (method == "PATCH") return {204, ""};
       HttpReply created{201, ""};
       auto made = instances_in(doc);
@@ -336,18 +339,18 @@ HttpReply route(Reconciler &rc, RestconfRequest &req) {
     nlohmann::json edit = rc.wrap(path, body, method == "POST", &made);
     if (method == "PATCH") {
       if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
-      rc.merge(edit.dump());
+      rc.merge(edit.dump(), ctx);
       return {204, ""};
     }
     if (method == "PUT") {
-      HttpReply put{rc.replace(xpath, edit.dump()) ? 201 : 204, ""};
+      HttpReply put{rc.replace(xpath, edit.dump(), ctx) ? 201 : 204, ""};
       if (put.status == 201) put.location = root + "/" + path;
       return put;
     }
     if (!rc.exists_at(xpath)) return error_reply(404, "invalid-value", "no data at /" + path, xpath);
     if (rc.exists_at(rc.xpath(made)))
       return error_reply(409, "data-exists", "/" + made + " already exists", rc.xpath(made));
-    rc.merge(edit.dump());
+    rc.merge(edit.dump(), ctx);
     HttpReply created{201, ""};
     created.location = root + "/" + made;
     return created;
@@ -394,6 +397,7 @@ RestconfServer::RestconfServer(Reconciler &rc, const std::string &addr, uint16_t
     req.target = std::move(hr.target);
     req.body = std::move(hr.body);
     if (const std::string *ct = hr.header("content-type")) req.content_type = *ct;
+    if (const std::string *m = hr.header("x-pcn-message")) req.message = *m;
     // Several Accept fields are one list (RFC 9110 5.3).
     for (const auto &h : hr.headers)
       if (h.name == "accept") req.accept += (req.accept.empty() ? "" : ", ") + h.value;

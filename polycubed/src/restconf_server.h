@@ -29,6 +29,8 @@ struct RestconfRequest {
   std::string body;    // may be moved from
   std::string content_type;  // "" if the request has none
   std::string accept;        // "" if the request has none
+  std::string user;          // who sends it ("" until authentication names one)
+  std::string message;       // X-Pcn-Message: why (recorded with the version a write makes)
 };
 
 // The request logic, separate from the transport so it can be tested

@@ -65,19 +65,7 @@ linux_ns "${P}cl"
 ip netns add "${P}cf"
 
 # start_daemon <name>: prints "<port> <pid>"
-start_daemon() {
-  PCN_PIN_ROOT="/sys/fs/bpf/${P}cp$1" build/bin/polycubed --port 0 --state-dir "$WORK/$1" --log-level warn \
-    >"$WORK/$1.out" 2>"$WORK/$1.err" &
-  local pid=$!
-  for _ in $(seq 100); do
-    grep -q "listening on" "$WORK/$1.out" 2>/dev/null && break
-    sleep 0.05
-  done
-  local port
-  port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$WORK/$1.out")
-  [ -n "$port" ] || { echo "polycubed did not start:" >&2; cat "$WORK/$1.err" >&2; exit 1; }
-  echo "$port $pid"
-}
+start_daemon() { start_polycubed "/sys/fs/bpf/${P}cp$1" "$WORK/$1" "$WORK/$1"; }
 read -r EPORT EPID < <(start_daemon empty)
 PIDS+=("$EPID")
 read -r PORT DAEMON_PID < <(start_daemon loaded)

@@ -60,3 +60,19 @@ request = function()
 end
 LUA
 }
+
+# start_polycubed <pin root> <state dir> <log prefix>: polycubed on a free
+# loopback port, in the background, stdout/stderr in <log prefix>.out/.err;
+# prints "<port> <pid>" once it listens (exits if it does not start).
+start_polycubed() {
+  PCN_PIN_ROOT="$1" build/bin/polycubed --port 0 --state-dir "$2" --log-level warn >"$3.out" 2>"$3.err" &
+  local pid=$!
+  for _ in $(seq 100); do
+    grep -q "listening on" "$3.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  local port
+  port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$3.out")
+  [ -n "$port" ] || { echo "polycubed did not start:" >&2; cat "$3.err" >&2; exit 1; }
+  echo "$port $pid"
+}

@@ -24,6 +24,9 @@ echo
 echo "== control plane against the size of the configuration"
 BENCH_NO_BUILD=1 scripts/bench/control_bench.sh
 echo
+echo "== rollback of a change with 100,000 firewall rules present"
+BENCH_NO_BUILD=1 scripts/bench/rollback_bench.sh
+echo
 echo "== bridge (802.1Q) vs Linux bridge"
 BENCH_NO_BUILD=1 scripts/bench/bridge_pps.sh "${PPS_SECONDS:-3}"
 echo

@@ -515,7 +515,7 @@ void Router::on_arp_miss(const PacketIn &pkt) {
       }
       p.frames.emplace_back(now, pkt.data);
       counters_.queued++;
-      if (now - p.last_request >= std::chrono::seconds(1)) {
+      if (now - p.last_request >= kArpRetransmit) {
         auto src = source_for(port, nexthop);
         if (src) {
           request = arp_request(port_mac(port), src->addr, nexthop);
@@ -535,6 +535,36 @@ void Router::on_arp_miss(const PacketIn &pkt) {
   } else if (!request.empty()) {
     packet_out(port, request);
   }
+}
+
+void Router::on_tick(std::chrono::steady_clock::time_point now) {
+  std::vector<std::pair<std::string, std::string>> requests;  // port, frame
+  {
+    std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+    std::lock_guard<std::mutex> slow(slow_mu_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      auto &[nexthop, p] = *it;
+      while (!p.frames.empty() && now - p.frames.front().first > kQueueLifetime) {
+        p.frames.pop_front();
+        counters_.queue_drops++;
+      }
+      if (p.frames.empty()) {  // nothing waits any more: forget the next hop
+        it = pending_.erase(it);
+        continue;
+      }
+      if (now - p.last_request >= kArpRetransmit) {
+        std::string port = port_name_of(p.port);
+        auto src = port.empty() ? std::nullopt : source_for(port, nexthop);
+        if (src) {
+          requests.emplace_back(port, arp_request(port_mac(port), src->addr, nexthop));
+          p.last_request = now;
+          counters_.arp_requests_sent++;
+        }
+      }
+      ++it;
+    }
+  }
+  for (const auto &[port, frame] : requests) packet_out(port, frame);
 }
 
 void Router::on_arp_reply(const PacketIn &pkt) {

@@ -42,6 +42,10 @@ class Router : public Cube {
   // Frames waiting for one next hop's MAC, and how long they may wait.
   static constexpr size_t kQueuePerNexthop = 8;
   static constexpr std::chrono::milliseconds kQueueLifetime{3000};
+  // An unanswered ARP request is sent again after this long, while frames
+  // wait for it (as Linux's neighbour retrans_time): a lost request or
+  // reply must not stall a flow until its next packet.
+  static constexpr std::chrono::milliseconds kArpRetransmit{1000};
   static constexpr size_t kMaxPendingNexthops = 1024;
   // ICMP errors the slow path sends per second at most.
   static constexpr uint32_t kIcmpErrorsPerSecond = 200;
@@ -90,6 +94,7 @@ class Router : public Cube {
   void on_port_removed(const Port &p) override;
   void on_port_egress(const Port &p, const pcn_target &egress) override;
   void on_packet_in(const PacketIn &pkt) override;
+  void on_tick(std::chrono::steady_clock::time_point now) override;
 
  private:
   struct Pending {

@@ -136,7 +136,7 @@ TEST_F(CaptureE2e, PingAndTcpCapturedByteIdenticalReadByTsharkAndTcpdump) {
   // was stopped before writing them (then each frame it did write is ours).
   std::vector<Frame> want = frames_of(slurp(sender)), got = frames_of(slurp(ours));
   EXPECT_EQ(got.size(), kernel_count) << "the sender's interface passed " << kernel_count << ", pc1 captured " << got.size();
-  EXPECT_GE(want.size(), kernel_count * 9 / 10) << "tcpdump wrote too few to compare";
+  EXPECT_GE(want.size(), kernel_count / 2) << "tcpdump wrote too few to compare";
   std::vector<std::string> want_bytes, got_bytes;
   for (const auto &f : got) {
     EXPECT_EQ(f.caplen, f.len) << "a frame cut below the default snaplen";

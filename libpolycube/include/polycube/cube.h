@@ -4,6 +4,7 @@
 // runtime's lock).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -143,6 +144,10 @@ class Cube {
   virtual void on_port_egress(const Port &, const pcn_target &) {}
   // Called on the slow-path thread without the lock.
   virtual void on_packet_in(const PacketIn &) {}
+  // Called on the slow-path thread without the lock about every
+  // Runtime::kTickInterval: timers of the slow path (retransmissions, say)
+  // that must fire when no packet comes.
+  virtual void on_tick(std::chrono::steady_clock::time_point) {}
 
   Runtime &rt_;
 

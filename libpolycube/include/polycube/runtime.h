@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -42,6 +43,9 @@ struct RuntimeOptions {
 
 class Runtime {
  public:
+  // How often the slow-path thread calls every cube's on_tick().
+  static constexpr std::chrono::milliseconds kTickInterval{200};
+
   explicit Runtime(RuntimeOptions opts = {});
   ~Runtime();
   Runtime(const Runtime &) = delete;
