@@ -22,6 +22,8 @@ PACKAGES=(
   iproute2 iputils-ping netcat-openbsd iperf3 ethtool procps kmod util-linux curl traceroute
   # captures read in the NAT tests (translated tuples and checksums on the wire)
   tcpdump
+  # packetcapture: libpcap compiles tcpdump filters; tshark reads its captures in tests
+  libpcap-dev tshark
   # promtool checks /metrics in the tests
   prometheus
   # HTTP load generator for the REST benchmark (scripts/bench/bench_rest.sh),

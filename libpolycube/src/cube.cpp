@@ -121,6 +121,8 @@ LoadSpec Cube::base_spec() const {
   spec.rodata_u32["pcn_cube_slot"] = slots_.at(0);
   spec.max_entries["pcn_ports"] = opts_.max_ports;
   spec.reuse_maps = map_fds_;
+  for (const auto &[map, entries] : info_.max_entries)
+    spec.max_entries[map] = entries;
   return spec;
 }
 
@@ -129,6 +131,11 @@ void Cube::install_block(uint32_t slot, const std::string &program, std::shared_
     throw Error(ErrorCode::kInvalid, "block slot " + std::to_string(slot) + " out of range 0.." +
                                          std::to_string(PCN_MAX_BLOCKS - 1));
   int fd = obj->prog_fd(program);
+  install_block_fd(slot, program, fd, std::move(obj), nullptr);
+}
+
+void Cube::install_block_fd(uint32_t slot, const std::string &program, int fd, std::shared_ptr<LoadedObject> obj,
+                            std::shared_ptr<const int> own_fd) {
   bpf_prog_info info{};
   uint32_t len = sizeof(info);
   check_kernel(bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0, "program info");
@@ -141,7 +148,40 @@ void Cube::install_block(uint32_t slot, const std::string &program, std::shared_
   unlink(path.c_str());
   if (bpf_obj_pin(fd, path.c_str()))
     log_->warn("cannot pin {}: {}", path, std::strerror(errno));
-  blocks_[slot] = Block{program, std::move(obj), fd, info.id};
+  blocks_[slot] = Block{program, std::move(obj), std::move(own_fd), fd, info.id};
+}
+
+void Cube::load_block_insns(uint32_t slot, const std::string &name, const bpf_insn *insns, size_t count) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  if (slot >= PCN_MAX_BLOCKS)
+    throw Error(ErrorCode::kInvalid, "block slot " + std::to_string(slot) + " out of range");
+  std::string log(1 << 20, '\0');
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_level = 0, .log_size = 0, .log_buf = nullptr);
+  bpf_prog_type type = is_xdp(opts_.mode) ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_SCHED_CLS;
+  if (is_xdp(opts_.mode))
+    opts.expected_attach_type = BPF_XDP;
+  std::string short_name = name.substr(0, 15);
+  int fd = bpf_prog_load(type, short_name.c_str(), "GPL", insns, count, &opts);
+  if (fd < 0) {
+    // Again with the verifier's log, to say why.
+    int err = errno;
+    opts.log_level = 1;
+    opts.log_size = log.size();
+    opts.log_buf = log.data();
+    int again = bpf_prog_load(type, short_name.c_str(), "GPL", insns, count, &opts);
+    if (again >= 0)
+      close(again);
+    log.resize(std::strlen(log.c_str()));
+    if (log.size() > 2000)
+      log = "..." + log.substr(log.size() - 2000);
+    throw Error(ErrorCode::kInvalid,
+                "the kernel refuses block " + name + ": " + std::strerror(err) + (log.empty() ? "" : "\n" + log));
+  }
+  auto owner = std::shared_ptr<const int>(new int(fd), [](const int *p) {
+    close(*p);
+    delete p;
+  });
+  install_block_fd(slot, name, fd, nullptr, std::move(owner));
 }
 
 void Cube::load_block(uint32_t slot, const std::string &program, const EmbeddedObject *src) {

@@ -8,8 +8,12 @@
 // schema's own words, before any request).
 #include <libyang/libyang.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -50,6 +54,7 @@ const char *kUsage =
     "  pcn connect <cube:port> <cube:port>    pcn disconnect <cube:port> <cube:port>\n"
     "  pcn attach <tcube> <cube:port|netdev> [position=first|last|before:<c>|after:<c>]\n"
     "  pcn detach <tcube> <cube:port|netdev>\n"
+    "  pcn <cube> dump [format=pcap|pcapng] > file   a capture cube's packets (pcn pc1 dump > cap.pcap)\n"
     "  pcn cubes | services | netdevs | topology\n"
     "  pcn versions | diff V1 [V2] | rollback V | confirm | cancel-commit\n"
     "  pcn export > topo.yaml                 pcn apply -f topo.yaml [--dry-run]\n"
@@ -416,6 +421,26 @@ int complete(std::vector<std::string> w) {
   return 0;
 }
 
+// pcn <cube> dump [format=pcap|pcapng]: the cube as a capture file on
+// stdout (GET of the cube with the file's media type in Accept).
+int dump(const std::vector<std::string> &w, const std::string &service) {
+  std::string format = "pcap";
+  if (w.size() > 3 || (w.size() == 3 && w[2].rfind("format=", 0) != 0))
+    throw UsageError("usage: pcn <cube> dump [format=pcap|pcapng] > file");
+  if (w.size() == 3) format = w[2].substr(7);
+  std::string type = format == "pcap"     ? "application/vnd.tcpdump.pcap"
+                     : format == "pcapng" ? "application/x-pcapng"
+                                          : "";
+  if (type.empty()) throw UsageError("unknown format '" + format + "' (expected pcap or pcapng)");
+  if (isatty(STDOUT_FILENO)) throw UsageError("dump writes a binary file: redirect it (pcn " + w[0] + " dump > cap." + format + ")");
+  pcn::HttpResponse r = pcn::http_request(g_url, "GET", "/restconf/data/" + service + ":" + service + "=" + percent_encode(w[0]), "", {{"Accept", type}});
+  if (r.status == 406) throw std::runtime_error("cube " + w[0] + " (service " + service + ") has no " + format + " dump");
+  if (r.status != 200) answer_of(r);  // throws the daemon's message
+  if (std::fwrite(r.body.data(), 1, r.body.size(), stdout) != r.body.size() || std::fflush(stdout) != 0)
+    throw std::runtime_error(std::string("cannot write the capture: ") + std::strerror(errno));
+  return 0;
+}
+
 int run(const Options &o) {
   const auto &w = o.words;
   if (w.empty()) {
@@ -501,6 +526,7 @@ int run(const Options &o) {
     for (const auto &c : cubes)
       if (c["name"] == w[0]) service = c["service"];
     if (service.empty()) throw std::runtime_error("unknown cube or service '" + w[0] + "'");
+    if (w.size() >= 2 && w[1] == "dump") return dump(w, service);
     schema.emplace(service, daemon_modules());
     cmd = cube_command(*schema, w, o.help, read_stdin_body);
   }

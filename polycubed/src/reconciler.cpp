@@ -54,6 +54,20 @@ std::vector<std::string> Reconciler::services() const {
   return out;
 }
 
+std::vector<std::string> Reconciler::exports(const std::string &module) const {
+  auto it = services_.find(module);
+  return it == services_.end() || !it->second.export_as ? std::vector<std::string>{} : it->second.exports;
+}
+
+std::string Reconciler::export_as(const std::string &module, const std::string &name, const std::string &media_type) {
+  // Shared: an export reads the cube, it does not change the configuration.
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = services_.find(module);
+  if (it == services_.end() || !it->second.export_as) throw Error(ErrorCode::kNotFound, "service " + module + " exports nothing");
+  if (ds_.module_of(name) != module) throw Error(ErrorCode::kNotFound, "no cube " + name);
+  return it->second.export_as(rt_, name, media_type);
+}
+
 std::string Reconciler::yang(const std::string &module) const {
   if (module == "polycube-base") return polycube_base_yang();
   if (module == "polycube") return polycube_framework_yang();

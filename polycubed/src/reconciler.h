@@ -82,6 +82,10 @@ class Reconciler {
     return ds_.parse_input(op_json);
   }
   std::vector<std::string> services() const;
+  // What a service's cubes export besides JSON (ServiceModel::exports), and
+  // one cube as one of those documents.
+  std::vector<std::string> exports(const std::string &module) const;
+  std::string export_as(const std::string &module, const std::string &name, const std::string &media_type);
   std::vector<Datastore::ModuleInfo> modules() const { return ds_.modules(); }
   // GET /openapi.json: the framework module and every service's.
   std::string openapi() const {

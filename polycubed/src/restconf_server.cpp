@@ -113,7 +113,18 @@ struct Resource {
   std::string allow;
   std::vector<std::string> produces;  // media types of a 200 answer, preferred first
   std::string xpath = {};             // kData: the data path as an XPath
+  std::string module = {}, cube = {};  // kData naming one cube: its service and name (exports)
 };
+
+// "<module>:<module>=<name>" (one cube, nothing below): module and name.
+std::optional<std::pair<std::string, std::string>> cube_instance(const std::string &data) {
+  auto colon = data.find(':'), eq = data.find('=');
+  if (colon == std::string::npos || eq == std::string::npos || eq < colon || data.find('/') != std::string::npos)
+    return std::nullopt;
+  std::string module = data.substr(0, colon);
+  if (data.substr(colon + 1, eq - colon - 1) != module) return std::nullopt;
+  return std::make_pair(module, percent_decode(data.substr(eq + 1)));
+}
 
 const char *kReadOnly = "GET, HEAD, OPTIONS";
 
@@ -152,7 +163,14 @@ Resource classify(Reconciler &rc, const std::string &path, const std::string &me
     if (method == "POST") throw DataError(ErrorCode::kNotFound, "no action or resource /" + data, "", "invalid-value");
     throw;
   }
-  return {Resource::kData, data, "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT", yang_json, xpath};
+  Resource found{Resource::kData, data, "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT", yang_json, xpath};
+  if (auto inst = cube_instance(data); inst && method == "GET") {
+    // A cube may also be fetched as a document of its service's (a capture file).
+    for (const auto &type : rc.exports(inst->first)) found.produces.push_back(type);
+    found.module = inst->first;
+    found.cube = inst->second;
+  }
+  return found;
 }
 
 bool allows(const std::string &allow, const std::string &method) {
@@ -291,6 +309,10 @@ HttpReply route(Reconciler &rc, RestconfRequest &req) {
     const std::string &path = res.rest;
     const std::string root = kDataRoot;
     const std::string &xpath = res.xpath;
+    if (method == "GET" && !res.cube.empty() && *produced != kYangData && *produced != "application/json") {
+      if (!query.empty()) return error_reply(400, "invalid-value", *produced + " answers take no query parameters");
+      return {200, rc.export_as(res.module, res.cube, *produced), *produced};
+    }
     if (method == "GET") {
       std::string answer = rc.get(xpath, params.nonconfig_only ? Reconciler::Content::kNonconfig
                                          : params.config_only  ? Reconciler::Content::kConfig

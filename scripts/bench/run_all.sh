@@ -44,3 +44,6 @@ BENCH_NO_BUILD=1 scripts/bench/ddos_bench.sh
 echo
 echo "== polycube-cni vs the reference bridge CNI plugin"
 BENCH_NO_BUILD=1 scripts/bench/cni_bench.sh
+echo
+echo "== packetcapture vs tcpdump"
+BENCH_NO_BUILD=1 scripts/bench/capture_bench.sh

@@ -17,6 +17,8 @@
 #include "polycube/map.h"
 #include "polycube/types.h"
 
+struct bpf_insn;
+
 namespace spdlog {
 class logger;
 }
@@ -41,6 +43,8 @@ struct ServiceInfo {
   // takes over from the previous run of the runtime (a daemon restart), so
   // the data plane goes on with it; the others start empty.
   std::vector<std::string> kept_maps;
+  // Map sizes known only at run time (e.g. one entry per CPU), by map name.
+  std::map<std::string, uint32_t> max_entries = {};
 };
 
 struct CubeOptions {
@@ -107,6 +111,12 @@ class Cube {
   // object. On any failure the previous block keeps running.
   void load_block(uint32_t slot, const std::string &program, const EmbeddedObject *src = nullptr);
   void remove_block(uint32_t slot);
+  // The same for a program built at run time (e.g. translated from classic
+  // BPF): `insns` are loaded as a program of the cube's mode named `name`
+  // (at most 15 characters); maps it uses are referenced by fd
+  // (BPF_PSEUDO_MAP_FD). Throws kInvalid with the verifier's log when the
+  // kernel refuses it; the previous block then keeps running.
+  void load_block_insns(uint32_t slot, const std::string &name, const bpf_insn *insns, size_t count);
   std::vector<BlockInfo> blocks() const;
 
   int map_fd(const std::string &map_name) const;
@@ -146,6 +156,7 @@ class Cube {
   struct Block {
     std::string program;
     std::shared_ptr<LoadedObject> obj;
+    std::shared_ptr<const int> own_fd;  // a program loaded from instructions
     int fd;
     uint32_t prog_id;
   };
@@ -153,6 +164,8 @@ class Cube {
   const EmbeddedObject &object_for_mode() const;
   LoadSpec base_spec() const;
   void install_block(uint32_t slot, const std::string &program, std::shared_ptr<LoadedObject> obj);
+  void install_block_fd(uint32_t slot, const std::string &program, int fd, std::shared_ptr<LoadedObject> obj,
+                        std::shared_ptr<const int> own_fd);
   void write_port(const Port &p, const pcn_target &egress);
   Port &port_ref(const std::string &name);
   void teardown() noexcept;

@@ -78,6 +78,12 @@ struct ServiceModel {
   std::function<std::optional<ConfigEdit>(const nlohmann::json &current, const std::string &path,
                                           const nlohmann::json &input)>
       config_action;
+  // Optional: cube `name` as a document of a media type other than JSON
+  // (a capture as application/vnd.tcpdump.pcap). A GET of the cube whose
+  // Accept header prefers one of `exports` to JSON answers with
+  // export_as(rt, name, that type).
+  std::vector<std::string> exports;
+  std::function<std::string(Runtime &, const std::string &name, const std::string &media_type)> export_as;
 };
 
 // The C entry point of a service plugin (see cmake/PolycubeService.cmake):
@@ -85,8 +91,9 @@ struct ServiceModel {
 // carries the plugin ABI version; a daemon refuses plugins without it.
 // v2: ServiceModel gained config_action (a v1 plugin's struct is smaller).
 // v3: splice, state_at and ConfigEdit::splices.
-#define PCN_SERVICE_PLUGIN_ENTRY pcn_service_plugin_v3
-#define PCN_SERVICE_PLUGIN_SYMBOL "pcn_service_plugin_v3"
+// v4: exports and export_as.
+#define PCN_SERVICE_PLUGIN_ENTRY pcn_service_plugin_v4
+#define PCN_SERVICE_PLUGIN_SYMBOL "pcn_service_plugin_v4"
 
 // Shared by services whose YANG has `list ports { key name; leaf peer; }`:
 // removes, re-peers and adds ports so that `cube` matches `desired_ports`
