@@ -339,7 +339,11 @@ void Journal::write_snapshot(std::string config, uint64_t seq) {
 void Journal::compact(std::string config) {
   uint64_t seq;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    std::unique_lock<std::mutex> l(mu_);
+    // A flush leader syncs fd_ without the lock: the file must stay open
+    // until it is back, or its fdatasync fails (EBADF) on a record that
+    // is durable, or syncs whatever file took the number.
+    flushed_.wait(l, [&] { return !syncing_; });
     if (compacting_ || compaction_failed_ || fd_ < 0) return;
     // Every record so far is in `config`: flush them, then set the journal
     // aside so that new records go to a fresh file while the snapshot is
@@ -377,7 +381,8 @@ void Journal::rewrite(std::string config) {
   wait_compaction();
   uint64_t seq = last_seq();
   write_snapshot(std::move(config), seq);
-  std::lock_guard<std::mutex> l(mu_);
+  std::unique_lock<std::mutex> l(mu_);
+  flushed_.wait(l, [&] { return !syncing_; });  // see compact()
   // The snapshot holds every record: the journals can go.
   ::unlink(old_journal_path().c_str());
   if (fd_ >= 0 && ::ftruncate(fd_, 0) != 0) io_error("cannot empty " + journal_path());
@@ -393,7 +398,8 @@ void Journal::wait_compaction() {
 
 void Journal::set_aside(const std::string &suffix) {
   wait_compaction();
-  std::lock_guard<std::mutex> l(mu_);
+  std::unique_lock<std::mutex> l(mu_);
+  flushed_.wait(l, [&] { return !syncing_; });  // see compact()
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   for (const auto &p : {snapshot_path(), journal_path(), old_journal_path()})

@@ -118,8 +118,7 @@ TEST_F(CliInput, UrlWithAPathSaysSo) {
   } cases[] = {
       {"http://127.0.0.1:" + port + "/restconf", "'/restconf' after the address"},
       {"http://127.0.0.1:" + port + "/?x=1", "'/?x=1' after the address"},
-      {"https://127.0.0.1:" + port, "scheme 'https' is not supported"},
-      {"127.0.0.1:" + port, "no http:// scheme"},
+      {"127.0.0.1:" + port, "no http://, https:// or unix: scheme"},
       {"http://127.0.0.1:99999", "port '99999'"},
       {"http://127.0.0.1:", "port ''"},
       {"http://admin@127.0.0.1:" + port, "user info"},
@@ -130,6 +129,11 @@ TEST_F(CliInput, UrlWithAPathSaysSo) {
     EXPECT_EQ(r.rc, 2) << c.url << ": " << r.err;
     EXPECT_NE(r.err.find(c.names), std::string::npos) << c.url << ": " << r.err;
   }
+  // https:// is a URL pcn takes; a daemon that does not speak TLS there is
+  // a connection failure that says so (exit 1), not a usage error.
+  PcnRun tls = run("--url https://127.0.0.1:" + port + " cubes");
+  EXPECT_EQ(tls.rc, 1) << tls.err;
+  EXPECT_NE(tls.err.find("TLS with polycubed at https://127.0.0.1:" + port + " failed"), std::string::npos) << tls.err;
   // What is valid still works: a trailing slash, an IPv6 literal, a name.
   EXPECT_EQ(run("--url http://127.0.0.1:" + port + "/ cubes").rc, 0);
   EXPECT_EQ(run("--url http://localhost:" + port + " cubes").rc, 0);
