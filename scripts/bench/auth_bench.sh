@@ -19,11 +19,9 @@
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/../.."
-[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  scripts/setup.sh >/dev/null
-  scripts/build.sh >/dev/null
-fi
+# shellcheck source=scripts/bench/prelude.sh
+source scripts/bench/prelude.sh
+bench_prepare
 SECONDS_EACH=${REST_SECONDS:-5}
 CONNECTIONS=${REST_CONNECTIONS:-4}
 ROUNDS=${AUTH_ROUNDS:-3}

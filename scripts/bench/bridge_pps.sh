@@ -4,9 +4,7 @@
 # Usage: scripts/bench/bridge_pps.sh [seconds per case]   (root; builds first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  cmake -S . -B build >/dev/null
-  cmake --build build -j2 --target pcn-bench-bridge-pps >/dev/null
-fi
+# shellcheck source=scripts/bench/prelude.sh
+source scripts/bench/prelude.sh
+bench_prepare pcn-bench-bridge-pps
 exec build/bin/pcn-bench-bridge-pps "${1:-3}"

@@ -10,9 +10,7 @@
 # pt<pid>- and removed on exit; scripts/cleanup.sh removes a killed run's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  scripts/setup.sh >/dev/null
-  scripts/build.sh >/dev/null
-fi
+# shellcheck source=scripts/bench/prelude.sh
+source scripts/bench/prelude.sh
+bench_prepare
 build/bin/pcn-bench-capture "${CAPTURE_SECONDS:-2}" "${CAPTURE_ROUNDS:-3}"

@@ -16,11 +16,9 @@
 # removes the netdevs of a killed run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  scripts/setup.sh >/dev/null
-  scripts/build.sh >/dev/null
-fi
+# shellcheck source=scripts/bench/prelude.sh
+source scripts/bench/prelude.sh
+bench_prepare
 command -v nft >/dev/null || { echo "nft not found (apt-get install nftables)" >&2; exit 1; }
 SECONDS_EACH=${DDOS_SECONDS:-2}
 ROUNDS=${DDOS_ROUNDS:-3}

@@ -8,11 +8,9 @@
 #   scripts/bench/firewall_bench.sh [seconds per point] [sizes...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  cmake -S . -B build >/dev/null
-  cmake --build build -j2 --target pcn-bench-firewall polycubed pcn-service-firewall >/dev/null
-fi
+# shellcheck source=scripts/bench/prelude.sh
+source scripts/bench/prelude.sh
+bench_prepare pcn-bench-firewall polycubed pcn-service-firewall
 for tool in iptables-legacy-restore nft curl python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (scripts/setup.sh installs it)" >&2; exit 1; }
 done

@@ -9,11 +9,9 @@
 #   scripts/bench/nat_bench.sh [seconds per figure]     (BENCH_NO_BUILD=1 skips the build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  cmake -S . -B build >/dev/null
-  cmake --build build -j2 --target pcn-bench-nat pcn-bench-dataplane >/dev/null
-fi
+# shellcheck source=scripts/bench/prelude.sh
+source scripts/bench/prelude.sh
+bench_prepare pcn-bench-nat pcn-bench-dataplane
 command -v iptables-legacy >/dev/null || { echo "missing iptables-legacy (scripts/setup.sh installs it)" >&2; exit 1; }
 build/bin/pcn-bench-nat "${1:-3}" 2>&1 | grep -v "\] \[info\] "
 echo

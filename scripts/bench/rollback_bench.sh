@@ -21,11 +21,9 @@
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/../.."
-[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  scripts/setup.sh >/dev/null
-  scripts/build.sh >/dev/null
-fi
+# shellcheck source=scripts/bench/prelude.sh
+source scripts/bench/prelude.sh
+bench_prepare
 RULES=${ROLLBACK_RULES:-100000}
 ROUNDS=${ROLLBACK_ROUNDS:-10}
 

@@ -8,9 +8,7 @@
 # BENCH_NO_BUILD=1 skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  cmake -S . -B build >/dev/null
-  cmake --build build -j2 --target pcn-bench-router >/dev/null
-fi
+# shellcheck source=scripts/bench/prelude.sh
+source scripts/bench/prelude.sh
+bench_prepare pcn-bench-router
 build/bin/pcn-bench-router "${1:-3}" "${2:-1000000}"
