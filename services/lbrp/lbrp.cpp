@@ -223,15 +223,7 @@ void Lbrp::apply(const lbrp::Config &cfg) {
   if (wake && gc_) gc_->wake();
 }
 
-std::vector<Lbrp::Session> Lbrp::sessions() const {
-  std::vector<Session> out;
-  sessions_->for_each([&](const pcn_tuple &k, const void *v) {
-    Session s{k, {}};
-    std::memcpy(&s.s, v, sizeof(s.s));
-    out.push_back(s);
-  });
-  return out;
-}
+std::vector<Lbrp::Session> Lbrp::sessions() const { return sessions_->entries<lbrp_session>(); }
 
 lbrp_stats Lbrp::stats() const {
   lbrp_stats sum{};

@@ -31,10 +31,8 @@ class Lbrp : public Cube {
   // backend's flows drain, or end (backend-removal RESET).
   void apply(const lbrp::Config &cfg);
 
-  struct Session {
-    pcn_tuple orig;  // client -> vip:vport, as it arrived
-    lbrp_session s;
-  };
+  // orig: client -> vip:vport, as it arrived
+  using Session = xlate::Entry<lbrp_session>;
   std::vector<Session> sessions() const;
   lbrp_stats stats() const;  // summed over CPUs
   struct Counts {

@@ -142,15 +142,7 @@ bool Nat::refresh_masquerade() {
   return true;
 }
 
-std::vector<Nat::Session> Nat::sessions() const {
-  std::vector<Session> out;
-  sessions_->for_each([&](const pcn_tuple &k, const void *v) {
-    Session s{k, {}};
-    std::memcpy(&s.s, v, sizeof(s.s));
-    out.push_back(s);
-  });
-  return out;
-}
+std::vector<Nat::Session> Nat::sessions() const { return sessions_->entries<nat_session>(); }
 
 nat_stats Nat::stats() const {
   nat_stats sum{};

@@ -33,10 +33,8 @@ class Nat : public Cube {
   void apply(const nat::Config &cfg);
   nat::Config config() const;
 
-  struct Session {
-    pcn_tuple orig;  // the first packet as it arrived
-    nat_session s;
-  };
+  // orig: the first packet as it arrived
+  using Session = xlate::Entry<nat_session>;
   std::vector<Session> sessions() const;
   nat_stats stats() const;  // summed over CPUs
   // The address masquerade translates to now (0: none: masquerade off,

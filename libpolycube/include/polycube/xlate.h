@@ -7,14 +7,25 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <set>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "polycube/xlate_shared.h"
 
 namespace polycube::xlate {
+
+// One session as a service shows it: its first packet's tuple as it
+// arrived, and the service's session value V (pcn_xlate_entry first).
+template <class V>
+struct Entry {
+  pcn_tuple orig;
+  V s;
+};
 
 class Sessions {
  public:
@@ -28,6 +39,18 @@ class Sessions {
 
   // Every session: its first packet's tuple and its value.
   void for_each(const std::function<void(const pcn_tuple &, const void *)> &fn) const;
+  // Every session, with its value read as V (the service's value type).
+  template <class V>
+  std::vector<Entry<V>> entries() const {
+    static_assert(std::is_trivially_copyable_v<V>);
+    std::vector<Entry<V>> out;
+    for_each([&](const pcn_tuple &k, const void *v) {
+      Entry<V> e{k, {}};
+      std::memcpy(&e.s, v, sizeof(e.s));
+      out.push_back(e);
+    });
+    return out;
+  }
   // Deletes the sessions `pred` selects, with their claims; returns how many.
   size_t end_if(const std::function<bool(const pcn_tuple &, const void *)> &pred);
   // Deletes timed-out sessions and their claims, and claims without a
