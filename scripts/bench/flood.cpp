@@ -116,4 +116,14 @@ uint64_t rx_packets(pcntest::TestNet &net, const std::string &ns, const std::str
   return std::strtoull(net.in_out(ns, "cat /sys/class/net/" + ifname + "/statistics/rx_packets").c_str(), nullptr, 10);
 }
 
+Rate flood_and_count(pcntest::TestNet &net, const std::string &sender, const std::string &receiver,
+                     const std::vector<std::string> &frames, double seconds) {
+  flood(net.ns(sender), frames, 0.3);
+  uint64_t before = rx_packets(net, receiver);
+  uint64_t sent = flood(net.ns(sender), frames, seconds);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // what is still in flight
+  uint64_t got = rx_packets(net, receiver) - before;
+  return {sent / seconds, got / seconds};
+}
+
 }  // namespace pcnbench

@@ -30,4 +30,14 @@ double tcp_connect_rate(const std::string &client_ns, const std::string &server_
 // Packets received so far by `ifname` in namespace `ns` (short name) of `net`.
 uint64_t rx_packets(pcntest::TestNet &net, const std::string &ns, const std::string &ifname = "eth0");
 
+// Frames/s the generator sent and frames/s the receiver got.
+struct Rate {
+  double sent, rx;
+};
+// Floods `frames` from eth0 of namespace `sender` for 0.3 s (a warm-up
+// that opens their flows: sessions, learned addresses), then for `seconds`,
+// counting what eth0 of `receiver` (short names of `net`) got meanwhile.
+Rate flood_and_count(pcntest::TestNet &net, const std::string &sender, const std::string &receiver,
+                     const std::vector<std::string> &frames, double seconds);
+
 }  // namespace pcnbench

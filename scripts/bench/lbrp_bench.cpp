@@ -50,9 +50,7 @@ const char *kMacA = "02:00:00:00:98:01";
 const char *kVip = "10.96.0.10";
 const int kFlows = 64;
 
-struct Rate {
-  double sent, rx;
-};
+using pcnbench::Rate;
 
 // 64-byte UDP from a to the virtual IP, port 53, from source ports
 // `sport`.. (each measurement its own flows: a flow's NAT decision is made
@@ -61,12 +59,7 @@ Rate udp_rate(TestNet &net, const std::string &gw_mac, uint16_t sport, double se
   std::vector<std::string> frames;
   for (int i = 0; i < kFlows; i++)
     frames.push_back(udp_frame(mac(gw_mac), mac(kMacA), ip("10.98.1.2"), ip(kVip), uint16_t(sport + i), 53, 64));
-  pcnbench::flood(net.ns("a"), frames, 0.3);
-  uint64_t before = pcnbench::rx_packets(net, "b");
-  uint64_t sent = pcnbench::flood(net.ns("a"), frames, seconds);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  uint64_t got = pcnbench::rx_packets(net, "b") - before;
-  return {sent / seconds, got / seconds};
+  return pcnbench::flood_and_count(net, "a", "b", frames, seconds);
 }
 
 // b drops IPv4 at its tc ingress while `f` runs.

@@ -46,9 +46,7 @@ namespace {
 const char *kMacA = "02:00:00:00:97:01";
 const int kFlows = 64;
 
-struct Rate {
-  double sent, rx;
-};
+using pcnbench::Rate;
 
 // 64-byte UDP from a (10.97.1.2, source ports 20000..) to b (10.97.2.2:9),
 // `seconds` long after a warm-up that opens the flows' sessions.
@@ -56,12 +54,7 @@ Rate udp_rate(TestNet &net, const std::string &gw_mac, double seconds) {
   std::vector<std::string> frames;
   for (int i = 0; i < kFlows; i++)
     frames.push_back(udp_frame(mac(gw_mac), mac(kMacA), ip("10.97.1.2"), ip("10.97.2.2"), uint16_t(20000 + i), 9, 64));
-  pcnbench::flood(net.ns("a"), frames, 0.3);
-  uint64_t before = pcnbench::rx_packets(net, "b");
-  uint64_t sent = pcnbench::flood(net.ns("a"), frames, seconds);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  uint64_t got = pcnbench::rx_packets(net, "b") - before;
-  return {sent / seconds, got / seconds};
+  return pcnbench::flood_and_count(net, "a", "b", frames, seconds);
 }
 
 // b drops IPv4 at its tc ingress (attached from inside b) while `f` runs.
