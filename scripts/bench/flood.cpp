@@ -16,6 +16,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "polycube/bpf_loader.h"
+#include "polycube/netdev.h"
 #include "testnet.h"
 
 namespace pcnbench {
@@ -124,6 +126,20 @@ Rate flood_and_count(pcntest::TestNet &net, const std::string &sender, const std
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // what is still in flight
   uint64_t got = rx_packets(net, receiver) - before;
   return {sent / seconds, got / seconds};
+}
+
+Rate with_tc_sink(pcntest::TestNet &net, const std::string &ns, const polycube::EmbeddedObject &sink,
+                  const std::function<Rate()> &measure) {
+  polycube::LoadSpec spec;
+  auto obj = polycube::load_object(sink, spec);
+  std::thread t([&] {  // attached from inside the namespace
+    pcntest::enter_netns(net.ns(ns));
+    polycube::tc_attach(if_nametoindex("eth0"), false, obj->prog_fd("bench_sink"));
+  });
+  t.join();
+  Rate r = measure();
+  net.in(ns, "tc qdisc del dev eth0 clsact");
+  return r;
 }
 
 }  // namespace pcnbench

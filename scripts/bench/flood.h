@@ -5,11 +5,15 @@
 
 #include <csignal>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace pcntest {
 class TestNet;
+}
+namespace polycube {
+struct EmbeddedObject;
 }
 
 namespace pcnbench {
@@ -39,5 +43,11 @@ struct Rate {
 // counting what eth0 of `receiver` (short names of `net`) got meanwhile.
 Rate flood_and_count(pcntest::TestNet &net, const std::string &sender, const std::string &receiver,
                      const std::vector<std::string> &frames, double seconds);
+
+// Runs `measure` while eth0 of namespace `ns` (short name) drops what
+// arrives at its tc ingress with program `bench_sink` of `sink` (a build
+// of router_sink.bpf.c): the receiver's stack is out of the figure.
+Rate with_tc_sink(pcntest::TestNet &net, const std::string &ns, const polycube::EmbeddedObject &sink,
+                  const std::function<Rate()> &measure);
 
 }  // namespace pcnbench

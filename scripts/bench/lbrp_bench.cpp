@@ -65,16 +65,7 @@ Rate udp_rate(TestNet &net, const std::string &gw_mac, uint16_t sport, double se
 // b drops IPv4 at its tc ingress while `f` runs.
 template <class F>
 Rate with_sink(TestNet &net, F f) {
-  LoadSpec spec;
-  auto sink = load_object(lbrp_sink_bpf().tc, spec);
-  std::thread t([&] {
-    enter_netns(net.ns("b"));
-    tc_attach(if_nametoindex("eth0"), false, sink->prog_fd("bench_sink"));
-  });
-  t.join();
-  Rate r = f();
-  net.in("b", "tc qdisc del dev eth0 clsact");
-  return r;
+  return pcnbench::with_tc_sink(net, "b", lbrp_sink_bpf().tc, f);
 }
 
 const char *kBackendsLinux[] = {"10.98.2.11", "10.98.2.12", "10.98.2.13"};

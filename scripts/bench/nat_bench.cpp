@@ -60,16 +60,7 @@ Rate udp_rate(TestNet &net, const std::string &gw_mac, double seconds) {
 // b drops IPv4 at its tc ingress (attached from inside b) while `f` runs.
 template <class F>
 Rate with_sink(TestNet &net, F f) {
-  LoadSpec spec;
-  auto sink = load_object(nat_sink_bpf().tc, spec);
-  std::thread t([&] {
-    enter_netns(net.ns("b"));
-    tc_attach(if_nametoindex("eth0"), false, sink->prog_fd("bench_sink"));
-  });
-  t.join();
-  Rate r = f();
-  net.in("b", "tc qdisc del dev eth0 clsact");
-  return r;
+  return pcnbench::with_tc_sink(net, "b", nat_sink_bpf().tc, f);
 }
 
 // Linux: va and vb move into namespace r, which routes and masquerades.
