@@ -77,6 +77,18 @@ struct {
   __type(value, __u32);
 } lbrp_ports SEC(".maps");
 
+/* Port index -> a hash of the port's name (0: none). Read by the control
+ * plane only, and kept across a daemon restart: the restarted daemon may
+ * give the ports other indexes, and a session names the frontend port of
+ * its flow by index (lbrp_session.in_port), so the first configuration
+ * after a restart moves the adopted sessions to the new indexes. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, LBRP_MAX_PORTS);
+  __type(key, __u32);
+  __type(value, __u64);
+} lbrp_port_names SEC(".maps");
+
 /* port_mode MULTI: client address -> the frontend port it is behind. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);

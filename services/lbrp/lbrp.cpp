@@ -27,7 +27,7 @@ ServiceInfo Lbrp::info() {
                      lbrp_bpf(),
                      {{"lbrp_main", PCN_SLOT_INGRESS}},
                      false,
-                     {"lbrp_sessions", "lbrp_reverse", "lbrp_backends"}};
+                     {"lbrp_sessions", "lbrp_reverse", "lbrp_backends", "lbrp_port_names"}};
 }
 
 Lbrp::Lbrp(Runtime &rt, const std::string &name, Mode mode)
@@ -38,6 +38,9 @@ Lbrp::Lbrp(Runtime &rt, const std::string &name, Mode mode)
     adopted_[{DpKey{ntohl(k.svc.vip), ntohs(k.svc.vport), k.svc.proto}, ntohl(b.ip)}] = k.slot;
   });
   if (!adopted_.empty()) log().info("{} backend slots kept from the previous run", adopted_.size());
+  Map<uint32_t, uint64_t>(map_fd("lbrp_port_names")).for_each([&](uint32_t index, uint64_t id) {
+    if (id) ports_before_[id] = index;
+  });
   lbrp_config c{LBRP_NO_PORT, LBRP_NO_PORT, 0, 0, {}};
   map<uint32_t, lbrp_config>("lbrp_config").set(0, c);
   gc_ = std::make_unique<conntrack::Collector>(std::chrono::seconds(2), [this] {
@@ -65,6 +68,43 @@ void Lbrp::apply_ports(const lbrp::Config &cfg) {
   for (uint32_t ip : fronts.keys())
     if (!by_ip.count(ip)) fronts.erase(ip);
   map<uint32_t, lbrp_config>("lbrp_config").set(0, c);
+  if (!ports_before_.empty()) move_adopted_sessions();
+  Map<uint32_t, uint64_t> names(map_fd("lbrp_port_names"));
+  std::vector<uint64_t> now(LBRP_MAX_PORTS, 0);
+  for (const Port &p : ports())
+    if (p.index < LBRP_MAX_PORTS) now[p.index] = port_id(p.name);
+  for (uint32_t i = 0; i < LBRP_MAX_PORTS; i++)
+    if (now[i] != port_names_[i]) names.set(i, now[i]);
+  port_names_ = std::move(now);
+}
+
+uint64_t Lbrp::port_id(const std::string &name) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a: the same in every build
+  for (unsigned char ch : name) h = (h ^ ch) * 1099511628211ull;
+  return h ? h : 1;
+}
+
+void Lbrp::move_adopted_sessions() {
+  std::map<uint32_t, uint32_t> moved;  // previous run's index -> this run's
+  for (const Port &p : ports())
+    if (auto it = ports_before_.find(port_id(p.name)); it != ports_before_.end() && it->second != p.index)
+      moved[it->second] = p.index;
+  ports_before_.clear();
+  if (moved.empty()) return;
+  // Until the new data path replaces the old one on the netdevs (a few ms
+  // after the restored configuration is complete), the old one reads the
+  // moved sessions with its own indexes: a reply in between may leave by
+  // the wrong port, and TCP sends it again.
+  Map<pcn_tuple, lbrp_session> sessions(map_fd("lbrp_sessions"));
+  std::vector<std::pair<pcn_tuple, lbrp_session>> fix;
+  sessions.for_each([&](const pcn_tuple &k, const lbrp_session &s) {
+    if (moved.count(s.in_port)) fix.emplace_back(k, s);
+  });
+  for (auto &[k, s] : fix) {
+    s.in_port = moved[s.in_port];
+    sessions.set(k, s, BPF_EXIST);
+  }
+  log().info("{} sessions moved to this run's port indexes", fix.size());
 }
 
 void Lbrp::on_port_removed(const Port &p) {

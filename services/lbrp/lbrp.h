@@ -64,6 +64,11 @@ class Lbrp : public Cube {
   };
 
   void apply_ports(const lbrp::Config &cfg);
+  // A port's id in lbrp_port_names: a hash of its name, never 0.
+  static uint64_t port_id(const std::string &name);
+  // After a restart: adopted sessions whose frontend port has another
+  // index in this run get it.
+  void move_adopted_sessions();
   // Makes data-plane service `key` match `now` (null: remove it).
   void sync_service(const DpKey &key, const lbrp::Service *before, const lbrp::Service *now);
   void count_vip(uint32_t vip, int delta);
@@ -77,6 +82,10 @@ class Lbrp : public Cube {
   // Slots the previous run gave (kept lbrp_backends), reused by the first
   // apply so that the same flows keep mapping to the same backends.
   std::map<std::pair<DpKey, uint32_t>, uint16_t> adopted_;
+  // The previous run's port indexes (kept lbrp_port_names): port id -> index;
+  // emptied by the first apply.
+  std::map<uint64_t, uint32_t> ports_before_;
+  std::vector<uint64_t> port_names_ = std::vector<uint64_t>(LBRP_MAX_PORTS, 0);  // as written
   std::unique_ptr<maglev::Tables> tables_;
   std::unique_ptr<xlate::Sessions> sessions_;
   std::mutex collect_mu_;  // one collection at a time: a caller's returns when the running one is done

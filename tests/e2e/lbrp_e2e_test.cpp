@@ -80,19 +80,39 @@ class LbrpE2E : public ::testing::Test {
     return who;
   }
 
+  // Live sessions of the service as the daemon reports them (RESTCONF):
+  // client port -> backend address.
+  std::map<int, std::string> sessions() {
+    RestReply r = pcnd.rest("GET", "/lbrp:lbrp=lb1/session-table");
+    std::map<int, std::string> out;
+    if (r.status != 200) return out;
+    json j = json::parse(r.body, nullptr, false);
+    if (!j.is_object() || j.empty()) return out;
+    for (const json &e : j.begin().value())
+      if (e.value("vip", "") == "10.96.0.10") out[e.value("client-port", 0)] = e.value("backend-ip", "");
+    return out;
+  }
+  // `n` held connections from source ports `sport`..; each one's first answer.
+  void hold(int n, uint16_t sport, std::vector<int> &fds, std::vector<std::string> &first) {
+    for (int i = 0; i < n; i++) {
+      fds.push_back(connect_from(net.ns("cl"), "10.96.0.10", 80, uint16_t(sport + i)));
+      first.push_back(ask(fds.back()));
+    }
+  }
+
   TestNet net;
   Pcnd pcnd{net.prefix() + "lb"};
   std::vector<std::unique_ptr<NameServer>> servers;
 };
 
-// 1,500 connections over backends of weights 1, 2, 3: each backend's
+// 3,000 connections over backends of weights 1, 2, 3: each backend's
 // share of what arrived is within 5 % of its weight's share; the session
 // table lists the connections with the backend each got.
 TEST_F(LbrpE2E, ConnectionsSpreadOverWeightedBackends) {
   add_backend(1, 1);
   add_backend(2, 2);
   add_backend(3, 3);
-  const int n = 1500;
+  const int n = 3000;
   std::map<std::string, int> answers;
   for (int i = 0; i < n; i++) answers[once(uint16_t(20000 + i))]++;
   EXPECT_EQ(answers.count(""), 0u) << answers[""] << " connections got no answer";
@@ -178,6 +198,127 @@ TEST_F(LbrpE2E, BadInputIsRefusedAndChangesNothing) {
   }
   EXPECT_EQ(json::parse(pcnd.rest("GET", "/lbrp:lbrp=lb1/stats").body)["lbrp:stats"]["backends"], 1);
   EXPECT_EQ(once(40000), "b1") << "the service still works";
+}
+
+// A daemon killed (-9) and started again: the data plane goes on in the
+// kernel meanwhile, and the new run adopts the sessions. b3 is added after
+// the connections were made, so Maglev now sends about a third of their
+// 5-tuples to b3: only the kept sessions keep those on b1 and b2. Each
+// connection answers with its first backend before the kill, while the
+// daemon is down and after the restart; the session table lists the same
+// sessions before and after; new connections use all three backends.
+TEST_F(LbrpE2E, EstablishedConnectionsSurviveADaemonKill) {
+  add_backend(1);
+  add_backend(2);
+  std::vector<int> fds;
+  std::vector<std::string> first;
+  hold(24, 33000, fds, first);
+  add_backend(3);
+  std::map<int, std::string> want;
+  for (size_t i = 0; i < fds.size(); i++) {
+    ASSERT_TRUE(first[i] == "b1" || first[i] == "b2") << i << ": '" << first[i] << "'";
+    want[33000 + int(i)] = backend(first[i][1] - '0');
+  }
+  EXPECT_EQ(sessions(), want) << "sessions before the kill";
+
+  pcnd.kill9();
+  for (size_t i = 0; i < fds.size(); i++) EXPECT_EQ(ask(fds[i]), first[i]) << "connection " << i << ", daemon dead";
+  ASSERT_TRUE(pcnd.start()) << "polycubed did not restart";
+  EXPECT_EQ(sessions(), want) << "sessions after the restart";
+  for (size_t i = 0; i < fds.size(); i++) EXPECT_EQ(ask(fds[i]), first[i]) << "connection " << i << " after the restart";
+  std::map<std::string, int> fresh;
+  for (int i = 0; i < 60; i++) fresh[once(uint16_t(34000 + i))]++;
+  EXPECT_EQ(fresh["b1"] + fresh["b2"] + fresh["b3"], 60) << "every new connection answered";
+  EXPECT_GT(fresh["b3"], 0) << "the restored configuration has b3";
+  for (int fd : fds) close(fd);
+}
+
+// A graceful stop (SIGTERM, what the fixture does) takes the data plane
+// down with the daemon: its maps go, sessions with them. Established
+// connections still come back to their backend after the restart, because
+// the restored configuration gives each backend the slot it had and Maglev
+// hashes their 5-tuples as before; their next packets make new sessions.
+// (A connection whose hash moved since it began, say to a backend added
+// later, does not survive this: only a kill keeps sessions.)
+TEST_F(LbrpE2E, EstablishedConnectionsComeBackAfterAGracefulRestart) {
+  add_backend(1);
+  add_backend(2);
+  add_backend(3);
+  std::vector<int> fds;
+  std::vector<std::string> first;
+  hold(24, 35000, fds, first);
+  std::map<int, std::string> want;
+  for (size_t i = 0; i < fds.size(); i++) {
+    ASSERT_FALSE(first[i].empty()) << "connection " << i;
+    want[35000 + int(i)] = backend(first[i][1] - '0');
+  }
+  EXPECT_EQ(sessions(), want) << "sessions before the stop";
+  ASSERT_TRUE(pcnd.stop()) << "polycubed did not exit cleanly";
+  ASSERT_TRUE(pcnd.start()) << "polycubed did not restart";
+  EXPECT_TRUE(sessions().empty()) << "a graceful stop ends the sessions";
+  for (size_t i = 0; i < fds.size(); i++) EXPECT_EQ(ask(fds[i]), first[i]) << "connection " << i << " after the restart";
+  EXPECT_EQ(sessions(), want) << "sessions made again by the connections' packets";
+  for (int fd : fds) close(fd);
+}
+
+// Under traffic (held connections asked in a loop, new connections in a
+// stream), b1 is removed with backend-removal=RESET: b1's sessions end at
+// once and only its connections break; every connection to b2 and b3 keeps
+// answering with its backend all along, the session table keeps exactly
+// their sessions, and no new connection reaches b1 after the removal.
+TEST_F(LbrpE2E, BackendRemovedUnderTrafficMovesOnlyItsFlows) {
+  must("lb1 service 10.96.0.10 80 TCP set backend-removal=RESET");
+  add_backend(1);
+  add_backend(2);
+  add_backend(3);
+  std::vector<int> fds;
+  std::vector<std::string> first;
+  hold(30, 36000, fds, first);
+  std::map<int, std::string> others;
+  size_t on_b1 = 0;
+  for (size_t i = 0; i < fds.size(); i++) {
+    ASSERT_FALSE(first[i].empty()) << "connection " << i;
+    if (first[i] == "b1") on_b1++;
+    else others[36000 + int(i)] = backend(first[i][1] - '0');
+  }
+  ASSERT_GT(on_b1, 0u) << "no held connection on b1: the test shows nothing";
+
+  std::atomic<bool> removed{false}, done{false};
+  std::atomic<int> wrong{0}, rounds{0}, new_on_b1{0}, new_failed{0};
+  std::thread held([&] {
+    while (!done) {
+      for (size_t i = 0; i < fds.size(); i++)
+        if (first[i] != "b1" && ask(fds[i]) != first[i]) wrong++;
+      rounds++;
+    }
+  });
+  std::thread stream([&] {
+    for (uint16_t port = 37000; !done; port++) {
+      bool after = removed;
+      std::string who = once(port);
+      if (who.empty()) new_failed++;
+      if (after && who == "b1") new_on_b1++;
+    }
+  });
+  while (rounds < 3) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  RestReply r = pcnd.rest("DELETE", "/lbrp:lbrp=lb1/service=10.96.0.10,80,TCP/backend=" + backend(1));
+  removed = true;
+  EXPECT_EQ(r.status, 204) << r.body;
+  int at = rounds;
+  while (rounds < at + 5) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  done = true;
+  held.join();
+  stream.join();
+  EXPECT_EQ(wrong, 0) << "answers from connections to b2 and b3 that broke or moved";
+  EXPECT_EQ(new_on_b1, 0) << "new connections reached b1 after its removal";
+  // A connection in flight to b1 when it went is reset: at most a few.
+  EXPECT_LE(new_failed, 2) << "new connections that got no answer";
+  std::map<int, std::string> now = sessions();
+  for (const auto &[port, be] : others) EXPECT_EQ(now[port], be) << "session of client port " << port;
+  for (const auto &[port, be] : now) EXPECT_NE(be, backend(1)) << "a session on b1 is left, client port " << port;
+  for (size_t i = 0; i < fds.size(); i++)
+    if (first[i] == "b1") EXPECT_NE(ask(fds[i]), "b1") << "connection " << i << " still reaches the removed b1";
+  for (int fd : fds) close(fd);
 }
 
 }  // namespace
