@@ -47,3 +47,6 @@ BENCH_NO_BUILD=1 scripts/bench/cni_bench.sh
 echo
 echo "== packetcapture vs tcpdump"
 BENCH_NO_BUILD=1 scripts/bench/capture_bench.sh
+echo
+echo "== lbrp / lbdsr vs kube-proxy's iptables shape and nftables"
+BENCH_NO_BUILD=1 scripts/bench/lb_bench.sh
