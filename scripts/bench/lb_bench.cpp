@@ -16,7 +16,8 @@
 //     3 backends), the one measured in the middle of the list:
 //     packets/s of 64-byte UDP to its virtual IP on 64 established flows
 //     (sessions made by the warm-up; the backend namespace drops at its tc
-//     ingress, so the balancer is what is measured), and new TCP
+//     ingress, so the balancer is what is measured) from each of the two
+//     generators (AF_PACKET, flood.h; XDP live frames, xdp_flood.h), new TCP
 //     connections/s (connect, accept, RST), where each connection is a new
 //     flow that walks the rules;
 //  2. lbdsr against nftables netdev ingress rewriting the destination MAC
@@ -40,7 +41,7 @@
 #include "xdp_flood.h"
 #include "frames.h"
 #include "lbdsr.h"
-#include "lbrp_sink_bpf.h"
+#include "lb_sink_bpf.h"
 #include "pcnd.h"
 #include "polycube/ipv4.h"
 #include "polycube/mac.h"
@@ -83,11 +84,11 @@ Udp udp_rate(TestNet &net, const std::string &gw_mac, const std::string &dst, ui
   for (int i = 0; i < kFlows; i++)
     frames.push_back(udp_frame(mac(gw_mac), mac(kMacA), ip("10.98.1.2"), ip(dst), uint16_t(sport + i), kPort, 64));
   Udp u;
-  u.packet = pcnbench::with_tc_sink(net, "b", lbrp_sink_bpf().tc,
+  u.packet = pcnbench::with_tc_sink(net, "b", lb_sink_bpf().tc,
                                     [&] { return pcnbench::flood_and_count(net, "a", "b", frames, seconds); });
   // Other source ports: the XDP generator's flows are new flows too.
   auto flows = pcnbench::udp_source_ports(uint16_t(sport + 10000), kFlows);
-  u.xdp = pcnbench::with_tc_sink(net, "b", lbrp_sink_bpf().tc, [&] {
+  u.xdp = pcnbench::with_tc_sink(net, "b", lb_sink_bpf().tc, [&] {
     return pcnbench::xdp_flood_and_count(net, "a", "b", frames[0], flows, seconds);
   });
   return u;
@@ -342,9 +343,9 @@ Udp dsr_rate(TestNet &net, double seconds) {
   for (int i = 0; i < kFlows; i++)
     frames.push_back(udp_frame(mac(kDsrMac), mac(kMacA), ip("10.98.1.2"), ip("10.96.0.10"), uint16_t(26000 + i), kPort, 64));
   Udp u;
-  u.packet = pcnbench::with_tc_sink(net, "b", lbrp_sink_bpf().tc,
+  u.packet = pcnbench::with_tc_sink(net, "b", lb_sink_bpf().tc,
                                     [&] { return pcnbench::flood_and_count(net, "a", "b", frames, seconds); });
-  u.xdp = pcnbench::with_tc_sink(net, "b", lbrp_sink_bpf().tc, [&] {
+  u.xdp = pcnbench::with_tc_sink(net, "b", lb_sink_bpf().tc, [&] {
     return pcnbench::xdp_flood_and_count(net, "a", "b", frames[0], pcnbench::udp_source_ports(26000, kFlows), seconds);
   });
   return u;
