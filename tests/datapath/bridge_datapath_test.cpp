@@ -49,11 +49,10 @@ class BridgeDatapath : public ::testing::TestWithParam<Mode> {
     rt.reset();
   }
   RunResult send(const std::string &dev, const std::string &frame) {
-    std::string hook = rt->pin_root() + (is_xdp(GetParam()) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
-    return run_pinned(hook, GetParam(), netdev_ifindex(dev), frame);
+    return run_ingress(rt->pin_root(), GetParam(), dev, frame);
   }
-  uint32_t redirect() const { return is_xdp(GetParam()) ? XDP_REDIRECT : TC_ACT_REDIRECT; }
-  uint32_t drop() const { return is_xdp(GetParam()) ? XDP_DROP : TC_ACT_SHOT; }
+  uint32_t redirect() const { return verdict_redirect(GetParam()); }
+  uint32_t drop() const { return verdict_drop(GetParam()); }
   std::string frame(const std::string &dst, const std::string &src, size_t len = 100) {
     return udp_frame(mac(dst), mac(src), ip("10.0.0.1"), ip("10.0.0.2"), 1000, 2000, len);
   }

@@ -28,9 +28,6 @@ namespace {
 
 using List = DdosMitigator::List;
 
-uint32_t drop_verdict(Mode m) { return is_xdp(m) ? XDP_DROP : TC_ACT_SHOT; }
-uint32_t pass_verdict(Mode m) { return is_xdp(m) ? XDP_PASS : TC_ACT_OK; }
-
 // Ethernet + IPv6 + UDP, `len` bytes.
 std::string udp6_frame(const std::string &src, const std::string &dst, size_t len = 80) {
   return build(Packet{}
@@ -61,8 +58,7 @@ class DdosDatapath : public ::testing::TestWithParam<Mode> {
     rt.reset();
   }
   uint32_t send(const std::string &frame) {
-    std::string hook = rt->pin_root() + (is_xdp(GetParam()) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
-    return run_pinned(hook, GetParam(), netdev_ifindex(va), frame).verdict;
+    return run_ingress(rt->pin_root(), GetParam(), va, frame).verdict;
   }
   static std::string from(const std::string &src, const std::string &dst = "10.9.9.9", size_t len = 64) {
     return udp_frame(mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01"), ip(src), ip(dst), 1000, 2000, len);
@@ -86,11 +82,11 @@ class DdosDatapath : public ::testing::TestWithParam<Mode> {
 };
 
 TEST_P(DdosDatapath, BlacklistedSourceIsDroppedAndCounted) {
-  EXPECT_EQ(send(from("10.0.0.1")), pass_verdict(GetParam()));  // nothing blacklisted yet
+  EXPECT_EQ(send(from("10.0.0.1")), verdict_pass(GetParam()));  // nothing blacklisted yet
   dd->add(List::kSrc, "10.0.0.1");
-  for (int i = 0; i < 5; i++) EXPECT_EQ(send(from("10.0.0.1", "10.9.9.9", 100)), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("10.0.0.2")), pass_verdict(GetParam()));
-  EXPECT_EQ(send(from("10.9.9.9", "10.0.0.1")), pass_verdict(GetParam()));  // only the source list
+  for (int i = 0; i < 5; i++) EXPECT_EQ(send(from("10.0.0.1", "10.9.9.9", 100)), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("10.0.0.2")), verdict_pass(GetParam()));
+  EXPECT_EQ(send(from("10.9.9.9", "10.0.0.1")), verdict_pass(GetParam()));  // only the source list
   auto e = dd->entries(List::kSrc);
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].ip, "10.0.0.1");
@@ -107,39 +103,39 @@ TEST_P(DdosDatapath, BlacklistedSourceIsDroppedAndCounted) {
   EXPECT_EQ(drops(List::kSrc, "10.0.0.1"), 0u);
   EXPECT_EQ(dd->stats().drop_pkts, 0u);
   EXPECT_EQ(dd->stats().drop_pps, 0u);
-  for (int i = 0; i < 5; i++) EXPECT_EQ(send(from("10.0.0.1", "10.9.9.9", 100)), drop_verdict(GetParam()));
+  for (int i = 0; i < 5; i++) EXPECT_EQ(send(from("10.0.0.1", "10.9.9.9", 100)), verdict_drop(GetParam()));
   EXPECT_EQ(drops(List::kSrc, "10.0.0.1"), 5u);
 
   dd->remove(List::kSrc, "10.0.0.1");
-  EXPECT_EQ(send(from("10.0.0.1")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("10.0.0.1")), verdict_pass(GetParam()));
   EXPECT_EQ(dd->stats().drop_pkts, 5u);  // totals outlive the entry
   // Re-added: a fresh counter, not the old one's.
   dd->add(List::kSrc, "10.0.0.1");
   EXPECT_EQ(drops(List::kSrc, "10.0.0.1"), 0u);
-  EXPECT_EQ(send(from("10.0.0.1")), drop_verdict(GetParam()));
+  EXPECT_EQ(send(from("10.0.0.1")), verdict_drop(GetParam()));
   EXPECT_EQ(drops(List::kSrc, "10.0.0.1"), 1u);
 }
 
 TEST_P(DdosDatapath, LongestPrefixWinsAndEachEntryCountsItsOwn) {
   dd->set_blacklists({"10.0.0.0/8", "10.1.0.0/16", "10.1.2.3"}, {});
-  EXPECT_EQ(send(from("10.1.2.3")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("10.1.9.9")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("10.1.9.8")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("10.200.0.1")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("11.0.0.1")), pass_verdict(GetParam()));
-  EXPECT_EQ(send(from("9.255.255.255")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("10.1.2.3")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("10.1.9.9")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("10.1.9.8")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("10.200.0.1")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("11.0.0.1")), verdict_pass(GetParam()));
+  EXPECT_EQ(send(from("9.255.255.255")), verdict_pass(GetParam()));
   EXPECT_EQ(drops(List::kSrc, "10.1.2.3"), 1u);
   EXPECT_EQ(drops(List::kSrc, "10.1.0.0/16"), 2u);
   EXPECT_EQ(drops(List::kSrc, "10.0.0.0/8"), 1u);
   EXPECT_EQ(dd->stats().drop_pkts, 4u);
   // 0.0.0.0/0 covers every IPv4 source but no IPv6 one and no ARP.
   dd->set_blacklists({"0.0.0.0/0"}, {});
-  EXPECT_EQ(send(from("1.2.3.4")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(udp6_frame("2001:db8::1", "2001:db8::2")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("1.2.3.4")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(udp6_frame("2001:db8::1", "2001:db8::2")), verdict_pass(GetParam()));
   std::string arp = from("1.2.3.4");
   arp[12] = '\x08';
   arp[13] = '\x06';
-  EXPECT_EQ(send(arp), pass_verdict(GetParam()));
+  EXPECT_EQ(send(arp), verdict_pass(GetParam()));
   EXPECT_EQ(drops(List::kSrc, "0.0.0.0/0"), 1u);
 }
 
@@ -158,10 +154,10 @@ TEST_P(DdosDatapath, PrefixLookupByLengthOrTrieGivesTheLongestMatch) {
   EXPECT_FALSE(by_length());
   for (const auto &[src, entry] : probes) {
     uint64_t before = drops(List::kSrc, entry);
-    EXPECT_EQ(send(from(src)), drop_verdict(GetParam())) << src;
+    EXPECT_EQ(send(from(src)), verdict_drop(GetParam())) << src;
     EXPECT_EQ(drops(List::kSrc, entry), before + 1) << src << " should count on " << entry;
   }
-  EXPECT_EQ(send(from("11.0.0.1")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("11.0.0.1")), verdict_pass(GetParam()));
   // Down to four lengths (/8 /16 /24 /27 and the host): probed per length.
   dd->remove(List::kSrc, "10.1.2.128/25");
   dd->remove(List::kSrc, "10.1.2.192/26");
@@ -171,31 +167,31 @@ TEST_P(DdosDatapath, PrefixLookupByLengthOrTrieGivesTheLongestMatch) {
       {"10.1.2.193", "10.1.2.0/24"}, {"10.1.2.225", "10.1.2.224/27"}, {"10.1.2.255", "10.1.2.255"}};
   for (const auto &[src, entry] : after) {
     uint64_t before = drops(List::kSrc, entry);
-    EXPECT_EQ(send(from(src)), drop_verdict(GetParam())) << src;
+    EXPECT_EQ(send(from(src)), verdict_drop(GetParam())) << src;
     EXPECT_EQ(drops(List::kSrc, entry), before + 1) << src << " should count on " << entry;
   }
-  EXPECT_EQ(send(from("11.0.0.1")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("11.0.0.1")), verdict_pass(GetParam()));
   // 0.0.0.0/0 is a length too (0): it catches what nothing longer does.
   dd->add(List::kSrc, "0.0.0.0/0");
   EXPECT_FALSE(by_length());  // five lengths
   dd->remove(List::kSrc, "10.1.0.0/16");
   EXPECT_TRUE(by_length());
-  EXPECT_EQ(send(from("11.0.0.1")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("10.1.200.1")), drop_verdict(GetParam()));
+  EXPECT_EQ(send(from("11.0.0.1")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("10.1.200.1")), verdict_drop(GetParam()));
   EXPECT_EQ(drops(List::kSrc, "0.0.0.0/0"), 1u);
   EXPECT_EQ(drops(List::kSrc, "10.0.0.0/8"), 3u);
 }
 
 TEST_P(DdosDatapath, DestinationListAndBothListsChained) {
   dd->add(List::kDst, "192.168.1.0/24");
-  EXPECT_EQ(send(from("10.0.0.1", "192.168.1.7")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("192.168.1.7", "10.0.0.1")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("10.0.0.1", "192.168.1.7")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("192.168.1.7", "10.0.0.1")), verdict_pass(GetParam()));
   // Both lists: dd_src runs first and continues into dd_dst.
   dd->add(List::kSrc, "172.16.0.0/12");
-  EXPECT_EQ(send(from("172.16.5.5", "8.8.8.8")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("8.8.8.8", "192.168.1.200")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("172.16.5.5", "192.168.1.1")), drop_verdict(GetParam()));  // src first: counted once, there
-  EXPECT_EQ(send(from("8.8.8.8", "8.8.4.4")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("172.16.5.5", "8.8.8.8")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("8.8.8.8", "192.168.1.200")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("172.16.5.5", "192.168.1.1")), verdict_drop(GetParam()));  // src first: counted once, there
+  EXPECT_EQ(send(from("8.8.8.8", "8.8.4.4")), verdict_pass(GetParam()));
   EXPECT_EQ(drops(List::kSrc, "172.16.0.0/12"), 2u);
   EXPECT_EQ(drops(List::kDst, "192.168.1.0/24"), 2u);
   EXPECT_EQ(dd->stats().drop_pkts, 4u);
@@ -203,19 +199,19 @@ TEST_P(DdosDatapath, DestinationListAndBothListsChained) {
 
 TEST_P(DdosDatapath, Ipv6AndVlanTaggedFrames) {
   dd->set_blacklists({"2001:db8:bad::/48", "10.5.5.5"}, {"2001:db8::99"});
-  EXPECT_EQ(send(udp6_frame("2001:db8:bad:1::1", "2001:db8::2")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(udp6_frame("2001:db8:bad0::1", "2001:db8::2")), pass_verdict(GetParam()));
-  EXPECT_EQ(send(udp6_frame("2001:db8::1", "2001:db8::99")), drop_verdict(GetParam()));
+  EXPECT_EQ(send(udp6_frame("2001:db8:bad:1::1", "2001:db8::2")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(udp6_frame("2001:db8:bad0::1", "2001:db8::2")), verdict_pass(GetParam()));
+  EXPECT_EQ(send(udp6_frame("2001:db8::1", "2001:db8::99")), verdict_drop(GetParam()));
   EXPECT_EQ(drops(List::kSrc, "2001:db8:bad::/48"), 1u);
   EXPECT_EQ(drops(List::kDst, "2001:db8::99"), 1u);
   // 802.1Q and 802.1ad + 802.1Q (QinQ) tags are looked through.
-  EXPECT_EQ(send(vlan_tagged(from("10.5.5.5"), 7)), drop_verdict(GetParam()));
-  EXPECT_EQ(send(vlan_tagged(from("10.5.5.6"), 7)), pass_verdict(GetParam()));
+  EXPECT_EQ(send(vlan_tagged(from("10.5.5.5"), 7)), verdict_drop(GetParam()));
+  EXPECT_EQ(send(vlan_tagged(from("10.5.5.6"), 7)), verdict_pass(GetParam()));
   std::string qinq = vlan_tagged(vlan_tagged(from("10.5.5.5"), 7), 100);
   qinq[12] = '\x88';  // outer tag 802.1ad
   qinq[13] = '\xa8';
-  EXPECT_EQ(send(qinq), drop_verdict(GetParam()));
-  EXPECT_EQ(send(vlan_tagged(vlan_tagged(udp6_frame("2001:db8:bad::9", "::1"), 1), 2)), drop_verdict(GetParam()));
+  EXPECT_EQ(send(qinq), verdict_drop(GetParam()));
+  EXPECT_EQ(send(vlan_tagged(vlan_tagged(udp6_frame("2001:db8:bad::9", "::1"), 1), 2)), verdict_drop(GetParam()));
   EXPECT_EQ(drops(List::kSrc, "10.5.5.5"), 2u);
   EXPECT_EQ(drops(List::kSrc, "2001:db8:bad::/48"), 2u);
 }
@@ -234,17 +230,17 @@ TEST_P(DdosDatapath, OnlyTheMatchersInUseAreInThePipeline) {
   EXPECT_EQ(dd->blocks().at(0).prog_id, id);
   dd->remove(List::kSrc, "10.0.0.3");
   EXPECT_EQ(block_names(), (V{"0:dd_dst", "1:dd_egress"}));
-  EXPECT_EQ(send(from("10.0.0.1", "10.0.0.2")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("10.0.0.2", "10.0.0.1")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("10.0.0.1", "10.0.0.2")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("10.0.0.2", "10.0.0.1")), verdict_pass(GetParam()));
   dd->remove(List::kDst, "10.0.0.2");
   EXPECT_EQ(block_names(), (V{"0:dd_ingress", "1:dd_egress"}));
-  EXPECT_EQ(send(from("10.0.0.1", "10.0.0.2")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("10.0.0.1", "10.0.0.2")), verdict_pass(GetParam()));
   // One reconcile from dst-only to src-only swaps the entry block once.
   dd->set_blacklists({}, {"10.0.0.2"});
   dd->set_blacklists({"10.0.0.1"}, {});
   EXPECT_EQ(block_names(), (V{"0:dd_src", "1:dd_egress"}));
-  EXPECT_EQ(send(from("10.0.0.1", "10.0.0.2")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("10.0.0.3", "10.0.0.2")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("10.0.0.1", "10.0.0.2")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("10.0.0.3", "10.0.0.2")), verdict_pass(GetParam()));
 }
 
 TEST_P(DdosDatapath, RefusedEditsChangeNothing) {
@@ -265,8 +261,8 @@ TEST_P(DdosDatapath, RefusedEditsChangeNothing) {
   EXPECT_EQ(src[0].ip, "10.0.0.0/8");
   ASSERT_EQ(dst.size(), 1u);
   EXPECT_EQ(dst[0].ip, "192.168.0.1");
-  EXPECT_EQ(send(from("10.9.9.9", "1.1.1.1")), drop_verdict(GetParam()));
-  EXPECT_EQ(send(from("11.9.9.9", "1.1.1.1")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("10.9.9.9", "1.1.1.1")), verdict_drop(GetParam()));
+  EXPECT_EQ(send(from("11.9.9.9", "1.1.1.1")), verdict_pass(GetParam()));
   // A respelling in one reconcile keeps the entry and its counter.
   dd->set_blacklists({"10.0.0.0/8"}, {"192.168.0.1/32"});
   ASSERT_EQ(dd->entries(List::kDst).size(), 1u);
@@ -284,12 +280,12 @@ TEST_P(DdosDatapath, CapacityIsEnforcedAcrossBothLists) {
   src.push_back("192.0.2.1");
   EXPECT_EQ(error_of([&] { dd->set_blacklists(src, {}); }), "invalid-value");
   EXPECT_EQ(dd->stats().dst_entries, 0u);
-  EXPECT_EQ(send(from("10.0.255.255")), drop_verdict(GetParam()));  // the last entry is live
-  EXPECT_EQ(send(from("10.1.0.0")), pass_verdict(GetParam()));
+  EXPECT_EQ(send(from("10.0.255.255")), verdict_drop(GetParam()));  // the last entry is live
+  EXPECT_EQ(send(from("10.1.0.0")), verdict_pass(GetParam()));
   EXPECT_EQ(drops(List::kSrc, "10.0.255.255"), 1u);
   // Freed counters are reused, from zero.
   dd->set_blacklists({}, {"192.0.2.1"});
-  EXPECT_EQ(send(from("1.1.1.1", "192.0.2.1")), drop_verdict(GetParam()));
+  EXPECT_EQ(send(from("1.1.1.1", "192.0.2.1")), verdict_drop(GetParam()));
   EXPECT_EQ(drops(List::kDst, "192.0.2.1"), 1u);
 }
 
@@ -301,15 +297,14 @@ uint64_t coarse_second() {
 
 TEST_P(DdosDatapath, DropRateIsTheLastCompleteSecond) {
   dd->add(List::kSrc, "10.0.0.1");
-  std::string hook = rt->pin_root() + (is_xdp(GetParam()) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
   // A burst of 1000 drops inside one second of the data plane's clock
   // (retried if it straddled a second boundary).
   uint64_t burst_second = 0;
   for (int attempt = 0; attempt < 5 && !burst_second; attempt++) {
     dd->reset_counters();
     uint64_t before = coarse_second();
-    RunResult r = run_pinned(hook, GetParam(), netdev_ifindex(va), from("10.0.0.1"), 1000);
-    EXPECT_EQ(r.verdict, drop_verdict(GetParam()));
+    RunResult r = run_ingress(rt->pin_root(), GetParam(), va, from("10.0.0.1"), 1000);
+    EXPECT_EQ(r.verdict, verdict_drop(GetParam()));
     if (coarse_second() == before) burst_second = before;
   }
   ASSERT_NE(burst_second, 0u);

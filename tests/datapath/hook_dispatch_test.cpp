@@ -21,9 +21,6 @@ using namespace pcntest;
 
 namespace {
 
-uint32_t redirect_verdict(Mode m) { return is_xdp(m) ? XDP_REDIRECT : TC_ACT_REDIRECT; }
-uint32_t drop_verdict(Mode m) { return is_xdp(m) ? XDP_DROP : TC_ACT_SHOT; }
-
 class HookDispatch : public ::testing::TestWithParam<Mode> {
  protected:
   void SetUp() override {
@@ -34,11 +31,8 @@ class HookDispatch : public ::testing::TestWithParam<Mode> {
     rt = std::make_unique<Runtime>();
   }
   void TearDown() override { rt.reset(); }
-  std::string hook() const {
-    return rt->pin_root() + (is_xdp(GetParam()) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
-  }
   RunResult send(const std::string &dev, const std::string &frame) {
-    return run_pinned(hook(), GetParam(), netdev_ifindex(dev), frame);
+    return run_ingress(rt->pin_root(), GetParam(), dev, frame);
   }
   std::string frame(size_t len = 64) {
     return udp_frame(mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01"), ip("10.0.0.1"), ip("10.0.0.2"), 1000,
@@ -57,7 +51,7 @@ TEST_P(HookDispatch, HelloworldForwardRedirectsAndCounts) {
   hw->set_action(HelloWorld::Action::kForward);
   std::string f = frame(100);
   RunResult r = send(va, f);
-  EXPECT_EQ(r.verdict, redirect_verdict(GetParam()));
+  EXPECT_EQ(r.verdict, verdict_redirect(GetParam()));
   EXPECT_EQ(r.out, f);  // helloworld does not touch the frame
   PortStats p0 = hw->port_stats("p0"), p1 = hw->port_stats("p1");
   EXPECT_EQ(p0.rx_pkts, 1u);
@@ -73,7 +67,7 @@ TEST_P(HookDispatch, HelloworldDropCountsOnInputPort) {
   hw->add_port("p0", va);
   hw->add_port("p1", vb);
   hw->set_action(HelloWorld::Action::kDrop);
-  for (int i = 0; i < 3; i++) EXPECT_EQ(send(vb, frame()).verdict, drop_verdict(GetParam()));
+  for (int i = 0; i < 3; i++) EXPECT_EQ(send(vb, frame()).verdict, verdict_drop(GetParam()));
   EXPECT_EQ(hw->port_stats("p1").rx_pkts, 3u);
   EXPECT_EQ(hw->port_stats("p1").drops, 3u);
   EXPECT_EQ(hw->port_stats("p0").tx_pkts, 0u);
@@ -96,19 +90,19 @@ TEST_P(HookDispatch, TwoCubesChainedCountEveryPort) {
   hw1->set_action(HelloWorld::Action::kForward);
   hw2->set_action(HelloWorld::Action::kForward);
   std::string f = frame(80);
-  for (int i = 0; i < 5; i++) EXPECT_EQ(send(va, f).verdict, redirect_verdict(GetParam()));
+  for (int i = 0; i < 5; i++) EXPECT_EQ(send(va, f).verdict, verdict_redirect(GetParam()));
   EXPECT_EQ(hw1->port_stats("p0").rx_pkts, 5u);
   EXPECT_EQ(hw1->port_stats("p1").tx_pkts, 5u);
   EXPECT_EQ(hw2->port_stats("p0").rx_pkts, 5u);
   EXPECT_EQ(hw2->port_stats("p0").rx_bytes, 400u);
   EXPECT_EQ(hw2->port_stats("p1").tx_pkts, 5u);
   // The reverse direction crosses the same link.
-  EXPECT_EQ(send(vb, f).verdict, redirect_verdict(GetParam()));
+  EXPECT_EQ(send(vb, f).verdict, verdict_redirect(GetParam()));
   EXPECT_EQ(hw2->port_stats("p1").rx_pkts, 1u);
   EXPECT_EQ(hw1->port_stats("p0").tx_pkts, 1u);
   // Disconnected: hw1's egress towards hw2 drops.
   rt->disconnect("hw1:p1", "hw2:p0");
-  EXPECT_EQ(send(va, f).verdict, drop_verdict(GetParam()));
+  EXPECT_EQ(send(va, f).verdict, verdict_drop(GetParam()));
 }
 
 TEST_P(HookDispatch, TransparentCubeSeesAndFiltersIngress) {
@@ -118,20 +112,20 @@ TEST_P(HookDispatch, TransparentCubeSeesAndFiltersIngress) {
   hw->set_action(HelloWorld::Action::kForward);
   auto t = rt->create<TransparentHelloWorld>("t1", GetParam());
   rt->attach("t1", "hw1:p0");
-  EXPECT_EQ(send(va, frame()).verdict, redirect_verdict(GetParam()));
+  EXPECT_EQ(send(va, frame()).verdict, verdict_redirect(GetParam()));
   EXPECT_EQ(t->packets(TransparentHelloWorld::kIngress), 1u);
   EXPECT_EQ(hw->port_stats("p0").rx_pkts, 1u);
   // Egress through hw1:p0 (frame from vb) crosses t1's egress handler.
-  EXPECT_EQ(send(vb, frame()).verdict, redirect_verdict(GetParam()));
+  EXPECT_EQ(send(vb, frame()).verdict, verdict_redirect(GetParam()));
   EXPECT_EQ(t->packets(TransparentHelloWorld::kEgress), 1u);
 
   t->set_action(TransparentHelloWorld::kIngress, TransparentHelloWorld::Action::kDrop);
-  EXPECT_EQ(send(va, frame()).verdict, drop_verdict(GetParam()));
+  EXPECT_EQ(send(va, frame()).verdict, verdict_drop(GetParam()));
   EXPECT_EQ(t->packets(TransparentHelloWorld::kIngress), 2u);
   EXPECT_EQ(hw->port_stats("p0").rx_pkts, 1u);  // never reached hw1
 
   rt->detach("t1", "hw1:p0");
-  EXPECT_EQ(send(va, frame()).verdict, redirect_verdict(GetParam()));
+  EXPECT_EQ(send(va, frame()).verdict, verdict_redirect(GetParam()));
   EXPECT_EQ(t->packets(TransparentHelloWorld::kIngress), 2u);  // path restored
 }
 
@@ -166,7 +160,7 @@ TEST_P(HookDispatch, SimplebridgeLearnsThenForwardsKnownUnicast) {
   // The answer from p2 to 02:..:01 is known unicast: one redirect out of p1.
   std::string reply = udp_frame(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:02"), ip("10.0.0.2"),
                                 ip("10.0.0.1"), 2000, 1000);
-  EXPECT_EQ(send(vb, reply).verdict, redirect_verdict(GetParam()));
+  EXPECT_EQ(send(vb, reply).verdict, verdict_redirect(GetParam()));
   EXPECT_EQ(sb->port_stats("p1").tx_pkts, 1u);
   fdb = sb->fdb();
   ASSERT_EQ(fdb.size(), 2u);
@@ -175,7 +169,7 @@ TEST_P(HookDispatch, SimplebridgeLearnsThenForwardsKnownUnicast) {
   // A frame to a MAC on its own segment is dropped, not reflected.
   std::string hairpin = udp_frame(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:03"), ip("10.0.0.3"),
                                   ip("10.0.0.1"), 1, 1);
-  EXPECT_EQ(send(va, hairpin).verdict, drop_verdict(GetParam()));
+  EXPECT_EQ(send(va, hairpin).verdict, verdict_drop(GetParam()));
   sb->flush_fdb();
   EXPECT_TRUE(sb->fdb().empty());
 }

@@ -42,10 +42,9 @@ class LbdsrDatapath : public ::testing::TestWithParam<Mode> {
     lb.reset();
     rt.reset();
   }
-  uint32_t redirect() const { return is_xdp(GetParam()) ? XDP_REDIRECT : TC_ACT_REDIRECT; }
+  uint32_t redirect() const { return verdict_redirect(GetParam()); }
   RunResult send(const std::string &dev, const Packet &p) {
-    std::string hook = rt->pin_root() + (is_xdp(GetParam()) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
-    return run_pinned(hook, GetParam(), netdev_ifindex(dev), build(p));
+    return run_ingress(rt->pin_root(), GetParam(), dev, build(p));
   }
   static uint64_t backend_mac(uint32_t id) { return 0x020000001d00ull + id; }
   static Lbdsr::Config config(std::vector<uint32_t> ids) {

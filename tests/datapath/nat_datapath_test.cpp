@@ -47,11 +47,10 @@ class NatDatapath : public ::testing::TestWithParam<Mode> {
     hw.reset();
     rt.reset();
   }
-  uint32_t redirect() const { return is_xdp(GetParam()) ? XDP_REDIRECT : TC_ACT_REDIRECT; }
-  uint32_t drop() const { return is_xdp(GetParam()) ? XDP_DROP : TC_ACT_SHOT; }
+  uint32_t redirect() const { return verdict_redirect(GetParam()); }
+  uint32_t drop() const { return verdict_drop(GetParam()); }
   RunResult send(const std::string &dev, const Packet &p) {
-    std::string hook = rt->pin_root() + (is_xdp(GetParam()) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
-    return run_pinned(hook, GetParam(), netdev_ifindex(dev), build(p));
+    return run_ingress(rt->pin_root(), GetParam(), dev, build(p));
   }
   // Sent from inside: the frame that left (empty if it did not).
   Packet out(const Packet &p) {

@@ -52,10 +52,9 @@ class CaptureDatapath : public ::testing::TestWithParam<Mode> {
     rt.reset();
   }
   RunResult send(const std::string &dev, const std::string &frame, uint32_t repeat = 1) {
-    std::string hook = rt->pin_root() + (is_xdp(GetParam()) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
-    return run_pinned(hook, GetParam(), netdev_ifindex(dev), frame, repeat);
+    return run_ingress(rt->pin_root(), GetParam(), dev, frame, repeat);
   }
-  uint32_t redirect() const { return is_xdp(GetParam()) ? XDP_REDIRECT : TC_ACT_REDIRECT; }
+  uint32_t redirect() const { return verdict_redirect(GetParam()); }
 
   std::string tcp80(size_t payload) {
     return build(Packet().eth(mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01"))

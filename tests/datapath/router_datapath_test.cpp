@@ -108,11 +108,10 @@ class RouterDatapath : public ::testing::TestWithParam<Mode> {
     r->map<uint32_t, rt_arp_entry>("rt_arp").set(htonl(ip(addr)), e);
   }
   RunResult send(const std::string &dev, const std::string &frame) {
-    std::string hook = rt->pin_root() + (is_xdp(GetParam()) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
-    return run_pinned(hook, GetParam(), netdev_ifindex(dev), frame);
+    return run_ingress(rt->pin_root(), GetParam(), dev, frame);
   }
-  uint32_t redirect() const { return is_xdp(GetParam()) ? XDP_REDIRECT : TC_ACT_REDIRECT; }
-  uint32_t drop() const { return is_xdp(GetParam()) ? XDP_DROP : TC_ACT_SHOT; }
+  uint32_t redirect() const { return verdict_redirect(GetParam()); }
+  uint32_t drop() const { return verdict_drop(GetParam()); }
   std::string udp(const std::string &dst, size_t len = 80) {
     return udp_frame(mac(p1mac), mac(kHost1Mac), ip("10.1.0.10"), ip(dst), 1000, 2000, len);
   }
