@@ -119,6 +119,15 @@ class Connection {
     } else {
       SSL_CTX_set_default_verify_paths(ctx_);
     }
+    if (!g_credentials.cert.empty()) {
+      // The daemon authenticates the certificate's subject (--tls-client-ca).
+      if (SSL_CTX_use_certificate_chain_file(ctx_, g_credentials.cert.c_str()) != 1)
+        throw std::runtime_error("cannot use --cert " + g_credentials.cert + ": " + openssl_reason());
+      if (SSL_CTX_use_PrivateKey_file(ctx_, g_credentials.key.c_str(), SSL_FILETYPE_PEM) != 1)
+        throw std::runtime_error("cannot use --key " + g_credentials.key + ": " + openssl_reason());
+      if (SSL_CTX_check_private_key(ctx_) != 1)
+        throw std::runtime_error("--key " + g_credentials.key + " is not the key of --cert " + g_credentials.cert);
+    }
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, fd_);
     static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
