@@ -108,6 +108,19 @@ TEST_F(ServiceMetrics, FiguresFollowTrafficAndPassPromtool) {
   EXPECT_EQ(value(t, R"(polycube_firewall_sessions{cube="fw1",service="firewall"})"), 0) << t;
   EXPECT_TRUE(promtool_accepts(t));
 
+  // 10,000 more rules: the count comes from what the control plane keeps,
+  // not from walking them.
+  std::string batch = R"({"firewall:input":{"rules":[)";
+  for (int i = 0; i < 10000; i++)
+    batch += std::string(i ? "," : "") + R"({"id":)" + std::to_string(i) + R"(,"src":"172.17.)" +
+             std::to_string(i / 256) + "." + std::to_string(i % 256) + R"(/32","action":"DROP"})";
+  batch += "]}}";
+  RestReply r = pcnd.rest("POST", "/firewall:firewall=fw1/chain=INGRESS/batch", batch);
+  ASSERT_EQ(r.status, 200) << r.body;
+  t = metrics();
+  EXPECT_EQ(value(t, R"(polycube_firewall_rules{cube="fw1",service="firewall",chain="INGRESS"})"), 10002) << t;
+  EXPECT_TRUE(promtool_accepts(t));
+
   // A cube that goes takes its series with it.
   ok("detach fw1 br1:p1");
   ok("firewall del fw1");
