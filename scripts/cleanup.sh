@@ -3,7 +3,8 @@
 # and host-side veths named with the test prefix (pt<pid>-...) or the demo
 # prefix (pcn-demo-...), their /tmp state directories, and packet-out veths
 # and lock files of dead runtimes (a runtime also removes those two when it
-# starts). Touches nothing else.
+# starts). Touches nothing else: the data plane a stopped polycubed left
+# forwarding under the default pin root stays (polycubed --teardown).
 set -u
 # Only leftovers of processes that are gone: a concurrent live run keeps its own.
 owner_alive() {  # name -> true if the pid in pt<pid>- is a live process
@@ -46,6 +47,12 @@ for d in /sys/fs/bpf/pt[0-9]*-* /run/lock/polycube_sys_fs_bpf_pt[0-9]*-*.lock; d
   [ -e "$d" ] || continue
   name=$(basename "$d")
   name=${name#polycube_sys_fs_bpf_}
-  owner_alive "$name" || rm -rf "$d"
+  owner_alive "$name" && continue
+  # A pin root also stands for hooks on netdevs: --teardown takes those off
+  # before the pins go (a stopped daemon leaves its data plane forwarding).
+  if [ -d "$d" ] && [ -x "$(dirname "$0")/../build/bin/polycubed" ]; then
+    "$(dirname "$0")/../build/bin/polycubed" --teardown --log-level err --pin-root "$d" >/dev/null 2>&1
+  fi
+  rm -rf "$d"
 done
 exit 0

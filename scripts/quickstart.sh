@@ -27,6 +27,8 @@ state=$(mktemp -d)
 daemon=""
 finish() {
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  # A stopped polycubed leaves its data plane forwarding: take it out too.
+  [ -n "$daemon" ] && build/bin/polycubed --teardown --state-dir "$state" >/dev/null
   for x in a b c d e f; do
     ip link del "pcn-demo-v$x" 2>/dev/null || true
     ip netns del "pcn-demo-$x" 2>/dev/null || true

@@ -39,7 +39,8 @@ daemon=0
 traffic=()
 cleanup() {
   for t in "${traffic[@]}"; do kill "$t" 2>/dev/null || true; done
-  [ "$daemon" -gt 0 ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  [ "$daemon" -gt 0 ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null &&
+    "$bin/polycubed" --teardown --log-level warn --state-dir "$work/state" >/dev/null 2>&1
   ip netns del ${p}a 2>/dev/null || true
   ip netns del ${p}b 2>/dev/null || true
   for d in va vb s0 s1 s2 s3; do ip link del ${p}$d 2>/dev/null || true; done
@@ -194,5 +195,8 @@ fail=0
 kill -TERM $daemon
 if ! wait $daemon; then echo "soak: polycubed did not stop cleanly" >&2; fail=1; fi
 daemon=0
+# The stop kept the data plane forwarding; take it out.
+"$bin/polycubed" --teardown --log-level warn --state-dir "$work/state" >/dev/null ||
+  { echo "soak: polycubed --teardown failed" >&2; fail=1; }
 [ $fail -eq 0 ] && echo "soak: every packet accounted for, no failed operation, clean stop"
 exit $fail

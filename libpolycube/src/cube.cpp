@@ -115,6 +115,8 @@ std::string Cube::pin_dir() const { return rt_.pin_root() + "/cubes/" + bpffs_na
 
 std::optional<uint32_t> Cube::port_ipv4(const std::string &) const { return std::nullopt; }
 
+void Cube::metrics(std::vector<MetricSample> &) {}
+
 LoadSpec Cube::base_spec() const {
   LoadSpec spec;
   spec.pin_root = rt_.globals_dir();

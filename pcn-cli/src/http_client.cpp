@@ -66,7 +66,7 @@ int connect_unix(const DaemonUrl &url, const std::string &base) {
 // One connection: a socket, TLS over it for https.
 class Connection {
  public:
-  Connection(const DaemonUrl &url, const std::string &base) {
+  Connection(const DaemonUrl &url, const std::string &base) : base_(base) {
     try {
       open(url, base);
     } catch (...) {
@@ -94,7 +94,12 @@ class Connection {
   ssize_t receive(char *buf, size_t len) {
     if (!ssl_) return recv(fd_, buf, len, 0);
     size_t n = 0;
-    return SSL_read_ex(ssl_, buf, len, &n) == 1 ? static_cast<ssize_t>(n) : 0;
+    int rc = SSL_read_ex(ssl_, buf, len, &n);
+    if (rc == 1) return static_cast<ssize_t>(n);
+    // TLS 1.3 checks a client certificate after the client's side of the
+    // handshake: a refused one arrives here, as the daemon's alert.
+    if (SSL_get_error(ssl_, rc) == SSL_ERROR_SSL) throw tls_error(base_, "");
+    return 0;
   }
 
  private:
@@ -119,6 +124,15 @@ class Connection {
     } else {
       SSL_CTX_set_default_verify_paths(ctx_);
     }
+    if (!g_credentials.cert.empty()) {
+      // The daemon authenticates the certificate's subject (--tls-client-ca).
+      if (SSL_CTX_use_certificate_chain_file(ctx_, g_credentials.cert.c_str()) != 1)
+        throw std::runtime_error("cannot use --cert " + g_credentials.cert + ": " + openssl_reason());
+      if (SSL_CTX_use_PrivateKey_file(ctx_, g_credentials.key.c_str(), SSL_FILETYPE_PEM) != 1)
+        throw std::runtime_error("cannot use --key " + g_credentials.key + ": " + openssl_reason());
+      if (SSL_CTX_check_private_key(ctx_) != 1)
+        throw std::runtime_error("--key " + g_credentials.key + " is not the key of --cert " + g_credentials.cert);
+    }
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, fd_);
     static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
@@ -142,6 +156,7 @@ class Connection {
     return std::runtime_error("TLS with polycubed at " + base + " failed: " + reason +
                               (verify.empty() ? "" : " (give the CA that signed it with --cacert)"));
   }
+  std::string base_;
   int fd_ = -1;
   SSL_CTX *ctx_ = nullptr;
   SSL *ssl_ = nullptr;

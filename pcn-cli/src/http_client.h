@@ -19,6 +19,7 @@ struct HttpResponse {
 struct ClientCredentials {
   std::string token;   // "" : no Authorization header
   std::string cacert;  // "" : the system's CA store
+  std::string cert, key;  // a TLS client certificate and its key ("": none)
 };
 void set_client_credentials(ClientCredentials credentials);
 

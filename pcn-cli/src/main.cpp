@@ -40,7 +40,7 @@ using namespace pcn;
 namespace {
 
 const char *kUsage =
-    "usage: pcn [--url URL] [--token T] [--cacert F] [path...] [add|del|show|set|<action>] [keys...] [key=value ...]\n"
+    "usage: pcn [--url URL] [--token T] [--cacert F] [--cert F --key F] [path...] [add|del|show|set|<action>] [keys...] [key=value ...]\n"
     "           [-json|-yaml]\n"
     "\n"
     "  pcn <service> add <name> [k=v ...]     create a cube        pcn simplebridge add br1\n"
@@ -69,7 +69,8 @@ const char *kUsage =
     "  ? or --help at any depth lists what can follow, from the schema.\n"
     "  The daemon is at $PCN_URL or --url (default http://127.0.0.1:9000; also https://host:port\n"
     "  and unix:/path/to/socket). --token (or $PCN_TOKEN) is sent as a bearer token; --cacert (or\n"
-    "  $PCN_CACERT) names the CA certificates that vouch for an https daemon.\n";
+    "  $PCN_CACERT) names the CA certificates that vouch for an https daemon; --cert and --key give\n"
+    "  a TLS client certificate, whose subject is the user.\n";
 
 // ---- talking to the daemon ----
 
@@ -578,7 +579,7 @@ int main(int argc, char **argv) {
   }
   g_url = o.url;
   g_options = &o;
-  set_client_credentials({o.token, o.cacert});
+  set_client_credentials({o.token, o.cacert, o.cert, o.key});
   try {
     return run(o);
   } catch (const UsageError &e) {

@@ -21,11 +21,16 @@ Options parse_options(const std::vector<std::string> &args, const char *env_url,
     else if (a == "--confirm" && i + 1 < args.size()) o.confirm = args[++i];
     else if (a == "--token") o.token = value();
     else if (a == "--cacert") o.cacert = value();
+    else if (a == "--cert") o.cert = value();
+    else if (a == "--key") o.key = value();
     else if (a == "-json") o.format = "json";
     else if (a == "-yaml") o.format = "yaml";
     else if (a == "?" || a == "--help" || a == "-h") o.help = true;
     else o.words.push_back(a);
   }
+  if (o.cert.empty() != o.key.empty())
+    throw UsageError(o.cert.empty() ? "--key needs --cert (the certificate it is the key of)"
+                                    : "--cert needs --key (its private key)");
   return o;
 }
 

@@ -18,6 +18,11 @@ const char *daemon_usage() {
          "  --log-level L        trace|debug|info|warn|err|critical|off (default info)\n"
          "  --log-format F       text|json (default text; json: one object per line)\n"
          "  --plugin-dir D       where service plugins are loaded from (default ../lib/polycube beside this program)\n"
+         "  --pin-root D         where the data plane is pinned in bpffs (default $PCN_PIN_ROOT, else\n"
+         "                       /sys/fs/bpf/polycube)\n"
+         "  --teardown           remove the data plane a stopped polycubed left forwarding (hooks, the\n"
+         "                       qdiscs it created, pinned programs and maps) and exit; the saved\n"
+         "                       configuration stays. SIGTERM/SIGINT stop the daemon and keep forwarding.\n"
          "runtime control (docs/daemon.md, Security):\n"
          "  --tokens FILE        who may use the API: lines 'sha256:<hex> <user> <role>' (also cert:<CN>,\n"
          "                       uid:<n>); roles viewer, operator, admin; reloaded on SIGHUP\n"
@@ -91,6 +96,8 @@ DaemonOptions parse_daemon_options(const std::vector<std::string> &args) {
     else if (a == "--unix") o.unix_path = nonempty(a, value());
     else if (a == "--unix-group") o.unix_group = nonempty(a, value());
     else if (a == "--insecure") o.insecure = true;
+    else if (a == "--pin-root") o.pin_root = nonempty(a, value());
+    else if (a == "--teardown") o.teardown = true;
     else if (a == "--audit-log") o.audit_log = nonempty(a, value());
     else if (a == "--audit-max-bytes") o.audit_max_bytes = integer(a, value(), 4096, 1ull << 40);
     else if (a == "--audit-keep") o.audit_keep = static_cast<unsigned>(integer(a, value(), 0, 1000));

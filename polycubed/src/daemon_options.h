@@ -19,6 +19,9 @@ struct DaemonOptions {
   std::string log_level = "info";
   std::string log_format = "text";
   std::string plugin_dir;  // "" : next to the program
+  std::string pin_root;    // "" : polycube::default_pin_root()
+  // Remove the data plane a stopped daemon left under pin_root, then exit.
+  bool teardown = false;
   http::HttpServerOptions http;
   // Runtime control.
   std::string tokens_file;

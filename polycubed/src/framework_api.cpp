@@ -10,6 +10,7 @@
 
 #include <optional>
 
+#include "daemon_settings.h"
 #include "polycube/strict_json.h"
 #include "versions_api.h"
 
@@ -92,69 +93,9 @@ json peer_edit(Runtime &rt, const std::string &ref, const std::string &peer) {
 
 }  // namespace
 
-namespace {
-std::string g_log_format = "text";
-
-std::string level_name(spdlog::level::level_enum l) {
-  switch (l) {
-    case spdlog::level::trace: return "TRACE";
-    case spdlog::level::debug: return "DEBUG";
-    case spdlog::level::info: return "INFO";
-    case spdlog::level::warn: return "WARN";
-    case spdlog::level::err: return "ERR";
-    case spdlog::level::critical: return "CRITICAL";
-    default: return "OFF";
-  }
-}
-}  // namespace
-
-void set_log_format_name(const std::string &format) { g_log_format = format; }
-
-HttpReply daemon_patch(const std::string &body) {
-  std::string why;
-  std::optional<json> parsed = body_json(body, &why);
-  if (!parsed) return error(400, "malformed-message", "the body is not valid JSON: " + why);
-  const json &doc = *parsed;
-  if (!doc.is_object() || !doc.contains("polycube:daemon") || !doc["polycube:daemon"].is_object())
-    return error(400, "invalid-value", "expected {\"polycube:daemon\":{\"loglevel\":...}}");
-  const json &d = doc["polycube:daemon"];
-  for (const auto &[k, v] : d.items())
-    if (k != "loglevel") return error(400, "unknown-element", "polycube:daemon has no writable leaf '" + k + "'");
-  if (!d.contains("loglevel") || !d["loglevel"].is_string())
-    return error(400, "invalid-value", "loglevel must be one of TRACE DEBUG INFO WARN ERR CRITICAL OFF");
-  std::string lower;
-  for (char c : d["loglevel"].get<std::string>()) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto lvl = spdlog::level::from_str(lower);
-  if ((lvl == spdlog::level::off && lower != "off") || lower == "warning" || lower == "error")
-    return error(400, "invalid-value", "loglevel must be one of TRACE DEBUG INFO WARN ERR CRITICAL OFF");
-  spdlog::default_logger()->set_level(lvl);
-  spdlog::info("daemon log level set to {}", level_name(lvl));
-  return {204, ""};
-}
-
-HttpReply yang_library(Reconciler &rc) {
-  json modules = json::array(), imports = json::array();
-  std::string id;
-  for (const auto &m : rc.modules()) {
-    json e = {{"name", m.name}, {"namespace", m.ns}};
-    if (!m.revision.empty()) e["revision"] = m.revision;
-    (m.implemented ? modules : imports).push_back(e);
-    id += m.name + "@" + m.revision + ";";
-  }
-  json set = {{"name", "polycube"}, {"module", modules}};
-  if (!imports.empty()) set["import-only-module"] = imports;
-  return ok({{"ietf-yang-library:yang-library",
-              {{"module-set", {set}},
-               {"schema", {{{"name", "polycube"}, {"module-set", {"polycube"}}}}},
-               {"datastore", {{{"name", "ietf-datastores:running"}, {"schema", "polycube"}}}},
-               {"content-id", std::to_string(std::hash<std::string>{}(id))}}}});
-}
-
 HttpReply framework_get(Reconciler &rc, const std::string &what) {
   Runtime &rt = rc.runtime();
-  if (what == "daemon")
-    return ok({{"polycube:daemon",
-                {{"loglevel", level_name(spdlog::default_logger()->level())}, {"log-format", g_log_format}}}});
+  if (what == "daemon") return daemon_get();
   if (what == "versions" || what.rfind("versions/", 0) == 0) return versions_get(rc, what);
   if (what == "cubes") {
     json cubes = json::array();
@@ -204,60 +145,6 @@ HttpReply framework_get(Reconciler &rc, const std::string &what) {
     return ok({{"polycube:netdevs", {{"netdev", list}}}});
   }
   return error(404, "invalid-value", "no resource polycube:" + what);
-}
-
-std::string metrics_text(Reconciler &rc, uint64_t requests, uint64_t errors) {
-  struct Counter {
-    const char *name, *help;
-    uint64_t PortStats::*field;
-  };
-  static const Counter counters[] = {
-      {"polycube_port_rx_packets_total", "Packets received by a cube port.", &PortStats::rx_pkts},
-      {"polycube_port_rx_bytes_total", "Bytes received by a cube port.", &PortStats::rx_bytes},
-      {"polycube_port_tx_packets_total", "Packets sent out of a cube port.", &PortStats::tx_pkts},
-      {"polycube_port_tx_bytes_total", "Bytes sent out of a cube port.", &PortStats::tx_bytes},
-      {"polycube_port_drops_total", "Packets dropped on a cube port.", &PortStats::drops},
-  };
-  // Label values: escape backslash, quote and newline.
-  auto label = [](const std::string &v) {
-    std::string out;
-    for (char c : v) {
-      if (c == '\\' || c == '"') out += '\\';
-      if (c == '\n') {
-        out += "\\n";
-        continue;
-      }
-      out += c;
-    }
-    return out;
-  };
-  auto cubes = rc.runtime().cubes();
-  std::vector<std::tuple<std::string, std::string, std::string, PortStats>> rows;
-  for (const auto &c : cubes)
-    if (!c->transparent())
-      for (const auto &p : c->ports()) rows.emplace_back(c->name(), c->service(), p.name, c->port_stats(p.name));
-  std::string out;
-  for (const auto &k : counters) {
-    out += std::string("# HELP ") + k.name + " " + k.help + "\n# TYPE " + k.name + " counter\n";
-    for (const auto &[cube, svc, port, st] : rows)
-      out += std::string(k.name) + "{cube=\"" + label(cube) + "\",service=\"" + label(svc) + "\",port=\"" +
-             label(port) + "\"} " + std::to_string(st.*k.field) + "\n";
-  }
-  out += "# HELP polycube_cubes Cubes that exist.\n# TYPE polycube_cubes gauge\npolycube_cubes " +
-         std::to_string(cubes.size()) + "\n";
-  // Per service, every loaded service listed (0 too), so that a dashboard
-  // sees a service's cubes go to none rather than the series vanish.
-  std::map<std::string, size_t> per_service;
-  for (const auto &svc : rc.services()) per_service[svc] = 0;
-  for (const auto &c : cubes) per_service[c->service()]++;
-  out += "# HELP polycube_service_cubes Cubes that exist, by service.\n# TYPE polycube_service_cubes gauge\n";
-  for (const auto &[svc, n] : per_service)
-    out += "polycube_service_cubes{service=\"" + label(svc) + "\"} " + std::to_string(n) + "\n";
-  out += "# HELP polycube_http_requests_total Requests served.\n# TYPE polycube_http_requests_total counter\n"
-         "polycube_http_requests_total " + std::to_string(requests) + "\n";
-  out += "# HELP polycube_http_errors_total Requests answered with an error status.\n"
-         "# TYPE polycube_http_errors_total counter\npolycube_http_errors_total " + std::to_string(errors) + "\n";
-  return out;
 }
 
 bool is_framework_operation(const std::string &op) {

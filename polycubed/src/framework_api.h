@@ -14,17 +14,6 @@ namespace polycube::daemon {
 
 // GET /restconf/data/polycube:<what>
 HttpReply framework_get(Reconciler &rc, const std::string &what);
-// GET|PATCH /restconf/data/polycube:daemon: the daemon's log level (and
-// format, read-only), changeable at run time.
-HttpReply daemon_patch(const std::string &body);
-void set_log_format_name(const std::string &format);
-// GET /restconf/data/ietf-yang-library:yang-library (RFC 8525).
-HttpReply yang_library(Reconciler &rc);
-
-// GET /metrics: Prometheus text exposition (per port counters, cubes, and
-// the daemon's request counters).
-std::string metrics_text(Reconciler &rc, uint64_t requests, uint64_t errors);
-
 // POST /restconf/operations/polycube:<op> with {"polycube:input":{...}}
 HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::string &body, const WriteContext &ctx = {});
 // Is polycube:<op> one of those operations?

@@ -3,7 +3,10 @@
 // persisted in --state-dir and restored at start.
 //
 // Signals: SIGHUP reloads the tokens file and the TLS certificate; SIGTERM
-// and SIGINT stop the daemon: requests in progress are answered first.
+// and SIGINT stop the daemon: requests in progress are answered first, and
+// the data plane stays in the kernel, forwarding, for the next start to
+// adopt (a restart or an upgrade cuts no traffic). `polycubed --teardown`
+// removes it.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -21,7 +24,7 @@
 #include "audit_log.h"
 #include "auth.h"
 #include "daemon_options.h"
-#include "framework_api.h"
+#include "daemon_settings.h"
 #include "health.h"
 #include "http_tls.h"
 #include "http_unix.h"
@@ -31,6 +34,9 @@
 #include "reconciler.h"
 #include "restconf_server.h"
 #include "sd_notify.h"
+
+// LeakSanitizer's entry point, present only in sanitizer builds.
+extern "C" void __lsan_do_leak_check() __attribute__((weak));
 
 namespace {
 
@@ -51,6 +57,25 @@ void secure_state_dir(const std::string &dir) {
 std::shared_ptr<polycube::http::TlsContext> tls_context(const DaemonOptions &o) {
   return std::make_shared<polycube::http::TlsContext>(
       polycube::http::TlsFiles{o.tls_cert, o.tls_key, o.tls_client_ca});
+}
+
+// polycubed --teardown: what a stopped daemon left forwarding goes; its
+// saved configuration stays, so the next start brings the same topology
+// back (delete the cubes through the API first to start empty).
+int teardown(const std::string &pin_root, const std::string &state_dir) {
+  // The runtime it builds for this logs as if it were about to take the
+  // old data plane over; only errors mean something here.
+  if (spdlog::get_level() < spdlog::level::err && spdlog::get_level() > spdlog::level::debug)
+    spdlog::set_level(spdlog::level::err);
+  try {
+    size_t netdevs = polycube::teardown_data_plane(pin_root);
+    std::printf("polycubed: data plane under %s removed (hooks on %zu netdevs); configuration in %s kept\n",
+                pin_root.c_str(), netdevs, state_dir.c_str());
+    return 0;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "polycubed --teardown: %s\n", e.what());
+    return 1;
+  }
 }
 
 }  // namespace
@@ -87,6 +112,8 @@ int main(int argc, char **argv) {
   if (o.insecure && !is_loopback_address(o.addr))
     spdlog::warn("--insecure: serving {} without {}", o.addr,
                  o.tls_cert.empty() ? "TLS: requests and tokens cross the network in clear" : "authentication");
+  const std::string pin_root = o.pin_root.empty() ? polycube::default_pin_root() : o.pin_root;
+  if (o.teardown) return teardown(pin_root, o.state_dir);
   // Connections, BPF objects and netlink sockets are all descriptors: take
   // the whole hard limit (the HTTP server budgets connections from it).
   if (rlimit rl{}; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -132,6 +159,7 @@ int main(int argc, char **argv) {
       listeners.push_back(std::make_unique<polycube::http::UnixListener>(o.unix_path, o.unix_group));
 
     polycube::RuntimeOptions opts;
+    opts.pin_root = pin_root;
     opts.keep_stale_until_released = true;
     polycube::Runtime rt(opts);
     auto plugins = load_plugins(o.plugin_dir.empty() ? default_plugin_dir() : o.plugin_dir);
@@ -193,12 +221,19 @@ int main(int argc, char **argv) {
       }
       sd_notify("READY=1");
     }
-    spdlog::info("stopping");
+    spdlog::info("stopping; the data plane keeps forwarding (polycubed --teardown removes it)");
     sd_notify("STOPPING=1");
     readiness.stopping = true;
     server.stop();
-    // The destructors run here: the reconciler's services, then the
-    // runtime, which removes the data plane.
+    // Every answered write is already durable; a compaction in progress
+    // finishes so the next start reads the short snapshot.
+    if (auto *journal = rc.journal()) journal->wait_compaction();
+    // No destructors from here: the services' and the runtime's would
+    // remove the data plane. The next start adopts it, as after kill -9.
+    // In a sanitizer build the leak check still runs (it would at exit()):
+    // what is live is reachable from here, so it reports real leaks only.
+    if (__lsan_do_leak_check) __lsan_do_leak_check();
+    rt.exit_leaving_data_plane(0);
   } catch (const std::exception &e) {
     std::fprintf(stderr, "polycubed: %s\n", e.what());
     return 1;

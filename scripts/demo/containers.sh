@@ -16,6 +16,9 @@ podman_() { in_node "$root/scripts/cni-runtime.sh" podman "$dir/podman" "$@"; }
 finish() {
   podman_ rm -af -t 0 >/dev/null 2>&1 || true
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  # A stopped polycubed leaves its data plane forwarding; take it out from
+  # inside the namespace whose netdevs carry its hooks.
+  [ -n "$daemon" ] && in_node build/bin/polycubed --teardown --state-dir "$dir/state" >/dev/null
   ip netns del "$node" 2>/dev/null || true
   rm -rf "$dir"
 }

@@ -302,6 +302,19 @@ std::vector<Bridge::FdbEntry> Bridge::fdb() {
   return out;
 }
 
+size_t Bridge::fdb_entries() {
+  std::lock_guard<std::recursive_mutex> rlock(rt_.mutex());
+  std::set<uint32_t> ports_now;
+  for (const auto &p : ports()) ports_now.insert(p.index);
+  uint64_t now = static_cast<uint64_t>(monotonic_now());
+  size_t n = 0;
+  learned_fdb_.for_each([&](const br_fdb_key &, const br_fdb_entry &e) {
+    uint64_t age = now > e.timestamp ? now - e.timestamp : 0;
+    if (ports_now.count(e.port) && (e.is_static || age <= cfg_.aging_time)) n++;
+  });
+  return n;
+}
+
 void Bridge::flush_fdb() {
   auto fdb = Map<br_fdb_key, br_fdb_entry>(fdb_fd_);
   for (const auto &k : fdb.keys()) {

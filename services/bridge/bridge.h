@@ -77,6 +77,9 @@ class Bridge : public Cube {
   // Filtering database. fdb() drops expired dynamic entries while reading.
   std::vector<FdbEntry> fdb();
   void flush_fdb();  // dynamic entries only
+  // How many entries fdb() would list, without building them: one read of
+  // each entry (the FDB keeps no count of its own).
+  size_t fdb_entries();
   void set_static_entries(const std::set<StaticEntry> &entries);
   void set_aging_time(uint32_t seconds);  // 1..1000000
   uint32_t aging_time() const;
@@ -93,6 +96,9 @@ class Bridge : public Cube {
   uint64_t bridge_mac() const { return mac_; }
 
   Counters counters() const;
+
+  // FDB entries, floods and drops by reason (bridge_metrics.cpp).
+  void metrics(std::vector<MetricSample> &out) override;
 
  protected:
   void on_port_added(const Port &p) override;

@@ -62,6 +62,9 @@ class DdosMitigator : public Cube {
   // Zeroes every entry's counters and the totals.
   void reset_counters();
 
+  // Blacklist sizes and drops (ddosmitigator_metrics.cpp).
+  void metrics(std::vector<MetricSample> &out) override;
+
  private:
   struct Entry {
     std::string text;  // as configured

@@ -562,10 +562,12 @@ std::vector<Firewall::Session> Firewall::sessions() const {
 size_t Firewall::collect_sessions() {
   uint64_t now = monotonic_ns();
   std::vector<fw_ct_key> dead;
-  for (const auto &s : sessions())
+  auto all = sessions();
+  for (const auto &s : all)
     if (now > s.entry.last_seen_ns && now - s.entry.last_seen_ns > fw_ct_timeout(&s.entry, s.key.proto))
       dead.push_back(s.key);
   for (const auto &k : dead) bpf_map_delete_elem(sessions_fd_, &k);
+  sessions_kept_ = all.size() - dead.size();  // for /metrics: no walk per scrape
   return dead.size();
 }
 

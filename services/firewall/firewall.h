@@ -66,6 +66,12 @@ class Firewall : public Cube {
   // Deletes expired sessions; returns how many (the GC thread calls it).
   size_t collect_sessions();
   uint64_t logged() const { return logged_; }
+  // Sessions the last collection (every 5 s) left in the table.
+  size_t sessions_at_last_collection() const { return sessions_kept_; }
+
+  // Rules per chain, sessions, packets that met a chain's default action,
+  // LOG events (firewall_metrics.cpp).
+  void metrics(std::vector<MetricSample> &out) override;
 
   // Field names, in block order; program name of a field's matcher.
   static const char *field_name(int field);
@@ -101,6 +107,7 @@ class Firewall : public Cube {
   int sync_outer_ = -1, sync_inner_ = -1;
   int sessions_fd_ = -1;  // own dup: the GC thread never takes the runtime lock
   std::atomic<uint64_t> logged_{0};
+  std::atomic<size_t> sessions_kept_{0};
   mutable std::mutex tables_mu_;  // tables_ against the slow-path thread (LOG rule ids)
 
   // The catch-up worker: the writes of the last switch, for the old

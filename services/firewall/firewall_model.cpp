@@ -175,6 +175,10 @@ std::optional<ServiceModel::ConfigEdit> edit_rules(const json &current, const st
       }
   if (!present) {  // appending to a chain not in the configuration creates it
     edit.config = current;
+    // The other chain's "rule" is its rule count here, not a list: the new
+    // configuration leaves the rules out (they stay as they are).
+    if (edit.config.contains("chain"))
+      for (auto &c : edit.config["chain"]) c.erase("rule");
     edit.config["chain"].push_back({{"name", chain}});
   }
   auto id_in = [&](size_t limit) {

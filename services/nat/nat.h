@@ -37,6 +37,8 @@ class Nat : public Cube {
   using Session = xlate::Entry<nat_session>;
   std::vector<Session> sessions() const;
   nat_stats stats() const;  // summed over CPUs
+  // Sessions created and new flows dropped by reason (nat_metrics.cpp).
+  void metrics(std::vector<MetricSample> &out) override;
   // The address masquerade translates to now (0: none: masquerade off,
   // not attached, or the attachment has no IPv4 address).
   uint32_t masquerade_address() const;

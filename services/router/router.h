@@ -89,6 +89,9 @@ class Router : public Cube {
   void flush_arp();
   Counters counters() const;
 
+  // Slow-path counters: ARP, queued and dropped packets (router_metrics.cpp).
+  void metrics(std::vector<MetricSample> &out) override;
+
  protected:
   void on_port_added(const Port &p) override;
   void on_port_removed(const Port &p) override;

@@ -120,6 +120,34 @@ TEST_F(DaemonTls, HttpsWithClientCertificatesAndTokens) {
   EXPECT_NE(untrusted.find("--cacert"), std::string::npos) << untrusted;
   std::string wrong_ca = sh_out(pcn + "--cacert " + dir + "/evil.pem cubes 2>&1");
   EXPECT_NE(wrong_ca.find("certificate not trusted"), std::string::npos) << wrong_ca;
+
+  // pcn with a client certificate: its subject is the user, with the role
+  // of its cert: line (carol: operator; dave: viewer), audited as such.
+  const std::string pcn_cert = "PCN_URL=https://127.0.0.1:" + port + " " PCN_BUILD_DIR "/bin/pcn --cacert " + dir +
+                               "/ca.pem ";
+  auto as = [&](const std::string &who) { return pcn_cert + "--cert " + dir + "/" + who + ".pem --key " + dir + "/" + who + ".key "; };
+  EXPECT_EQ(sh(as("carol") + "simplebridge add tl2 >/dev/null 2>&1"), 0);
+  EXPECT_NE(sh_out(as("dave") + "cubes 2>&1").find("tl2"), std::string::npos);
+  std::string denied = sh_out(as("dave") + "simplebridge del tl2 2>&1; echo rc=$?");
+  EXPECT_NE(denied.find("rc=1"), std::string::npos) << denied;
+  EXPECT_NE(sh_out(as("carol") + "cubes 2>&1").find("tl2"), std::string::npos) << "the viewer's delete changed nothing";
+  audit = sh_out("cat " + dir + "/state/audit.log");
+  EXPECT_NE(audit.find(R"("user":"carol")"), std::string::npos) << audit;
+  EXPECT_NE(audit.find(R"("user":"dave")"), std::string::npos) << "the denied attempt is audited: " << audit;
+  EXPECT_EQ(sh(as("carol") + "simplebridge del tl2 >/dev/null 2>&1"), 0);
+  // A certificate from another CA fails the handshake, with a clear error.
+  std::string refused = sh_out(as("mallory") + "cubes 2>&1; echo rc=$?");
+  EXPECT_NE(refused.find("TLS with polycubed"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("rc=1"), std::string::npos) << refused;
+  // Bad input: a key that is not the certificate's, a missing file, half a pair.
+  std::string mismatch = sh_out(pcn_cert + "--cert " + dir + "/carol.pem --key " + dir + "/dave.key cubes 2>&1");
+  EXPECT_NE(mismatch.find("cannot use --key"), std::string::npos) << mismatch;
+  EXPECT_NE(mismatch.find("mismatch"), std::string::npos) << mismatch;
+  std::string missing = sh_out(pcn_cert + "--cert " + dir + "/nope.pem --key " + dir + "/dave.key cubes 2>&1");
+  EXPECT_NE(missing.find("cannot use --cert"), std::string::npos) << missing;
+  std::string half = sh_out(pcn_cert + "--cert " + dir + "/carol.pem cubes 2>&1; echo rc=$?");
+  EXPECT_NE(half.find("--cert needs --key"), std::string::npos) << half;
+  EXPECT_EQ(half.find("rc=0"), std::string::npos) << half;
 }
 
 TEST_F(DaemonTls, NonLoopbackWithTlsAndTokensStarts) {

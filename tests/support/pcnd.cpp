@@ -33,12 +33,18 @@ bool Pcnd::stop() {
   return clean;
 }
 
+bool Pcnd::terminate() {
+  client_.reset();
+  return daemon_ && daemon_->terminate();  // kept: the destructor tears down
+}
+
 void Pcnd::kill9() {
   // The client stays: a test may kill the daemon while another of its
   // threads is inside rest() (that request then fails, status 0). The next
   // start() replaces it, after the test has joined such threads.
+  // The object stays, so that the destructor tears the data plane down if
+  // no start() comes.
   if (daemon_) daemon_->kill9();
-  daemon_.reset();
 }
 
 RestReply Pcnd::raw(const std::string &method, const std::string &target, const std::string &body) {

@@ -37,10 +37,15 @@ class Pcnd {
   // Starts polycubed on the state directory (again after stop/kill9: a
   // restart restores the saved configuration).
   bool start();
-  bool stop();  // SIGTERM; true if it exited cleanly
+  // SIGTERM and `polycubed --teardown`; true if both exited cleanly.
+  bool stop();
+  // SIGTERM only: the data plane keeps forwarding for the next start()
+  // (the destructor tears it down if none comes). True if it exited cleanly.
+  bool terminate();
   void kill9();
   const std::string &url() const { return url_; }
   const std::string &state_dir() const { return state_; }
+  pid_t pid() const { return daemon_ ? daemon_->pid() : -1; }
 
   // `path` is below /restconf/data ("/bridge:bridge=br1").
   RestReply rest(const std::string &method, const std::string &path, const std::string &body = "");

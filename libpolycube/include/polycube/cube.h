@@ -15,6 +15,7 @@
 #include "polycube/bpf_loader.h"
 #include "polycube/embedded_object.h"
 #include "polycube/map.h"
+#include "polycube/metric_sample.h"
 #include "polycube/types.h"
 
 struct bpf_insn;
@@ -135,6 +136,14 @@ class Cube {
   // it has one (a router port's primary address): what a transparent cube
   // attached to the port (a NAT's masquerade) may need to know.
   virtual std::optional<uint32_t> port_ipv4(const std::string &port) const;
+
+  // The service's data-plane figures for GET /metrics (rule and session
+  // counts, table sizes, drops by reason), appended to `out`. Called on a
+  // request thread with the runtime lock held; each sample should cost what
+  // it reads (a counter, a size the control plane keeps), not a walk of a
+  // whole map when a counter can say it. Default: none (the port counters
+  // come from the runtime for every cube).
+  virtual void metrics(std::vector<MetricSample> &out);
 
  protected:
   // Service hooks, called with the runtime lock held.

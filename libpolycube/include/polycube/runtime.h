@@ -41,6 +41,12 @@ struct RuntimeOptions {
   bool keep_stale_until_released = false;
 };
 
+// Removes a stopped runtime's data plane under `pin_root`: its hooks on
+// every netdev, the clsact qdiscs it created and every pinned object (the
+// cubes' programs and maps with them). Throws Error(kInUse) while a runtime
+// uses that root. Returns how many netdevs carried its hooks.
+size_t teardown_data_plane(const std::string &pin_root = default_pin_root());
+
 class Runtime {
  public:
   // How often the slow-path thread calls every cube's on_tick().
@@ -79,6 +85,14 @@ class Runtime {
   // run does not use, then unpins exactly the generations set aside at
   // start (see RuntimeOptions).
   void release_stale();
+  // Ends the process and leaves the data plane to the kernel, as kill -9
+  // would: programs, maps, pins and hooks stay and keep forwarding, and the
+  // next start adopts them (docs/daemon.md, Restart). Only what serves this
+  // process goes: the slow path, the packet-out veth and the pin root's
+  // lock. No destructor runs (they would remove the data plane); a process
+  // calls this once its own state is safe. teardown_data_plane() removes
+  // what stays. Defined in runtime_exit.cpp.
+  [[noreturn]] void exit_leaving_data_plane(int status);
   // A new fd on map `map` that the previous run's cube `cube` had pinned,
   // while that state is held (before release_stale()); -1 if there is none.
   int previous_map(const std::string &cube, const std::string &map) const;

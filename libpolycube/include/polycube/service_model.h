@@ -92,8 +92,10 @@ struct ServiceModel {
 // v2: ServiceModel gained config_action (a v1 plugin's struct is smaller).
 // v3: splice, state_at and ConfigEdit::splices.
 // v4: exports and export_as.
-#define PCN_SERVICE_PLUGIN_ENTRY pcn_service_plugin_v4
-#define PCN_SERVICE_PLUGIN_SYMBOL "pcn_service_plugin_v4"
+// v5: Cube::metrics, a new virtual (a cube built against v4 has no slot
+// for it in its vtable).
+#define PCN_SERVICE_PLUGIN_ENTRY pcn_service_plugin_v5
+#define PCN_SERVICE_PLUGIN_SYMBOL "pcn_service_plugin_v5"
 
 // Shared by services whose YANG has `list ports { key name; leaf peer; }`:
 // removes, re-peers and adds ports so that `cube` matches `desired_ports`
