@@ -3,11 +3,14 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include "polycube/netdev.h"
 
 namespace pcntest {
 
@@ -52,6 +55,15 @@ RunResult run_prog(int fd, polycube::Mode mode, uint32_t ifindex, const std::str
   r.out = out;
   if (duration_ns) *duration_ns = opts.duration;
   return r;
+}
+
+uint32_t hook_redirect(polycube::Mode mode) { return polycube::is_xdp(mode) ? XDP_REDIRECT : TC_ACT_REDIRECT; }
+uint32_t hook_drop(polycube::Mode mode) { return polycube::is_xdp(mode) ? XDP_DROP : TC_ACT_SHOT; }
+
+RunResult run_hook(const std::string &pin_root, polycube::Mode mode, const std::string &dev,
+                   const std::string &frame) {
+  std::string hook = pin_root + (polycube::is_xdp(mode) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
+  return run_pinned(hook, mode, polycube::netdev_ifindex(dev), frame);
 }
 
 }  // namespace pcntest

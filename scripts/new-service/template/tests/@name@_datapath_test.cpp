@@ -3,12 +3,9 @@
 // port p0 peers with), runs the cube's block, and the verdict, the output
 // frame, the port counters and the cube's own counter are asserted.
 #include <gtest/gtest.h>
-#include <linux/bpf.h>
-#include <linux/pkt_cls.h>
 
 #include "@name@.h"
 #include "packet.h"
-#include "polycube/netdev.h"
 #include "polycube/runtime.h"
 #include "progrun.h"
 #include "testnet.h"
@@ -36,11 +33,10 @@ class @Name@Datapath : public ::testing::TestWithParam<Mode> {
     rt.reset();
   }
   RunResult send(const std::string &dev, const std::string &frame) {
-    std::string hook = rt->pin_root() + (is_xdp(GetParam()) ? "/hooks/xdp_ingress" : "/hooks/tc_ingress");
-    return run_pinned(hook, GetParam(), netdev_ifindex(dev), frame);
+    return run_hook(rt->pin_root(), GetParam(), dev, frame);
   }
-  uint32_t redirect() const { return is_xdp(GetParam()) ? XDP_REDIRECT : TC_ACT_REDIRECT; }
-  uint32_t drop() const { return is_xdp(GetParam()) ? XDP_DROP : TC_ACT_SHOT; }
+  uint32_t redirect() const { return hook_redirect(GetParam()); }
+  uint32_t drop() const { return hook_drop(GetParam()); }
   static std::string frame() {
     return build(Packet{}
                      .eth(mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01"))
