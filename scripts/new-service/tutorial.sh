@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The tutorial of docs/service-authors-guide.md, measured:
 #   scripts/new-service/tutorial.sh            count the hand-written lines
-#   scripts/new-service/tutorial.sh --into DIR scaffold srcblock into DIR (a
-#                                              tree) and apply the tutorial,
+#   scripts/new-service/tutorial.sh --into DIR scaffold srcblock into DIR (the
+#                                              tree's root) and apply the tutorial,
 #                                              to build and test it there
 # The tutorial is docs/tutorial/srcblock.patch on top of
 # `scripts/new-service.sh srcblock`. A hand-written line is a line the patch
@@ -26,7 +26,8 @@ if [ -z "$root" ]; then
   mkdir -p "$root/services" "$root/docs/services"
 fi
 "$src/scripts/new-service.sh" srcblock --root "$root" >/dev/null
-if ! patch -d "$root" -p1 --quiet --forward <"$patch_file"; then
+# git apply works outside a repository too, and git is here (the tree is a clone).
+if ! (cd "$root" && git apply -p1 "$patch_file"); then
   echo "tutorial: docs/tutorial/srcblock.patch no longer applies to the scaffold" >&2
   exit 1
 fi
