@@ -49,13 +49,21 @@ function(pcn_embed_bpf target var src)
     set_source_files_properties(${asm} PROPERTIES OBJECT_DEPENDS ${obj} LANGUAGE ASM)
     list(APPEND asm_files ${asm})
   endforeach()
+  # <var>_maps.h: the objects' maps as MapRefs (polycube/map_ref.h), so a
+  # map name or a key/value size the object does not have is a build error.
+  add_custom_command(
+    OUTPUT ${out_dir}/${var}_maps.h
+    COMMAND pcn-bpf-maps ${var} ${out_dir}/${var}.tc.o ${out_dir}/${var}.xdp.o > ${out_dir}/${var}_maps.h
+    DEPENDS pcn-bpf-maps ${out_dir}/${var}.tc.o ${out_dir}/${var}.xdp.o
+    COMMENT "BPF ${var} maps"
+    VERBATIM)
   file(WRITE ${out_dir}/${var}.h.in
     "#pragma once\n#include \"polycube/embedded_object.h\"\nPCN_DECLARE_BPF_SOURCE(${var})\n")
   configure_file(${out_dir}/${var}.h.in ${out_dir}/${var}.h COPYONLY)
   target_sources(${target} PRIVATE ${asm_files})
   target_include_directories(${target} PRIVATE ${out_dir})
   # The raw objects are also useful to tests and tools (bpftool, test runs).
-  add_custom_target(${var}_objects DEPENDS ${out_dir}/${var}.tc.o ${out_dir}/${var}.xdp.o)
+  add_custom_target(${var}_objects DEPENDS ${out_dir}/${var}.tc.o ${out_dir}/${var}.xdp.o ${out_dir}/${var}_maps.h)
   add_dependencies(${target} ${var}_objects)
 endfunction()
 

@@ -87,6 +87,8 @@ Cube::Cube(Runtime &rt, const std::string &name, ServiceInfo info, CubeOptions o
 
 Cube::~Cube() { teardown(); }
 
+std::recursive_mutex &Cube::runtime_mutex() const { return rt_.mutex(); }
+
 void Cube::teardown() noexcept {
   if (torn_down_)
     return;

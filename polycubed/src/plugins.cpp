@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <set>
 
+#include "pcn_build_id.h"
+
 namespace polycube::daemon {
 
 namespace fs = std::filesystem;
@@ -34,6 +36,17 @@ LoadedPlugins load_plugins(const std::string &dir) {
     void *h = dlopen(f.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!h) {
       out.errors.push_back(f.filename().string() + ": " + dlerror());
+      continue;
+    }
+    // The ABI is C++: only a plugin of this very build is safe to call.
+    using BuildId = const char *(*)();
+    auto build_id = reinterpret_cast<BuildId>(dlsym(h, PCN_BUILD_ID_SYMBOL));
+    std::string id = build_id ? build_id() : "none";
+    if (id != PCN_BUILD_ID) {
+      out.errors.push_back(f.filename().string() + ": built by another build or tree (build id " + id +
+                           ", this polycubed " PCN_BUILD_ID "); plugins load only into the polycubed of their "
+                           "own build: rebuild it with this tree");
+      dlclose(h);
       continue;
     }
     using Entry = const char *(*)(ServiceModel *);

@@ -1,6 +1,7 @@
 // Service plugins: every `*.so` in the plugin directory is a service
 // (built by pcn_service_plugin() in cmake/PolycubeService.cmake). A plugin
-// that does not load, lacks the entry point of this ABI, or fails to
+// that does not load, comes from another build (its build id, see
+// cmake/PolycubeService.cmake), lacks the entry point of this ABI, or fails to
 // describe itself is skipped with an error in the log; the others load.
 #pragma once
 

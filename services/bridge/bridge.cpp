@@ -73,7 +73,7 @@ uint32_t dp_state_of(StpState s) {
 
 }  // namespace
 
-ServiceInfo Bridge::info() { return ServiceInfo{"bridge", bridge_bpf(), {{"br_main", PCN_SLOT_INGRESS}}, false}; }
+ServiceInfo Bridge::info() { return ServiceInfo{std::string(kServiceName), bridge_bpf(), {{"br_main", PCN_SLOT_INGRESS}}, false}; }
 
 Bridge::Bridge(Runtime &rt, const std::string &name, Mode mode)
     : Cube(rt, name, info(), CubeOptions{mode, BR_MAX_PORTS}),
@@ -349,29 +349,19 @@ void Bridge::set_static_entries(const std::set<StaticEntry> &entries) {
 void Bridge::set_aging_time(uint32_t seconds) {
   if (seconds < 1 || seconds > 1000000)
     throw Error(ErrorCode::kInvalid, "aging time " + std::to_string(seconds) + " out of range 1..1000000");
-  std::lock_guard<std::recursive_mutex> rlock(rt_.mutex());
-  br_config next = cfg_;
-  next.aging_time = seconds;
-  Map<uint32_t, br_config>(config_fd_).set(0, next);
-  cfg_ = next;
+  update_entry(Map<uint32_t, br_config>(config_fd_), 0, cfg_, [&](br_config &c) { c.aging_time = seconds; });
 }
 
 void Bridge::set_flood_rate_limit(uint32_t pps) {
-  std::lock_guard<std::recursive_mutex> rlock(rt_.mutex());
-  br_config next = cfg_;
-  next.flood_pps = pps;
-  Map<uint32_t, br_config>(config_fd_).set(0, next);
-  cfg_ = next;
+  update_entry(Map<uint32_t, br_config>(config_fd_), 0, cfg_, [&](br_config &c) { c.flood_pps = pps; });
 }
 
 uint32_t Bridge::flood_rate_limit() const {
-  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  return cfg_.flood_pps;
+  return locked([&] { return cfg_.flood_pps; });
 }
 
 uint32_t Bridge::aging_time() const {
-  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  return cfg_.aging_time;
+  return locked([&] { return cfg_.aging_time; });
 }
 
 // ---- spanning tree ----

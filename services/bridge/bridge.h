@@ -12,11 +12,13 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "bridge_shared.h"
 #include "polycube/cube.h"
+#include "bridge_gen.h"
 #include "polycube/learned_table.h"
 #include "stp.h"
 
@@ -67,6 +69,8 @@ class Bridge : public Cube {
 
   Bridge(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
   ~Bridge() override;
+  // The YANG module's name (codegen); make_bridge_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::bridge::kServiceName;
   static ServiceInfo info();
 
   // VLAN membership of a port (validated: VLAN ids 1..4094; access ports

@@ -86,7 +86,7 @@ bool IpPrefix::operator==(const IpPrefix &o) const {
 // ---- DdosMitigator ----
 
 ServiceInfo DdosMitigator::info() {
-  return ServiceInfo{"ddosmitigator",
+  return ServiceInfo{std::string(kServiceName),
                      ddosmitigator_bpf(),
                      {{"dd_ingress", PCN_SLOT_INGRESS}, {"dd_egress", PCN_SLOT_EGRESS}},
                      true};

@@ -9,10 +9,12 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ddosmitigator_shared.h"
 #include "polycube/cube.h"
+#include "ddosmitigator_gen.h"
 
 namespace polycube::services {
 
@@ -45,6 +47,8 @@ class DdosMitigator : public Cube {
   };
 
   DdosMitigator(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
+  // The YANG module's name (codegen); make_ddosmitigator_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::ddosmitigator::kServiceName;
   static ServiceInfo info();
 
   // Makes both blacklists exactly these entries (as configured text).

@@ -59,7 +59,7 @@ void update_array(int fd, const std::vector<uint32_t> &keys, const std::vector<V
 const char *Firewall::field_name(int field) { return kFieldNames[field]; }
 
 ServiceInfo Firewall::info() {
-  return ServiceInfo{"firewall",
+  return ServiceInfo{std::string(kServiceName),
                      firewall_bpf(),
                      {{"fw_ingress", PCN_SLOT_INGRESS}, {"fw_egress", PCN_SLOT_EGRESS}, {"fw_action", FW_SLOT_ACTION}},
                      true};

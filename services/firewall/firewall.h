@@ -16,10 +16,12 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include "firewall_tables.h"
 #include "polycube/cube.h"
+#include "firewall_gen.h"
 
 namespace polycube::services {
 
@@ -27,6 +29,8 @@ class Firewall : public Cube {
  public:
   Firewall(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
   ~Firewall() override;
+  // The YANG module's name (codegen); make_firewall_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::firewall::kServiceName;
   static ServiceInfo info();
 
   // One edit of a chain: the `remove` rules at `pos` are replaced by `rules`.

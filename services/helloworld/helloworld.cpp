@@ -1,14 +1,15 @@
 #include "helloworld.h"
 
-#include <mutex>
-
 #include "helloworld_bpf.h"
+#include "helloworld_bpf_maps.h"
 #include "polycube/runtime.h"
 
 namespace polycube::services {
 
+namespace maps = polycube::bpf_maps::helloworld_bpf;
+
 ServiceInfo HelloWorld::info() {
-  return ServiceInfo{"helloworld", helloworld_bpf(), {{"hw_main", PCN_SLOT_INGRESS}}, false};
+  return ServiceInfo{std::string(kServiceName), helloworld_bpf(), {{"hw_main", PCN_SLOT_INGRESS}}, false};
 }
 
 HelloWorld::HelloWorld(Runtime &rt, const std::string &name, Mode mode)
@@ -16,19 +17,15 @@ HelloWorld::HelloWorld(Runtime &rt, const std::string &name, Mode mode)
   write_config();
 }
 
-void HelloWorld::write_config() { map<uint32_t, hw_config>("hw_config").set(0, cfg_); }
+void HelloWorld::write_config() { map<uint32_t, hw_config>(maps::hw_config).set(0, cfg_); }
 
 void HelloWorld::set_action(Action a) {
-  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  hw_config next = cfg_;
-  next.action = static_cast<uint32_t>(a);
-  map<uint32_t, hw_config>("hw_config").set(0, next);
-  cfg_ = next;
+  update_entry(map<uint32_t, hw_config>(maps::hw_config), 0, cfg_,
+               [&](hw_config &c) { c.action = static_cast<uint32_t>(a); });
 }
 
 HelloWorld::Action HelloWorld::action() const {
-  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  return static_cast<Action>(cfg_.action);
+  return locked([&] { return static_cast<Action>(cfg_.action); });
 }
 
 HelloWorld::Action HelloWorld::action_from_string(const std::string &s) {
@@ -56,12 +53,11 @@ void HelloWorld::on_port_removed(const Port &p) {
 
 void HelloWorld::on_packet_in(const PacketIn &pkt) {
   packets_in_++;
-  std::string out;
-  {
-    std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-    if (cfg_.ports[0] == pkt.port_index) out = port_names_[1];
-    else if (cfg_.ports[1] == pkt.port_index) out = port_names_[0];
-  }
+  std::string out = locked([&] {
+    if (cfg_.ports[0] == pkt.port_index) return port_names_[1];
+    if (cfg_.ports[1] == pkt.port_index) return port_names_[0];
+    return std::string();
+  });
   if (!out.empty() && pkt.data.size() == pkt.len)
     packet_out(out, pkt.data);
 }

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <atomic>
+#include <string_view>
 
 #include "helloworld_shared.h"
 #include "polycube/cube.h"
+#include "helloworld_gen.h"
 
 namespace polycube::services {
 
@@ -15,6 +17,8 @@ class HelloWorld : public Cube {
   enum class Action { kDrop = HW_DROP, kSlowpath = HW_SLOWPATH, kForward = HW_FORWARD };
 
   HelloWorld(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
+  // The YANG module's name (codegen); make_helloworld_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::helloworld::kServiceName;
   static ServiceInfo info();
 
   void set_action(Action a);

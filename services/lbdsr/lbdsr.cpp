@@ -13,7 +13,7 @@
 
 namespace polycube::services {
 
-ServiceInfo Lbdsr::info() { return ServiceInfo{"lbdsr", lbdsr_bpf(), {{"lbdsr_main", PCN_SLOT_INGRESS}}, false}; }
+ServiceInfo Lbdsr::info() { return ServiceInfo{std::string(kServiceName), lbdsr_bpf(), {{"lbdsr_main", PCN_SLOT_INGRESS}}, false}; }
 
 Lbdsr::Lbdsr(Runtime &rt, const std::string &name, Mode mode) : Cube(rt, name, info(), CubeOptions{mode, 2}) {
   tables_ = std::make_unique<maglev::Tables>(map_fd("lbdsr_tables"));

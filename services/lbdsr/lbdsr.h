@@ -9,9 +9,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "lbdsr_shared.h"
 #include "polycube/cube.h"
+#include "lbdsr_gen.h"
 #include "polycube/maglev_tables.h"
 
 namespace polycube::services {
@@ -34,6 +36,8 @@ class Lbdsr : public Cube {
   static Config parse_config(const nlohmann::json &cube);
 
   Lbdsr(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
+  // The YANG module's name (codegen); make_lbdsr_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::lbdsr::kServiceName;
   static ServiceInfo info();
   void apply(const Config &cfg);
   lbdsr_stats stats() const;

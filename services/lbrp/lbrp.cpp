@@ -23,7 +23,7 @@ lbrp_service_key dp_key(uint32_t vip, uint16_t vport, uint8_t proto) {
 ServiceInfo Lbrp::info() {
   // Sessions and backend slots outlive a daemon restart: established flows
   // keep their backend and new ones hash to the same backends as before.
-  return ServiceInfo{"lbrp",
+  return ServiceInfo{std::string(kServiceName),
                      lbrp_bpf(),
                      {{"lbrp_main", PCN_SLOT_INGRESS}},
                      false,
@@ -278,8 +278,7 @@ lbrp_stats Lbrp::stats() const {
 }
 
 Lbrp::Counts Lbrp::counts() const {
-  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  return Counts{dp_.size(), backends_, tables_->size(), writes_};
+  return locked([&] { return Counts{dp_.size(), backends_, tables_->size(), writes_}; });
 }
 
 size_t Lbrp::collect() {

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "lbrp_shared.h"
 #include "polycube/conntrack.h"
 #include "polycube/cube.h"
+#include "lbrp_gen.h"
 #include "polycube/maglev_tables.h"
 #include "polycube/xlate.h"
 
@@ -24,6 +26,8 @@ class Lbrp : public Cube {
  public:
   Lbrp(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
   ~Lbrp() override;
+  // The YANG module's name (codegen); make_lbrp_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::lbrp::kServiceName;
   static ServiceInfo info();
 
   // Converges ports, services and backends to `cfg`; what did not change

@@ -15,7 +15,7 @@ namespace polycube::services {
 
 
 ServiceInfo Nat::info() {
-  return ServiceInfo{"nat",
+  return ServiceInfo{std::string(kServiceName),
                      nat_bpf(),
                      {{"nat_ingress", PCN_SLOT_INGRESS}, {"nat_egress", PCN_SLOT_EGRESS}},
                      true,
@@ -124,8 +124,7 @@ void Nat::apply(const nat::Config &cfg) {
 }
 
 nat::Config Nat::config() const {
-  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  return cfg_;
+  return locked([&] { return cfg_; });
 }
 
 uint32_t Nat::masquerade_address() const { return masq_addr_; }

@@ -11,12 +11,14 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "nat_rules.h"
 #include "nat_shared.h"
 #include "polycube/conntrack.h"
 #include "polycube/cube.h"
+#include "nat_gen.h"
 #include "polycube/xlate.h"
 
 namespace polycube::services {
@@ -25,6 +27,8 @@ class Nat : public Cube {
  public:
   Nat(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
   ~Nat() override;
+  // The YANG module's name (codegen); make_nat_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::nat::kServiceName;
   static ServiceInfo info();
 
   // Converges the rule tables to `cfg` (validated first). New flows follow

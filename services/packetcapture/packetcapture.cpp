@@ -15,7 +15,7 @@
 namespace polycube::services {
 
 ServiceInfo PacketCapture::info() {
-  ServiceInfo i{"packetcapture",
+  ServiceInfo i{std::string(kServiceName),
                 packetcapture_bpf(),
                 {{"pc_ingress", PCN_SLOT_INGRESS}, {"pc_egress", PCN_SLOT_EGRESS}, {"pc_after_filter", PC_SLOT_AFTER_FILTER}},
                 true};

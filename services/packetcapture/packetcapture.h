@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "capture_file.h"
 #include "packetcapture_shared.h"
 #include "polycube/cube.h"
+#include "packetcapture_gen.h"
 
 struct ring_buffer;
 
@@ -27,6 +29,8 @@ class PacketCapture : public Cube {
 
   PacketCapture(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
   ~PacketCapture() override;
+  // The YANG module's name (codegen); make_packetcapture_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::packetcapture::kServiceName;
   static ServiceInfo info();
   // INGRESS, EGRESS, BIDIRECTIONAL or OFF.
   static uint32_t directions_from_string(const std::string &s);

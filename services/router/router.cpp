@@ -135,7 +135,7 @@ struct Router::Computed {
   std::vector<RouteRow> rows;
 };
 
-ServiceInfo Router::info() { return ServiceInfo{"router", router_bpf(), {{"rt_main", PCN_SLOT_INGRESS}}, false}; }
+ServiceInfo Router::info() { return ServiceInfo{std::string(kServiceName), router_bpf(), {{"rt_main", PCN_SLOT_INGRESS}}, false}; }
 
 Router::Router(Runtime &rt, const std::string &name, Mode mode)
     : Cube(rt, name, info(), CubeOptions{mode, RT_MAX_PORTS}) {
@@ -340,8 +340,7 @@ void Router::apply(const RouterConfig &desired) {
 }
 
 RouterConfig Router::config() const {
-  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  return config_;
+  return locked([&] { return config_; });
 }
 
 std::optional<uint32_t> Router::port_ipv4(const std::string &port) const {
@@ -359,8 +358,7 @@ uint64_t Router::port_mac(const std::string &port) const {
 }
 
 std::vector<Router::RouteRow> Router::routes() const {
-  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  return compute(config_).rows;
+  return locked([&] { return compute(config_).rows; });
 }
 
 void Router::on_port_added(const Port &p) {

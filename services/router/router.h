@@ -11,10 +11,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ipv4.h"
 #include "polycube/cube.h"
+#include "router_gen.h"
 #include "router_shared.h"
 
 namespace polycube::services {
@@ -67,6 +69,8 @@ class Router : public Cube {
   };
 
   Router(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
+  // The YANG module's name (codegen); make_router_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::router::kServiceName;
   static ServiceInfo info();
 
   // Refuses (kInvalid 400, kExists 409, kInUse 409) a configuration the

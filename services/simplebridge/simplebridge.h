@@ -5,9 +5,11 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "polycube/cube.h"
+#include "simplebridge_gen.h"
 #include "polycube/learned_table.h"
 #include "simplebridge_shared.h"
 
@@ -22,6 +24,8 @@ class SimpleBridge : public Cube {
   };
 
   SimpleBridge(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
+  // The YANG module's name (codegen); make_simplebridge_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::simplebridge::kServiceName;
   static ServiceInfo info();
 
   // Live entries (expired ones are removed while reading).

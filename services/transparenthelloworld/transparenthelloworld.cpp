@@ -6,7 +6,7 @@
 namespace polycube::services {
 
 ServiceInfo TransparentHelloWorld::info() {
-  return ServiceInfo{"transparenthelloworld",
+  return ServiceInfo{std::string(kServiceName),
                      transparenthelloworld_bpf(),
                      {{"thw_ingress", PCN_SLOT_INGRESS}, {"thw_egress", PCN_SLOT_EGRESS}},
                      true};

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <atomic>
+#include <string_view>
 
 #include "polycube/cube.h"
+#include "transparenthelloworld_gen.h"
 #include "transparenthelloworld_shared.h"
 
 namespace polycube::services {
@@ -15,6 +17,8 @@ class TransparentHelloWorld : public Cube {
   enum Direction { kIngress = PCN_SLOT_INGRESS, kEgress = PCN_SLOT_EGRESS };
 
   TransparentHelloWorld(Runtime &rt, const std::string &name, Mode mode = Mode::kTc);
+  // The YANG module's name (codegen); make_transparenthelloworld_model() checks it at compile time.
+  static constexpr std::string_view kServiceName = gen::transparenthelloworld::kServiceName;
   static ServiceInfo info();
   static Action action_from_string(const std::string &s);  // PASS|DROP|SLOWPATH
 

@@ -8,13 +8,16 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "polycube/bpf_loader.h"
 #include "polycube/embedded_object.h"
 #include "polycube/map.h"
+#include "polycube/map_ref.h"
 #include "polycube/metric_sample.h"
 #include "polycube/types.h"
 
@@ -125,6 +128,24 @@ class Cube {
   Map<K, V> map(const std::string &map_name) const {
     return Map<K, V>(map_fd(map_name));
   }
+  // The same through the object's own declaration (<var>_maps.h, see
+  // polycube/map_ref.h): the name exists, and K and V have its sizes.
+  template <class K, class V, uint32_t KeySize, uint32_t ValueSize>
+  Map<K, V> map(const MapRef<KeySize, ValueSize, false> &ref) const {
+    static_assert(sizeof(K) == KeySize, "the key type's size differs from the BPF map's key size");
+    static_assert(sizeof(V) == ValueSize, "the value type's size differs from the BPF map's value size");
+    return Map<K, V>(map_fd(ref.name));
+  }
+  template <uint32_t KeySize, uint32_t ValueSize, bool PerCpu>
+  int map_fd(const MapRef<KeySize, ValueSize, PerCpu> &ref) const {
+    return map_fd(ref.name);
+  }
+  template <class K, class V, uint32_t KeySize, uint32_t ValueSize>
+  PercpuMap<K, V> percpu_map(const MapRef<KeySize, ValueSize, true> &ref) const {
+    static_assert(sizeof(K) == KeySize, "the key type's size differs from the BPF map's key size");
+    static_assert(sizeof(V) == ValueSize, "the value type's size differs from the BPF map's value size");
+    return PercpuMap<K, V>(map_fd(ref.name));
+  }
 
   // Slow path: send a frame out of a port as if the data plane had sent it.
   void packet_out(const std::string &port, const std::string &frame);
@@ -157,6 +178,28 @@ class Cube {
   // Runtime::kTickInterval: timers of the slow path (retransmissions, say)
   // that must fire when no packet comes.
   virtual void on_tick(std::chrono::steady_clock::time_point) {}
+
+  // A setter's lock / copy / set / commit, once: under the runtime lock,
+  // `edit` changes a copy of `cached`, the copy is written to entry `key`
+  // of `m`, and `cached` takes it only once the kernel accepted it, so a
+  // refused write (or a throw from `edit`) changes neither.
+  //   update_entry(map<uint32_t, my_config>("my_config"), 0, cfg_, [&](my_config &c) { c.limit = n; });
+  template <class K, class V, class Edit>
+  void update_entry(Map<K, V> m, const std::type_identity_t<K> &key, V &cached, Edit &&edit) {
+    std::lock_guard<std::recursive_mutex> lock(runtime_mutex());
+    V next = cached;
+    edit(next);
+    m.set(key, next);
+    cached = next;
+  }
+  // `fn()` under the runtime lock: a getter of what the setters change.
+  template <class Fn>
+  auto locked(Fn &&fn) const {
+    std::lock_guard<std::recursive_mutex> lock(runtime_mutex());
+    return fn();
+  }
+  // The lock the hooks above are called with (Runtime::mutex()).
+  std::recursive_mutex &runtime_mutex() const;
 
   Runtime &rt_;
 

@@ -143,6 +143,12 @@ void reconcile_cube(Runtime &rt, const std::string &service, const std::string &
   std::shared_ptr<T> cube = std::dynamic_pointer_cast<T>(found);
   if (!cube) {
     cube = rt.create<T>(name, mode);
+    if (cube->service() != service) {  // a ServiceInfo not built from T::kServiceName
+      std::string declared = cube->service();
+      rt.delete_cube(name);
+      throw Error(ErrorCode::kInvalid, "service " + service + ": its cube class declares service '" + declared +
+                                           "' in ServiceInfo (build it from kServiceName)");
+    }
   } else if (cube->mode() != mode) {
     throw Error(ErrorCode::kInvalid, "cube " + name + ": type cannot change after creation (is " +
                                          to_string(cube->mode()) + ")");
