@@ -38,6 +38,7 @@
 #include "printers.h"
 #include "schema.h"
 #include "schema_help.h"
+#include "suggest.h"
 #include "versions_cmd.h"
 
 using nlohmann::json;
@@ -130,7 +131,14 @@ int run(const DaemonApi &daemon, const Options &o) {
       else print_table(rows, {"name", "service", "type", "ports", "blocks"});
       return 0;
     }
-    print(data, o);
+    if (w[0] == "services" && o.format == "human") {
+      json rows = service_rows(data, call("GET", "/restconf/data/polycube:cubes"));
+      if (rows.empty()) std::puts("no services");
+      else print_table(rows, {"name", "cubes"});
+      return 0;
+    }
+    if (o.format == "human") std::fputs(render_answer(data, true).c_str(), stdout);
+    else print(data, o);
     return 0;
   }
   if (w[0] == "audit") {
@@ -174,7 +182,12 @@ int run(const DaemonApi &daemon, const Options &o) {
     std::string service;
     for (const auto &c : cubes)
       if (c["name"] == w[0]) service = c["service"];
-    if (service.empty()) throw std::runtime_error("unknown cube or service '" + w[0] + "'");
+    if (service.empty()) {
+      std::vector<std::string> known(names.begin(), names.end());
+      for (const auto &c : cubes) known.push_back(c["name"]);
+      known.insert(known.end(), kFrameworkWords.begin(), kFrameworkWords.end());
+      throw std::runtime_error("unknown cube or service '" + w[0] + "'" + did_you_mean(closest(w[0], known)));
+    }
     if (w.size() >= 2 && w[1] == "dump") return dump(daemon, w, service);
     schema.emplace(service, daemon.modules());
     cmd = cube_command(*schema, w, o.help, read_stdin_body);
@@ -198,7 +211,10 @@ int run(const DaemonApi &daemon, const Options &o) {
         else if (o.format == "human") std::printf("no %s\n", cmd.node->name);
         return 0;
       }
-      print(answer_of(r), o, columns);
+      json answer = answer_of(r);
+      bool whole_list = !cmd.selected || (names.count(w[0]) && w.size() <= 2);  // pcn <service> show
+      if (o.format == "human") std::fputs(render_answer(answer, whole_list, columns).c_str(), stdout);
+      else print(answer, o);
       return 0;
     }
     case Command::kRequest: {

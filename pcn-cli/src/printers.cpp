@@ -133,6 +133,64 @@ std::string render(const json &v, const std::string &format, const ColumnOrder &
   return render_human(v, 0, order);
 }
 
+std::string render_list(const json &entries, const std::string &list, const ColumnOrder &order) {
+  json rows = json::array();
+  for (const auto &e : entries) {
+    if (!e.is_object()) return render_human(entries, 0, order);
+    json row = json::object();
+    for (auto &[k, v] : e.items()) {
+      if (v.is_object()) continue;
+      if (v.is_array() && std::any_of(v.begin(), v.end(), [](const json &x) { return x.is_structured(); })) {
+        auto known = order.find(strip_prefix(k));
+        std::string names;
+        for (const auto &x : v) {
+          if (!x.is_object() || x.empty()) continue;
+          std::string key = known != order.end() && !known->second.empty() && x.contains(known->second[0])
+                                ? known->second[0]
+                                : x.begin().key();
+          names += (names.empty() ? "" : ",") + scalar(x[key]);
+        }
+        row[k] = names;
+      } else {
+        row[k] = v;
+      }
+    }
+    rows.push_back(row);
+  }
+  return render_table(rows, 0, {}, list, order);
+}
+
+std::string render_answer(const json &answer, bool whole_list, const ColumnOrder &order) {
+  if (!answer.is_object() || answer.size() != 1) return render_human(answer, 0, order);
+  const std::string &name = answer.begin().key();
+  const json *member = &answer.begin().value();
+  std::string list = name;
+  if (member->is_object() && member->size() == 1 && member->begin().value().is_array()) {
+    // A framework container of one list ({"netdev": [...]}): the list.
+    list = member->begin().key();
+    member = &member->begin().value();
+    whole_list = true;
+  }
+  const json &v = *member;
+  if (!v.is_array()) return render_human(v, 0, order);
+  if (v.empty()) return "no " + strip_prefix(list) + "\n";
+  if (!whole_list && v.size() == 1 && v[0].is_object()) return render_human(v[0], 0, order);
+  return render_list(v, list, order);
+}
+
+json service_rows(const json &services_answer, const json &cubes_answer) {
+  json services = services_answer.value("polycube:services", json::object()).value("service", json::array());
+  json cubes = cubes_answer.value("polycube:cubes", json::object()).value("cube", json::array());
+  json rows = json::array();
+  for (const auto &s : services) {
+    std::string name = s.value("name", ""), of_service;
+    for (const auto &c : cubes)
+      if (c.value("service", "") == name) of_service += (of_service.empty() ? "" : ",") + c.value("name", "");
+    rows.push_back({{"name", name}, {"cubes", of_service}});
+  }
+  return rows;
+}
+
 json cube_rows(const json &answer) {
   json rows = json::array();
   json cubes = answer.value("polycube:cubes", json::object()).value("cube", json::array());

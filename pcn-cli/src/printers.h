@@ -28,6 +28,22 @@ std::string render_yaml(const nlohmann::json &v, int indent);
 // `format`: human | json | yaml (Options::format).
 std::string render(const nlohmann::json &v, const std::string &format, const ColumnOrder &order = {});
 
+// A whole list for people (`pcn br1 ports show`, `pcn simplebridge show`):
+// one table, a row an entry. A member that is a list itself shows as its
+// entries' first keys (ports: p1,p2); containers are left out (showing one
+// entry, or -yaml, gives them).
+std::string render_list(const nlohmann::json &entries, const std::string &list, const ColumnOrder &order = {});
+
+// An answer for people: the member of a one-member answer
+// ({"simplebridge:ports": ...}) without that heading; a list as one table
+// (`whole_list`: a list was asked for, not one of its entries), one entry
+// as its `key: value` lines; "no <name>" for an empty list. Anything else
+// as render_human.
+std::string render_answer(const nlohmann::json &answer, bool whole_list, const ColumnOrder &order = {});
+
+// `pcn services` for people: a row a service, with the cubes it runs.
+nlohmann::json service_rows(const nlohmann::json &services_answer, const nlohmann::json &cubes_answer);
+
 // `pcn cubes` for people: one row a cube, like `kubectl get` (name,
 // service, type, ports with their peers and stacks, micro-blocks with their
 // kernel program ids).
