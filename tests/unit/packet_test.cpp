@@ -123,4 +123,38 @@ TEST(PacketBuilder, IcmpErrorQuotesAPacket) {
   EXPECT_FALSE(cut.l4_checksum_ok.has_value());
 }
 
+TEST(PacketBuilder, ArpRequestAndReply) {
+  // The router's ARP request (services/router/router_slowpath.cpp builds it
+  // this way): broadcast, target MAC zero, 42 bytes, no padding.
+  Packet req;
+  req.eth(mac("ff:ff:ff:ff:ff:ff"), mac(0x020000000001ull));
+  req.arp = Arp{1, mac("02:00:00:00:00:01"), {}, ip("10.0.0.1"), ip("10.0.0.2")};
+  std::string f = build(req);
+  EXPECT_EQ(f, hex("ffffffffffff020000000001"
+                   "0806"
+                   "0001080006040001020000000001"
+                   "0a000001"
+                   "000000000000"
+                   "0a000002"));
+  // A reply read back, Ethernet padding kept apart.
+  Packet rep;
+  rep.eth(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:02"));
+  rep.arp = Arp{2, mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01"), ip("10.0.0.2"), ip("10.0.0.1")};
+  rep.min_size = 60;
+  Packet back = parse(build(rep));
+  ASSERT_TRUE(back.arp);
+  EXPECT_EQ(*back.ethertype, 0x0806);
+  EXPECT_EQ(back.arp->op, 2);
+  EXPECT_EQ(back.arp->sha, mac("02:00:00:00:00:02"));
+  EXPECT_EQ(back.arp->tha, mac("02:00:00:00:00:01"));
+  EXPECT_EQ(ip_string(back.arp->spa), "10.0.0.2");
+  EXPECT_EQ(ip_string(back.arp->tpa), "10.0.0.1");
+  EXPECT_EQ(back.payload, std::string(60 - 42, '\0'));
+  // Not IPv4 over Ethernet: no ARP layer, the bytes stay the payload.
+  std::string other = build(rep);
+  other[14 + 3] = 0x06;  // protocol type 0x0806
+  EXPECT_FALSE(parse(other).arp);
+  EXPECT_FALSE(parse(other.substr(0, 41)).arp);  // truncated
+}
+
 }  // namespace
