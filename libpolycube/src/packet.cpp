@@ -439,6 +439,19 @@ Packet parse_from(const std::string &b, size_t at, Packet p) {
 
 }  // namespace
 
+std::optional<Arp> arp_of(const Packet &p) {
+  const std::string &b = p.payload;
+  if (p.ethertype != 0x0806 || b.size() < 28 || u16(b, 0) != 1 || u16(b, 2) != 0x0800 || u8(b, 4) != 6 || u8(b, 5) != 4)
+    return std::nullopt;
+  Arp a;
+  a.op = u16(b, 6);
+  std::copy(b.begin() + 8, b.begin() + 14, a.sha.b);
+  a.spa = u32(b, 14);
+  std::copy(b.begin() + 18, b.begin() + 24, a.tha.b);
+  a.tpa = u32(b, 24);
+  return a;
+}
+
 Packet parse_ip(const std::string &bytes) { return parse_from(bytes, 0, Packet{}); }
 
 Packet parse(const std::string &f) {
@@ -459,18 +472,6 @@ Packet parse(const std::string &f) {
   }
   p.ethertype = type;
   at += 2;
-  if (type == 0x0806 && f.size() >= at + 28 && u16(f, at) == 1 && u16(f, at + 2) == 0x0800 && u8(f, at + 4) == 6 &&
-      u8(f, at + 5) == 4) {
-    Arp a;
-    a.op = u16(f, at + 6);
-    std::copy(f.begin() + static_cast<long>(at) + 8, f.begin() + static_cast<long>(at) + 14, a.sha.b);
-    a.spa = u32(f, at + 14);
-    std::copy(f.begin() + static_cast<long>(at) + 18, f.begin() + static_cast<long>(at) + 24, a.tha.b);
-    a.tpa = u32(f, at + 24);
-    p.arp = a;
-    p.payload = f.substr(at + 28);  // Ethernet padding
-    return p;
-  }
   if (type != 0x0800 && type != 0x86dd) {
     p.payload = f.substr(at);
     return p;

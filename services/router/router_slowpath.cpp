@@ -135,10 +135,10 @@ void Router::on_tick(std::chrono::steady_clock::time_point now) {
 }
 
 void Router::on_arp_reply(const PacketIn &pkt) {
-  pk::Packet reply = pk::parse(pkt.data);
-  if (!reply.arp) return;
-  uint64_t mac = polycube::mac_from_bytes(reply.arp->sha.b);
-  uint32_t ip = reply.arp->spa;
+  std::optional<pk::Arp> reply = pk::arp_of(pk::parse(pkt.data));
+  if (!reply) return;
+  uint64_t mac = polycube::mac_from_bytes(reply->sha.b);
+  uint32_t ip = reply->spa;
   std::string port = port_name_of(pkt.port_index);
   if (port.empty() || ip == 0) return;
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> frames;

@@ -100,7 +100,7 @@ struct Packet {
   Mac dst{}, src{};
   std::vector<Vlan> vlans;            // outermost first
   std::optional<uint16_t> ethertype;  // default: from the L3 layer (required without one)
-  std::optional<Arp> arp;  // instead of an IP layer (ethertype 0x0806)
+  std::optional<Arp> arp;  // build: instead of an IP layer (ethertype 0x0806); parse() leaves it to arp_of()
   std::optional<Ipv4> ip4;
   std::optional<Ipv6> ip6;
   std::optional<Tcp> tcp;
@@ -134,6 +134,9 @@ std::string build(const Packet &p);
 std::string build_ip(const Packet &p);
 // Reads a frame; never throws (`truncated` says where it stopped).
 Packet parse(const std::string &frame);
+// The ARP message of a parsed frame (parse() keeps it as the payload, so
+// that build(parse(f)) is f), if it is ARP for IPv4 over Ethernet.
+std::optional<Arp> arp_of(const Packet &p);
 // Reads an IP packet without an Ethernet header (IPv4 or IPv6 by version),
 // e.g. the quote of an ICMP error.
 Packet parse_ip(const std::string &bytes);
