@@ -137,6 +137,10 @@ int run(const DaemonApi &daemon, const Options &o) {
       else print_table(rows, {"name", "cubes"});
       return 0;
     }
+    if (w[0] == "netdevs" && o.format == "human") {
+      print_table(data["polycube:netdevs"]["netdev"], {"name", "ifindex"});
+      return 0;
+    }
     if (o.format == "human") std::fputs(render_answer(data, true).c_str(), stdout);
     else print(data, o);
     return 0;

@@ -26,6 +26,13 @@ namespace {
 
 size_t reach(const std::string &word) { return std::max<size_t>(1, word.size() / 3); }
 
+// How far `word` is from `name`: the edit distance, or 1 when the word is
+// the start of the name (arp-aging for arp-aging-time).
+size_t distance(const std::string &word, const std::string &name) {
+  if (word.size() >= 3 && name.size() > word.size() && name.compare(0, word.size(), word) == 0) return 1;
+  return edit_distance(word, name);
+}
+
 struct Place {
   std::string path;  // words from the starting node
   std::string name;  // the node's own name
@@ -57,7 +64,7 @@ void walk(const lysc_node *node, const std::string &prefix, size_t depth, bool l
 std::vector<std::string> closest(const std::string &word, const std::vector<std::string> &candidates, size_t most) {
   std::vector<std::pair<size_t, size_t>> scored;  // distance, index
   for (size_t i = 0; i < candidates.size(); i++)
-    if (size_t d = edit_distance(word, candidates[i]); d <= reach(word) && candidates[i] != word) scored.emplace_back(d, i);
+    if (size_t d = distance(word, candidates[i]); d <= reach(word) && candidates[i] != word) scored.emplace_back(d, i);
   std::stable_sort(scored.begin(), scored.end());
   std::vector<std::string> out;
   for (const auto &[d, i] : scored) {
@@ -77,7 +84,7 @@ std::vector<std::string> schema_suggestions(const lysc_node *node, const std::st
   if (!out.empty()) return out;
   std::vector<std::pair<size_t, size_t>> scored;  // distance, index (shallowest first among equals)
   for (size_t i = 0; i < places.size(); i++)
-    if (size_t d = edit_distance(word, places[i].name); d <= reach(word)) scored.emplace_back(d, i);
+    if (size_t d = distance(word, places[i].name); d <= reach(word)) scored.emplace_back(d, i);
   std::stable_sort(scored.begin(), scored.end());
   for (const auto &[d, i] : scored)
     if (out.size() < most) out.push_back(places[i].path);

@@ -16,8 +16,8 @@ namespace pcn {
 size_t edit_distance(const std::string &a, const std::string &b);
 
 // The candidates within reach of `word` (at most a third of its letters
-// changed, at least one), closest first, ties in the candidates' order;
-// at most `most`.
+// changed, at least one; a candidate the word is the start of counts as
+// one change), closest first, ties in the candidates' order; at most `most`.
 std::vector<std::string> closest(const std::string &word, const std::vector<std::string> &candidates, size_t most = 3);
 
 // Paths of words from `node` (exclusive) to the nodes below it that `word`

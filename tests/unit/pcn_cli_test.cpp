@@ -55,6 +55,8 @@ TEST(PcnSuggest, ClosestKeepsOnlyNearMissesClosestFirst) {
   EXPECT_EQ(pcn::closest("cube", known), std::vector<std::string>{"cubes"});
   EXPECT_TRUE(pcn::closest("firewall", known).empty());
   EXPECT_TRUE(pcn::closest("router", known).empty());  // the word itself is no suggestion
+  EXPECT_EQ(pcn::closest("simple", known), std::vector<std::string>{"simplebridge"});  // the start of a name
+  EXPECT_TRUE(pcn::closest("si", known).empty());  // too short to be a start
   EXPECT_EQ(pcn::did_you_mean({}), "");
   EXPECT_EQ(pcn::did_you_mean({"a", "b c"}), "; did you mean: a, b c");
 }
@@ -70,6 +72,9 @@ TEST(PcnSuggest, ALeafOneLevelDownIsNamedWithItsPath) {
   // A near miss of a leaf where it is.
   e = cube_error("simplebridge", {"br1", "fdb", "set", "agingtime=5"});
   EXPECT_NE(e.find("did you mean: aging-time"), std::string::npos) << e;
+  // The start of a leaf's name (router's arp-aging-time).
+  e = cube_error("router", {"r1", "set", "arp-aging=5"});
+  EXPECT_NE(e.find("did you mean: arp-aging-time"), std::string::npos) << e;
   // Nothing close: no suggestion, still the word.
   e = cube_error("simplebridge", {"br1", "set", "colour=blue"});
   EXPECT_NE(e.find("'colour'"), std::string::npos) << e;
