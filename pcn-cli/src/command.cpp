@@ -11,6 +11,7 @@
 #include "body.h"
 #include "polycube/strict_json.h"
 #include "cli_error.h"
+#include "suggest.h"
 
 using nlohmann::json;
 
@@ -48,8 +49,8 @@ void apply_body(Schema &schema, const lysc_node *node, const std::string &xpath,
   for (auto &[k, v] : body.items()) {
     std::string name = strip_prefix(k);
     const lysc_node *c = schema.child(node, name);
-    if (!c || !(c->flags & LYS_CONFIG_W))
-      throw UsageError("unknown or read-only '" + name + "' in the body at " + where);
+    if (!c) throw UsageError("unknown '" + name + "' in the body at " + where + did_you_mean(schema_suggestions(node, name, false)));
+    if (!(c->flags & LYS_CONFIG_W)) throw UsageError("read-only '" + name + "' in the body at " + where);
     std::string at = xpath + "/" + name;
     if (c->nodetype == LYS_CONTAINER) {
       if (!v.is_object()) throw UsageError("'" + name + "' in the body must be an object");
@@ -100,17 +101,25 @@ json action_value(const lysc_node_action *action, const std::string &leaf, const
       default: return text;
     }
   }
-  throw UsageError("action " + std::string(action->name) + " has no input '" + leaf + "'");
+  std::vector<std::string> inputs;
+  for (const lysc_node *c = action->input.child; c; c = c->next) inputs.push_back(c->name);
+  throw UsageError("action " + std::string(action->name) + " has no input '" + leaf + "'" + did_you_mean(closest(leaf, inputs)));
 }
 
-// k=v arguments onto `base` (an XPath of schema node `node`), typed by the
-// schema. A leaf-list takes comma-separated values (allowed=10,20).
-void apply_args(Schema &schema, const lysc_node *node, const std::string &base, const std::vector<std::string> &args) {
+// k=v arguments onto `base` (an XPath of schema node `node`, which the
+// words `where` named), typed by the schema. A leaf-list takes
+// comma-separated values (allowed=10,20). A key that is no leaf of `node`
+// is refused with where it probably belongs: `pcn br1 set aging-time=5`
+// suggests `fdb aging-time`.
+void apply_args(Schema &schema, const lysc_node *node, const std::string &base, const std::vector<std::string> &args,
+                const std::string &where) {
   for (const auto &a : args) {
     auto eq = a.find('=');
     if (eq == std::string::npos || eq == 0) throw UsageError("expected key=value, got '" + a + "'");
     std::string key = a.substr(0, eq), value = a.substr(eq + 1);
     const lysc_node *leaf = node ? schema.child(node, key) : nullptr;
+    if (node && (!leaf || !(leaf->nodetype & (LYS_LEAF | LYS_LEAFLIST))))
+      throw UsageError("'" + key + "' is not a leaf of '" + where + "'" + did_you_mean(schema_suggestions(node, key, true)));
     if (leaf && leaf->nodetype == LYS_LEAFLIST) {
       std::stringstream items(value);
       for (std::string item; std::getline(items, item, ',');)
@@ -160,7 +169,7 @@ Command service_command(Schema &schema, const std::vector<std::string> &w, bool 
     schema.set(base, nullptr, name);
     if (std::string text = stdin_body(); !text.empty())
       apply_body(schema, list, base, parse_body(text), "pcn " + svc + " add " + name);
-    apply_args(schema, list, base, {w.begin() + 3, w.end()});
+    apply_args(schema, list, base, {w.begin() + 3, w.end()}, "pcn " + svc);
     cmd.method = "POST";
     cmd.path = "/restconf/data";
     cmd.body = schema.body();
@@ -172,7 +181,8 @@ Command service_command(Schema &schema, const std::vector<std::string> &w, bool 
     cmd.path = "/restconf/data/" + top + "=" + percent_encode(name);
     return cmd;
   }
-  throw UsageError("unknown verb '" + verb + "' for service " + svc + " (add, del, show)");
+  throw UsageError("unknown verb '" + verb + "' for service " + svc + did_you_mean(closest(verb, {"add", "del", "show"})) +
+                   " (add, del, show)");
 }
 
 Command cube_command(Schema &schema, const std::vector<std::string> &w, bool help,
@@ -205,7 +215,8 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
       std::string options;
       for (const lysc_node *x = lysc_node_child(node); x; x = x->next)
         if (!lysc_is_key(x)) options += std::string(options.empty() ? "" : ", ") + x->name;
-      throw UsageError("unknown word '" + w[i] + "' after '" + where + "' (expected a verb or one of: " + options + ")");
+      throw UsageError("unknown word '" + w[i] + "' after '" + where + "'" + did_you_mean(schema_suggestions(node, w[i], false)) +
+                       " (expected a verb or one of: " + options + ")");
     }
     if (c->nodetype == LYS_ACTION) {  // pcn br1 fdb flush [k=v ...]
       if (!selected) throw UsageError("name an entry of '" + where + "' before action " + w[i]);
@@ -257,7 +268,7 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
     if (rest.empty() && text.empty()) throw UsageError("set needs key=value arguments (or a body on stdin)");
     schema.set(xpath, nullptr, where);
     if (!text.empty()) apply_body(schema, node, xpath, parse_body(text), where);
-    apply_args(schema, node, xpath, rest);
+    apply_args(schema, node, xpath, rest, where);
     cmd.method = "PATCH";
     cmd.path = cube_path;
     cmd.body = schema.body();
@@ -273,7 +284,7 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
     schema.set(entry, nullptr, named);
     if (std::string text = stdin_body(); !text.empty())
       apply_body(schema, node, entry, parse_body(text), named);
-    apply_args(schema, node, entry, {rest.begin() + static_cast<long>(nkeys), rest.end()});
+    apply_args(schema, node, entry, {rest.begin() + static_cast<long>(nkeys), rest.end()}, named);
     cmd.method = "PATCH";
     cmd.path = cube_path;
     cmd.body = schema.body();

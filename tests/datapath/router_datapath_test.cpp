@@ -23,6 +23,7 @@
 #include "progrun.h"
 #include "router.h"
 #include "testnet.h"
+#include "two_hosts.h"
 
 using namespace polycube;
 using namespace polycube::services;
@@ -79,14 +80,7 @@ uint64_t monotonic_seconds() {
 class RouterDatapath : public ::testing::TestWithParam<Mode> {
  protected:
   void SetUp() override {
-    net.add_ns("a");
-    net.add_ns("b");
-    va = net.add_host("a", "va", "");
-    vb = net.add_host("b", "vb", "");
-    rt = std::make_unique<Runtime>();
-    r = rt->create<Router>("r1", GetParam());
-    r->add_port("p1", va);
-    r->add_port("p2", vb);
+    r = hosts.cube<Router>("r1", GetParam());
     RouterConfig c;
     c.ports["p1"].primary = ipv4::parse_cidr("10.1.0.1/24");
     c.ports["p2"].primary = ipv4::parse_cidr("10.2.0.1/24");
@@ -98,7 +92,7 @@ class RouterDatapath : public ::testing::TestWithParam<Mode> {
   }
   void TearDown() override {
     r.reset();
-    rt.reset();
+    hosts.rt.reset();
   }
   void neighbour(const std::string &addr, const std::string &mac, const std::string &port, uint64_t age = 0) {
     rt_arp_entry e{};
@@ -107,9 +101,7 @@ class RouterDatapath : public ::testing::TestWithParam<Mode> {
     e.timestamp = monotonic_seconds() - age;
     r->map<uint32_t, rt_arp_entry>("rt_arp").set(htonl(ip(addr)), e);
   }
-  RunResult send(const std::string &dev, const std::string &frame) {
-    return run_ingress(rt->pin_root(), GetParam(), dev, frame);
-  }
+  RunResult send(const std::string &dev, const std::string &frame) { return hosts.send(GetParam(), dev, frame); }
   uint32_t redirect() const { return verdict_redirect(GetParam()); }
   uint32_t drop() const { return verdict_drop(GetParam()); }
   std::string udp(const std::string &dst, size_t len = 80) {
@@ -125,9 +117,9 @@ class RouterDatapath : public ::testing::TestWithParam<Mode> {
     return cond();
   }
 
-  TestNet net;
-  std::string va, vb, p1mac, p2mac;
-  std::unique_ptr<Runtime> rt;
+  TwoHosts hosts;
+  const std::string &va = hosts.va, &vb = hosts.vb;
+  std::string p1mac, p2mac;
   std::shared_ptr<Router> r;
 };
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "pcnd.h"
 #include "testnet.h"
@@ -74,6 +75,19 @@ TEST_F(Cli, QuickstartTopologyWithPcnOnly) {
   EXPECT_NE(cubes.out.find("hw_main"), std::string::npos) << cubes.out;
   EXPECT_EQ(cubes.out.rfind("NAME  SERVICE       TYPE  PORTS", 0), 0u) << cubes.out;  // one row a cube
   EXPECT_NE(cubes.out.find("p3->hw1:in"), std::string::npos) << cubes.out;
+  // Tables for people, like polycubectl's; -json and -yaml stay the answer.
+  PcnRun services = pcn("services");
+  EXPECT_EQ(services.out.rfind("NAME ", 0), 0u) << services.out;
+  EXPECT_TRUE(std::regex_search(services.out, std::regex("\nhelloworld +hw1 *\n"))) << services.out;
+  EXPECT_TRUE(std::regex_search(services.out, std::regex("\nsimplebridge +br1 *\n"))) << services.out;
+  EXPECT_TRUE(std::regex_search(services.out, std::regex("\nrouter *\n"))) << services.out;  // no cube
+  EXPECT_NE(pcn("services -json").out.find("\"polycube:services\""), std::string::npos);
+  PcnRun ports = pcn("br1 ports show");
+  EXPECT_EQ(ports.out.rfind("NAME  PEER", 0), 0u) << ports.out;  // no "ports:" heading
+  EXPECT_NE(ports.out.find("\np3    hw1:in"), std::string::npos) << ports.out;
+  PcnRun bridges = pcn("simplebridge show");
+  EXPECT_EQ(bridges.out.rfind("NAME ", 0), 0u) << bridges.out;
+  EXPECT_NE(bridges.out.find("p1,p2,p3"), std::string::npos) << bridges.out;  // its ports by name
 
   EXPECT_EQ(pcn("hw1 set action=DROP").rc, 0);
   EXPECT_FALSE(ping(1, 3));
@@ -107,6 +121,12 @@ TEST_F(Cli, WrongCommandsFailWithOneLineNamingTheProblem) {
       {"br1 set bogus=1", 2, "bogus"},
       {"connect br1:p1", 2, "connect"},
       {"br1 fdb set aging-time", 2, "aging-time"},
+      // Did you mean: the path of a leaf one level down, near misses.
+      {"br1 set aging-time=5", 2, "did you mean: fdb aging-time"},
+      {"br1 prots show", 2, "did you mean: ports"},
+      {"br1 fdb flsh", 2, "did you mean: flush"},
+      {"simplebrige add br2", 1, "did you mean: simplebridge"},
+      {"simplebridge ad br2", 2, "did you mean: add"},
   };
   for (const auto &c : cases) {
     PcnRun r = pcn(c.args);

@@ -37,6 +37,15 @@ class RouterE2E : public ::testing::Test {
     return pcnd.rest(method, path, body);
   }
   PcnRun pcn(const std::string &args) { return pcnd.pcn(args); }
+  // h1 (10.N.1.2) -- p1 r1 p2 -- h2 (10.N.2.2), the router at .1 of both.
+  void router_between_two_hosts(int n) {
+    std::string pre = "10." + std::to_string(n) + ".", mac = "02:00:00:" + std::to_string(n) + ":";
+    std::string v1 = host("h1", pre + "1.2/24", mac + "01:02", pre + "1.1");
+    std::string v2 = host("h2", pre + "2.2/24", mac + "02:02", pre + "2.1");
+    must_pcn("router add r1");
+    must_pcn("r1 ports add p1 ip=" + pre + "1.1/24 peer=" + v1);
+    must_pcn("r1 ports add p2 ip=" + pre + "2.1/24 peer=" + v2);
+  }
   void must_pcn(const std::string &args) {
     PcnRun r = pcn(args);
     ASSERT_EQ(r.rc, 0) << "pcn " << args << ": " << r.err;
@@ -228,11 +237,7 @@ TEST_F(RouterE2E, TwoRoutersStaticRoutesAndSecondaryAddress) {
 // Deleting a port a route needs is refused (409) and changes nothing; once
 // the route is gone the port goes, with its connected route.
 TEST_F(RouterE2E, PortUsedByARouteCannotBeDeleted) {
-  std::string v1 = host("h1", "10.34.1.2/24", "02:00:00:34:01:02", "10.34.1.1");
-  std::string v2 = host("h2", "10.34.2.2/24", "02:00:00:34:02:02", "10.34.2.1");
-  must_pcn("router add r1");
-  must_pcn("r1 ports add p1 ip=10.34.1.1/24 peer=" + v1);
-  must_pcn("r1 ports add p2 ip=10.34.2.1/24 peer=" + v2);
+  router_between_two_hosts(34);
   add_route("r1", "10.34.9.0/24", "10.34.2.9");
   std::string before = config("r1");
   Reply r = rest("DELETE", "/router:router=r1/ports=p2");
@@ -261,12 +266,8 @@ TEST_F(RouterE2E, PortUsedByARouteCannotBeDeleted) {
 // on the same state restores the router (addresses, routes) and it routes
 // and resolves again.
 TEST_F(RouterE2E, SurvivesADaemonCrashAndRestart) {
-  std::string v1 = host("h1", "10.36.1.2/24", "02:00:00:36:01:02", "10.36.1.1");
-  std::string v2 = host("h2", "10.36.2.2/24", "02:00:00:36:02:02", "10.36.2.1");
+  router_between_two_hosts(36);
   ASSERT_EQ(net.in("h2", "ip addr add 10.36.3.2/24 dev eth0"), 0);
-  must_pcn("router add r1");
-  must_pcn("r1 ports add p1 ip=10.36.1.1/24 peer=" + v1);
-  must_pcn("r1 ports add p2 ip=10.36.2.1/24 peer=" + v2);
   must_pcn("r1 ports p2 secondaryip add 10.36.9.1/24");
   add_route("r1", "10.36.3.0/24", "10.36.2.2");
   EXPECT_TRUE(ping("h1", "10.36.3.2"));
@@ -289,11 +290,7 @@ TEST_F(RouterE2E, SurvivesADaemonCrashAndRestart) {
 // h2 ignores ARP for 1.5 s; one ping (one frame, no second packet to
 // trigger a new request) still gets its answer.
 TEST_F(RouterE2E, UnansweredArpRequestIsSentAgain) {
-  std::string v1 = host("h1", "10.37.1.2/24", "02:00:00:37:01:02", "10.37.1.1");
-  std::string v2 = host("h2", "10.37.2.2/24", "02:00:00:37:02:02", "10.37.2.1");
-  must_pcn("router add r1");
-  must_pcn("r1 ports add p1 ip=10.37.1.1/24 peer=" + v1);
-  must_pcn("r1 ports add p2 ip=10.37.2.1/24 peer=" + v2);
+  router_between_two_hosts(37);
   ASSERT_EQ(net.in("h2", "ip link set eth0 arp off"), 0);
   ASSERT_EQ(net.in("h2", "sh -c 'sleep 1.5; ip link set eth0 arp on' >/dev/null 2>&1 &"), 0);
   EXPECT_EQ(net.in("h1", "ping -c 1 -W 5 -q 10.37.2.2 >/dev/null"), 0) << "no answer: the request was not sent again";

@@ -123,4 +123,44 @@ TEST(PacketBuilder, IcmpErrorQuotesAPacket) {
   EXPECT_FALSE(cut.l4_checksum_ok.has_value());
 }
 
+TEST(PacketBuilder, ArpRequestAndReply) {
+  // The router's ARP request (services/router/router_slowpath.cpp builds it
+  // this way): broadcast, target MAC zero, 42 bytes, no padding.
+  Packet req;
+  req.eth(mac("ff:ff:ff:ff:ff:ff"), mac(0x020000000001ull));
+  req.arp = Arp{1, mac("02:00:00:00:00:01"), {}, ip("10.0.0.1"), ip("10.0.0.2")};
+  std::string f = build(req);
+  EXPECT_EQ(f, hex("ffffffffffff020000000001"
+                   "0806"
+                   "0001080006040001020000000001"
+                   "0a000001"
+                   "000000000000"
+                   "0a000002"));
+  // A reply read back: the payload keeps the ARP message (and the padding),
+  // so the frame builds again byte for byte.
+  Packet rep;
+  rep.eth(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:02"));
+  rep.arp = Arp{2, mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01"), ip("10.0.0.2"), ip("10.0.0.1")};
+  rep.min_size = 60;
+  std::string wire = build(rep);
+  ASSERT_EQ(wire.size(), 60u);
+  Packet back = parse(wire);
+  EXPECT_EQ(*back.ethertype, 0x0806);
+  EXPECT_FALSE(back.arp);
+  EXPECT_EQ(build(back), wire);
+  auto a = arp_of(back);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->op, 2);
+  EXPECT_EQ(a->sha, mac("02:00:00:00:00:02"));
+  EXPECT_EQ(a->tha, mac("02:00:00:00:00:01"));
+  EXPECT_EQ(ip_string(a->spa), "10.0.0.2");
+  EXPECT_EQ(ip_string(a->tpa), "10.0.0.1");
+  // Not IPv4 over Ethernet, or cut short: no ARP message.
+  std::string other = wire;
+  other[14 + 3] = 0x06;  // protocol type 0x0806
+  EXPECT_FALSE(arp_of(parse(other)));
+  EXPECT_FALSE(arp_of(parse(wire.substr(0, 41))));
+  EXPECT_FALSE(arp_of(parse(build(Packet().eth(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:02")).ipv4(1, 2).with_udp(1, 2)))));
+}
+
 }  // namespace

@@ -1,4 +1,4 @@
-#include "packet.h"
+#include "polycube/packet.h"
 
 #include <arpa/inet.h>
 
@@ -6,8 +6,9 @@
 #include <stdexcept>
 
 #include "polycube/checksum.h"
+#include "polycube/mac.h"
 
-namespace pcntest {
+namespace polycube::packet {
 
 namespace cs = polycube::checksum;
 
@@ -18,6 +19,12 @@ Mac mac(const std::string &s) {
   if (std::sscanf(s.c_str(), "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &extra) != 6)
     throw std::invalid_argument("bad mac " + s);
   for (int i = 0; i < 6; i++) m.b[i] = static_cast<uint8_t>(v[i]);
+  return m;
+}
+
+Mac mac(uint64_t value) {
+  Mac m{};
+  mac_to_bytes(value, m.b);
   return m;
 }
 
@@ -249,6 +256,24 @@ std::string ipv6_bytes(const Packet &p) {
 
 }  // namespace
 
+namespace {
+
+std::string arp_bytes(const Arp &a) {
+  std::string s;
+  put16(s, 1);       // Ethernet
+  put16(s, 0x0800);  // IPv4
+  put8(s, 6);
+  put8(s, 4);
+  put16(s, a.op);
+  s.append(reinterpret_cast<const char *>(a.sha.b), 6);
+  put32(s, a.spa);
+  s.append(reinterpret_cast<const char *>(a.tha.b), 6);
+  put32(s, a.tpa);
+  return s;
+}
+
+}  // namespace
+
 std::string build_ip(const Packet &p) {
   if (p.ip4) return ipv4_bytes(p);
   if (p.ip6) return ipv6_bytes(p);
@@ -262,10 +287,10 @@ std::string build(const Packet &p) {
     put16(f, v.tpid);
     put16(f, static_cast<uint16_t>((v.pcp << 13) | (v.vid & 0xfff)));
   }
-  uint16_t type = p.ethertype ? *p.ethertype : p.ip4 ? 0x0800 : p.ip6 ? 0x86dd : 0;
+  uint16_t type = p.ethertype ? *p.ethertype : p.arp ? 0x0806 : p.ip4 ? 0x0800 : p.ip6 ? 0x86dd : 0;
   if (!type) throw std::invalid_argument("packet without L3 needs an ethertype");
   put16(f, type);
-  f += build_ip(p);
+  f += p.arp ? arp_bytes(*p.arp) + p.payload : build_ip(p);
   if (f.size() < p.min_size) f.resize(p.min_size, '\0');
   return f;
 }
@@ -414,6 +439,19 @@ Packet parse_from(const std::string &b, size_t at, Packet p) {
 
 }  // namespace
 
+std::optional<Arp> arp_of(const Packet &p) {
+  const std::string &b = p.payload;
+  if (p.ethertype != 0x0806 || b.size() < 28 || u16(b, 0) != 1 || u16(b, 2) != 0x0800 || u8(b, 4) != 6 || u8(b, 5) != 4)
+    return std::nullopt;
+  Arp a;
+  a.op = u16(b, 6);
+  std::copy(b.begin() + 8, b.begin() + 14, a.sha.b);
+  a.spa = u32(b, 14);
+  std::copy(b.begin() + 18, b.begin() + 24, a.tha.b);
+  a.tpa = u32(b, 24);
+  return a;
+}
+
 Packet parse_ip(const std::string &bytes) { return parse_from(bytes, 0, Packet{}); }
 
 Packet parse(const std::string &f) {
@@ -441,4 +479,4 @@ Packet parse(const std::string &f) {
   return parse_from(f, at, p);
 }
 
-}  // namespace pcntest
+}  // namespace polycube::packet
