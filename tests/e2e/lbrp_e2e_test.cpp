@@ -233,14 +233,14 @@ TEST_F(LbrpE2E, EstablishedConnectionsSurviveADaemonKill) {
   for (int fd : fds) close(fd);
 }
 
-// A graceful stop (SIGTERM, what the fixture does) takes the data plane
-// down with the daemon: its maps go, sessions with them. Established
+// A teardown (the fixture's stop(): SIGTERM, then polycubed --teardown)
+// takes the data plane down: its maps go, sessions with them. Established
 // connections still come back to their backend after the restart, because
 // the restored configuration gives each backend the slot it had and Maglev
 // hashes their 5-tuples as before; their next packets make new sessions.
 // (A connection whose hash moved since it began, say to a backend added
-// later, does not survive this: only a kill keeps sessions.)
-TEST_F(LbrpE2E, EstablishedConnectionsComeBackAfterAGracefulRestart) {
+// later, does not survive this: a stop or a kill keeps sessions.)
+TEST_F(LbrpE2E, EstablishedConnectionsComeBackAfterATeardown) {
   add_backend(1);
   add_backend(2);
   add_backend(3);
@@ -255,7 +255,7 @@ TEST_F(LbrpE2E, EstablishedConnectionsComeBackAfterAGracefulRestart) {
   EXPECT_EQ(sessions(), want) << "sessions before the stop";
   ASSERT_TRUE(pcnd.stop()) << "polycubed did not exit cleanly";
   ASSERT_TRUE(pcnd.start()) << "polycubed did not restart";
-  EXPECT_TRUE(sessions().empty()) << "a graceful stop ends the sessions";
+  EXPECT_TRUE(sessions().empty()) << "a teardown ends the sessions";
   for (size_t i = 0; i < fds.size(); i++) EXPECT_EQ(ask(fds[i]), first[i]) << "connection " << i << " after the restart";
   EXPECT_EQ(sessions(), want) << "sessions made again by the connections' packets";
   for (int fd : fds) close(fd);
