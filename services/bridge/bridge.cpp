@@ -12,8 +12,11 @@
 #include "polycube/mac.h"
 #include "polycube/runtime.h"
 #include <spdlog/spdlog.h>
+#include "bridge_bpf_maps.h"
 
 namespace polycube::services {
+
+namespace maps = polycube::bpf_maps::bridge_bpf;
 
 namespace {
 
@@ -77,10 +80,10 @@ ServiceInfo Bridge::info() { return ServiceInfo{std::string(kServiceName), bridg
 
 Bridge::Bridge(Runtime &rt, const std::string &name, Mode mode)
     : Cube(rt, name, info(), CubeOptions{mode, BR_MAX_PORTS}),
-      ports_fd_(map_fd("br_ports")),
-      fdb_fd_(map_fd("br_fdb")),
-      config_fd_(map_fd("br_config")),
-      learned_fdb_(fdb_fd_, map_fd("br_fdb_gen"), BR_FDB_SIZE),
+      ports_fd_(map_fd(maps::br_ports)),
+      fdb_fd_(map_fd(maps::br_fdb)),
+      config_fd_(map_fd(maps::br_config)),
+      learned_fdb_(fdb_fd_, map_fd(maps::br_fdb_gen), BR_FDB_SIZE),
       mac_(mac_from_name(name)) {
   write_config();
   stp_.configure((uint64_t(stp_cfg_.priority) << 48) | mac_, stp_cfg_.timers);
@@ -92,7 +95,7 @@ void Bridge::write_config() { Map<uint32_t, br_config>(config_fd_).set(0, cfg_);
 
 void Bridge::write_flood_list() {
   // Entries first, then the count: a reader never indexes an unwritten slot.
-  auto list = map<uint32_t, uint32_t>("br_flood_ports");
+  auto list = map<uint32_t, uint32_t>(maps::br_flood_ports);
   for (uint32_t i = 0; i < flood_ports_.size(); i++) list.set(i, flood_ports_[i]);
   cfg_.nports = static_cast<uint32_t>(flood_ports_.size());
   write_config();
@@ -146,7 +149,7 @@ void Bridge::on_port_removed(const Port &p) {
     stp_.remove_port(p.index);
     write_port(p.index);  // not configured: the slot forwards nothing
   }
-  map<uint32_t, bpf_devmap_val>("br_devmap").erase(p.index);
+  map<uint32_t, bpf_devmap_val>(maps::br_devmap).erase(p.index);
   cube_peered_.erase(p.index);
   auto fdb = Map<br_fdb_key, br_fdb_entry>(fdb_fd_);
   for (const auto &k : fdb.keys()) {
@@ -171,8 +174,8 @@ int Bridge::devmap_egress_fd() {
 }
 
 void Bridge::on_port_egress(const Port &p, const pcn_target &egress) {
-  auto devmap = map<uint32_t, bpf_devmap_val>("br_devmap");
-  auto ifport = map<uint32_t, uint32_t>("br_ifport");
+  auto devmap = map<uint32_t, bpf_devmap_val>(maps::br_devmap);
+  auto ifport = map<uint32_t, uint32_t>(maps::br_ifport);
   // Forget the old netdev of this port.
   for (uint32_t ifindex : ifport.keys()) {
     auto v = ifport.get(ifindex);
@@ -489,7 +492,7 @@ void Bridge::stop_stp_thread() {
 
 Bridge::Counters Bridge::counters() const {
   Counters c;
-  PercpuMap<uint32_t, br_counters> m(map_fd("br_counters"));
+  PercpuMap<uint32_t, br_counters> m(map_fd(maps::br_counters));
   for (const auto &v : m.get(0)) {
     c.floods += v.floods;
     c.vlan_drops += v.vlan_drops;

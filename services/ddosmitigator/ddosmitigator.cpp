@@ -15,8 +15,11 @@
 #include "ddosmitigator_bpf.h"
 #include "polycube/clock.h"
 #include "polycube/runtime.h"
+#include "ddosmitigator_bpf_maps.h"
 
 namespace polycube::services {
+
+namespace maps = polycube::bpf_maps::ddosmitigator_bpf;
 
 namespace {
 
@@ -159,7 +162,7 @@ void DdosMitigator::insert_entry(List l, const IpPrefix &p, const std::string &t
   uint32_t counter = alloc_counter();
   try {
     // The counter is zeroed before the entry can match.
-    PercpuMap<uint32_t, dd_drop_count>(map_fd("dd_entry_drops")).set_all(counter, dd_drop_count{});
+    PercpuMap<uint32_t, dd_drop_count>(map_fd(maps::dd_entry_drops)).set_all(counter, dd_drop_count{});
     dd_entry value{counter};
     write_table(l, p, &value);
   } catch (...) {
@@ -181,7 +184,7 @@ void DdosMitigator::write_shape() {
   // Written after additions (a new entry's bit is set once it is in its
   // tables) and after removals (a bit or length left over an emptied table
   // for a moment costs a lookup that misses, never a wrong verdict).
-  auto shapes = map<uint32_t, dd_shape>("dd_shape");
+  auto shapes = map<uint32_t, dd_shape>(maps::dd_shape);
   for (List l : {List::kSrc, List::kDst}) {
     dd_shape shape{};
     std::set<uint32_t, std::greater<>> lengths;  // IPv4 prefix lengths, longest first
@@ -275,7 +278,7 @@ void DdosMitigator::remove(List l, const std::string &ip) {
 
 std::vector<DdosMitigator::EntryStats> DdosMitigator::entries(List l) const {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  PercpuMap<uint32_t, dd_drop_count> drops(map_fd("dd_entry_drops"));
+  PercpuMap<uint32_t, dd_drop_count> drops(map_fd(maps::dd_entry_drops));
   std::vector<EntryStats> out;
   for (const auto &[p, e] : table(l)) {
     EntryStats s{e.text};
@@ -290,17 +293,17 @@ std::vector<DdosMitigator::EntryStats> DdosMitigator::entries(List l) const {
 
 void DdosMitigator::reset_counters() {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  PercpuMap<uint32_t, dd_drop_count> drops(map_fd("dd_entry_drops"));
+  PercpuMap<uint32_t, dd_drop_count> drops(map_fd(maps::dd_entry_drops));
   for (const Table *t : {&src_, &dst_})
     for (const auto &[p, e] : *t) drops.set_all(e.counter, dd_drop_count{});
-  PercpuMap<uint32_t, dd_stats>(map_fd("dd_stats")).set_all(0, dd_stats{});
+  PercpuMap<uint32_t, dd_stats>(map_fd(maps::dd_stats)).set_all(0, dd_stats{});
 }
 
 DdosMitigator::Stats DdosMitigator::stats() const {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
   Stats s;
   uint64_t now = monotonic_seconds(CLOCK_MONOTONIC_COARSE);
-  for (const auto &v : PercpuMap<uint32_t, dd_stats>(map_fd("dd_stats")).get(0)) {
+  for (const auto &v : PercpuMap<uint32_t, dd_stats>(map_fd(maps::dd_stats)).get(0)) {
     s.drop_pkts += v.pkts;
     s.drop_bytes += v.bytes;
     // Drops of the last complete second, whichever second each CPU last

@@ -14,8 +14,11 @@
 
 #include "firewall_bpf.h"
 #include "polycube/runtime.h"
+#include "firewall_bpf_maps.h"
 
 namespace polycube::services {
+
+namespace maps = polycube::bpf_maps::firewall_bpf;
 
 namespace {
 
@@ -76,13 +79,13 @@ Firewall::Firewall(Runtime &rt, const std::string &name, Mode mode) : Cube(rt, n
     throw Error(ErrorCode::kKernel, "firewall: cannot create the generation barrier map");
   }
   for (int f = 0; f < FW_NFIELDS; f++) field_fd_[f] = map_fd(std::string("fw_m_") + kFieldNames[f]);
-  wild_fd_ = map_fd("fw_wild");
-  rules_fd_ = map_fd("fw_rules");
-  chains_fd_ = map_fd("fw_chains");
-  active_fd_ = map_fd("fw_active");
-  counters_fd_ = map_fd("fw_counters");
+  wild_fd_ = map_fd(maps::fw_wild);
+  rules_fd_ = map_fd(maps::fw_rules);
+  chains_fd_ = map_fd(maps::fw_chains);
+  active_fd_ = map_fd(maps::fw_active);
+  counters_fd_ = map_fd(maps::fw_counters);
   for (uint32_t s = FW_COUNTERS; s-- > 0;) free_slots_.push_back(s);
-  sessions_fd_ = ::dup(map_fd("fw_sessions"));
+  sessions_fd_ = ::dup(map_fd(maps::fw_sessions));
   write_chains(0);
   write_chains(1);
   uint32_t zero = 0;
@@ -530,7 +533,7 @@ Firewall::Counter Firewall::counter(int chain, size_t pos) const {
 
 Firewall::Counter Firewall::default_counter(int chain) const {
   Counter c;
-  for (const auto &v : PercpuMap<uint32_t, fw_counter>(map_fd("fw_default_counters")).get(static_cast<uint32_t>(chain))) {
+  for (const auto &v : PercpuMap<uint32_t, fw_counter>(map_fd(maps::fw_default_counters)).get(static_cast<uint32_t>(chain))) {
     c.pkts += v.pkts;
     c.bytes += v.bytes;
   }
@@ -550,7 +553,7 @@ void Firewall::reset_counters(int chain) {
     PercpuMap<uint32_t, fw_counter> m(counters_fd_);
     for (uint32_t s : slots) m.set_all(s, fw_counter{});
   }
-  PercpuMap<uint32_t, fw_counter>(map_fd("fw_default_counters")).set_all(static_cast<uint32_t>(chain), fw_counter{});
+  PercpuMap<uint32_t, fw_counter>(map_fd(maps::fw_default_counters)).set_all(static_cast<uint32_t>(chain), fw_counter{});
 }
 
 std::vector<Firewall::Session> Firewall::sessions() const {

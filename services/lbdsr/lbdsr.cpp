@@ -10,13 +10,16 @@
 #include "polycube/ipv4.h"
 #include "polycube/mac.h"
 #include "polycube/runtime.h"
+#include "lbdsr_bpf_maps.h"
 
 namespace polycube::services {
+
+namespace maps = polycube::bpf_maps::lbdsr_bpf;
 
 ServiceInfo Lbdsr::info() { return ServiceInfo{std::string(kServiceName), lbdsr_bpf(), {{"lbdsr_main", PCN_SLOT_INGRESS}}, false}; }
 
 Lbdsr::Lbdsr(Runtime &rt, const std::string &name, Mode mode) : Cube(rt, name, info(), CubeOptions{mode, 2}) {
-  tables_ = std::make_unique<maglev::Tables>(map_fd("lbdsr_tables"));
+  tables_ = std::make_unique<maglev::Tables>(map_fd(maps::lbdsr_tables));
   write_config();
 }
 
@@ -61,7 +64,7 @@ void Lbdsr::write_config() {
     if (p.name == cfg_.backend_port) c.backend_port = p.index;
   }
   c.table = table_;
-  map<uint32_t, lbdsr_config>("lbdsr_config").set(0, c);
+  map<uint32_t, lbdsr_config>(maps::lbdsr_config).set(0, c);
 }
 
 void Lbdsr::on_port_removed(const Port &p) {
@@ -72,7 +75,7 @@ void Lbdsr::on_port_removed(const Port &p) {
 
 void Lbdsr::apply(const Config &cfg) {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  Map<uint32_t, lbdsr_backend> pool(map_fd("lbdsr_pool"));
+  Map<uint32_t, lbdsr_backend> pool(map_fd(maps::lbdsr_pool));
   // Slots: a member keeps its own, a new one takes the lowest free one.
   std::map<uint32_t, uint16_t> slots;
   std::set<uint16_t> used;
@@ -113,7 +116,7 @@ void Lbdsr::apply(const Config &cfg) {
 
 lbdsr_stats Lbdsr::stats() const {
   lbdsr_stats sum{};
-  for (const auto &c : PercpuMap<uint32_t, lbdsr_stats>(map_fd("lbdsr_stats")).get(0)) {
+  for (const auto &c : PercpuMap<uint32_t, lbdsr_stats>(map_fd(maps::lbdsr_stats)).get(0)) {
     sum.arp_answered += c.arp_answered;
     sum.balanced += c.balanced;
     sum.flows_created += c.flows_created;

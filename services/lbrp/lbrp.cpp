@@ -9,8 +9,11 @@
 #include "lbrp_bpf.h"
 #include "polycube/ipv4.h"
 #include "polycube/runtime.h"
+#include "lbrp_bpf_maps.h"
 
 namespace polycube::services {
+
+namespace maps = polycube::bpf_maps::lbrp_bpf;
 
 namespace {
 
@@ -27,22 +30,22 @@ ServiceInfo Lbrp::info() {
                      lbrp_bpf(),
                      {{"lbrp_main", PCN_SLOT_INGRESS}},
                      false,
-                     {"lbrp_sessions", "lbrp_reverse", "lbrp_backends", "lbrp_port_names"}};
+                     {maps::lbrp_sessions.name, maps::lbrp_reverse.name, maps::lbrp_backends.name, maps::lbrp_port_names.name}};
 }
 
 Lbrp::Lbrp(Runtime &rt, const std::string &name, Mode mode)
     : Cube(rt, name, info(), CubeOptions{mode, LBRP_MAX_PORTS}) {
-  tables_ = std::make_unique<maglev::Tables>(map_fd("lbrp_tables"));
-  sessions_ = std::make_unique<xlate::Sessions>(map_fd("lbrp_sessions"), map_fd("lbrp_reverse"), sizeof(lbrp_session));
-  map<lbrp_backend_key, lbrp_backend>("lbrp_backends").for_each([&](const lbrp_backend_key &k, const lbrp_backend &b) {
+  tables_ = std::make_unique<maglev::Tables>(map_fd(maps::lbrp_tables));
+  sessions_ = std::make_unique<xlate::Sessions>(map_fd(maps::lbrp_sessions), map_fd(maps::lbrp_reverse), sizeof(lbrp_session));
+  map<lbrp_backend_key, lbrp_backend>(maps::lbrp_backends).for_each([&](const lbrp_backend_key &k, const lbrp_backend &b) {
     adopted_[{DpKey{ntohl(k.svc.vip), ntohs(k.svc.vport), k.svc.proto}, ntohl(b.ip)}] = k.slot;
   });
   if (!adopted_.empty()) log().info("{} backend slots kept from the previous run", adopted_.size());
-  Map<uint32_t, uint64_t>(map_fd("lbrp_port_names")).for_each([&](uint32_t index, uint64_t id) {
+  Map<uint32_t, uint64_t>(map_fd(maps::lbrp_port_names)).for_each([&](uint32_t index, uint64_t id) {
     if (id) ports_before_[id] = index;
   });
   lbrp_config c{LBRP_NO_PORT, LBRP_NO_PORT, 0, 0, {}};
-  map<uint32_t, lbrp_config>("lbrp_config").set(0, c);
+  map<uint32_t, lbrp_config>(maps::lbrp_config).set(0, c);
   gc_ = std::make_unique<conntrack::Collector>(std::chrono::seconds(2), [this] {
     size_t n = collect();
     if (n) log().debug("{} sessions removed", n);
@@ -52,7 +55,7 @@ Lbrp::Lbrp(Runtime &rt, const std::string &name, Mode mode)
 Lbrp::~Lbrp() { gc_.reset(); }
 
 void Lbrp::apply_ports(const lbrp::Config &cfg) {
-  Map<uint32_t, uint32_t> types(map_fd("lbrp_ports")), fronts(map_fd("lbrp_frontends"));
+  Map<uint32_t, uint32_t> types(map_fd(maps::lbrp_ports)), fronts(map_fd(maps::lbrp_frontends));
   lbrp_config c{LBRP_NO_PORT, LBRP_NO_PORT, uint8_t(any_port_ > 0), cfg.multi, {}};
   std::map<uint32_t, uint32_t> by_ip;  // MULTI: client address -> port index
   for (const Port &p : ports()) {
@@ -67,9 +70,9 @@ void Lbrp::apply_ports(const lbrp::Config &cfg) {
   for (const auto &[ip, port] : by_ip) fronts.set(ip, port);
   for (uint32_t ip : fronts.keys())
     if (!by_ip.count(ip)) fronts.erase(ip);
-  map<uint32_t, lbrp_config>("lbrp_config").set(0, c);
+  map<uint32_t, lbrp_config>(maps::lbrp_config).set(0, c);
   if (!ports_before_.empty()) move_adopted_sessions();
-  Map<uint32_t, uint64_t> names(map_fd("lbrp_port_names"));
+  Map<uint32_t, uint64_t> names(map_fd(maps::lbrp_port_names));
   std::vector<uint64_t> now(LBRP_MAX_PORTS, 0);
   for (const Port &p : ports())
     if (p.index < LBRP_MAX_PORTS) now[p.index] = port_id(p.name);
@@ -95,7 +98,7 @@ void Lbrp::move_adopted_sessions() {
   // after the restored configuration is complete), the old one reads the
   // moved sessions with its own indexes: a reply in between may leave by
   // the wrong port, and TCP sends it again.
-  Map<pcn_tuple, lbrp_session> sessions(map_fd("lbrp_sessions"));
+  Map<pcn_tuple, lbrp_session> sessions(map_fd(maps::lbrp_sessions));
   std::vector<std::pair<pcn_tuple, lbrp_session>> fix;
   sessions.for_each([&](const pcn_tuple &k, const lbrp_session &s) {
     if (moved.count(s.in_port)) fix.emplace_back(k, s);
@@ -108,8 +111,8 @@ void Lbrp::move_adopted_sessions() {
 }
 
 void Lbrp::on_port_removed(const Port &p) {
-  Map<uint32_t, uint32_t>(map_fd("lbrp_ports")).set(p.index, LBRP_PORT_NONE);
-  auto cfgmap = map<uint32_t, lbrp_config>("lbrp_config");
+  Map<uint32_t, uint32_t>(map_fd(maps::lbrp_ports)).set(p.index, LBRP_PORT_NONE);
+  auto cfgmap = map<uint32_t, lbrp_config>(maps::lbrp_config);
   lbrp_config c = cfgmap.get(0).value_or(lbrp_config{LBRP_NO_PORT, LBRP_NO_PORT, 0, 0, {}});
   if (c.backend_port == p.index) c.backend_port = LBRP_NO_PORT;
   if (c.frontend_port == p.index) c.frontend_port = LBRP_NO_PORT;
@@ -117,7 +120,7 @@ void Lbrp::on_port_removed(const Port &p) {
 }
 
 void Lbrp::count_vip(uint32_t vip, int delta) {
-  Map<uint32_t, uint32_t> vips(map_fd("lbrp_vips"));
+  Map<uint32_t, uint32_t> vips(map_fd(maps::lbrp_vips));
   uint32_t &n = vips_[vip];
   n += delta;
   if (n == 0) {
@@ -140,8 +143,8 @@ uint16_t Lbrp::adopted_slot(const DpKey &key, uint32_t ip, const std::set<uint16
 void Lbrp::sync_service(const DpKey &key, const lbrp::Service *before, const lbrp::Service *now) {
   auto [vip, vport, proto] = key;
   lbrp_service_key k = dp_key(vip, vport, proto);
-  Map<lbrp_service_key, lbrp_service> services(map_fd("lbrp_services"));
-  Map<lbrp_backend_key, lbrp_backend> backends(map_fd("lbrp_backends"));
+  Map<lbrp_service_key, lbrp_service> services(map_fd(maps::lbrp_services));
+  Map<lbrp_backend_key, lbrp_backend> backends(map_fd(maps::lbrp_backends));
   auto port_of = [&](const lbrp::Backend &b) { return uint16_t(b.port ? b.port : vport); };
   auto found = dp_.find(key);
   DpService old = found == dp_.end() ? DpService{} : found->second;
@@ -242,7 +245,7 @@ void Lbrp::apply(const lbrp::Config &cfg) {
   apply_ports(cfg);  // also writes the every-port switch the services set
   if (!adopted_.empty()) {
     // The previous run's slots of backends no longer configured.
-    Map<lbrp_backend_key, lbrp_backend> backends(map_fd("lbrp_backends"));
+    Map<lbrp_backend_key, lbrp_backend> backends(map_fd(maps::lbrp_backends));
     for (const auto &[k, slot] : adopted_) {
       auto d = dp_.find(k.first);
       if (d == dp_.end() || !d->second.slots.count(k.second) || d->second.slots.at(k.second) != slot) {
@@ -267,7 +270,7 @@ std::vector<Lbrp::Session> Lbrp::sessions() const { return sessions_->entries<lb
 
 lbrp_stats Lbrp::stats() const {
   lbrp_stats sum{};
-  for (const auto &c : PercpuMap<uint32_t, lbrp_stats>(map_fd("lbrp_stats")).get(0)) {
+  for (const auto &c : PercpuMap<uint32_t, lbrp_stats>(map_fd(maps::lbrp_stats)).get(0)) {
     sum.sessions_created += c.sessions_created;
     sum.echo_answered += c.echo_answered;
     sum.no_backend += c.no_backend;

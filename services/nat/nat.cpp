@@ -10,8 +10,11 @@
 #include "nat_bpf.h"
 #include "polycube/runtime.h"
 #include "polycube/service_model.h"
+#include "nat_bpf_maps.h"
 
 namespace polycube::services {
+
+namespace maps = polycube::bpf_maps::nat_bpf;
 
 
 ServiceInfo Nat::info() {
@@ -19,11 +22,11 @@ ServiceInfo Nat::info() {
                      nat_bpf(),
                      {{"nat_ingress", PCN_SLOT_INGRESS}, {"nat_egress", PCN_SLOT_EGRESS}},
                      true,
-                     {"nat_sessions", "nat_reverse"}};  // a daemon restart keeps translating
+                     {maps::nat_sessions.name, maps::nat_reverse.name}};  // a daemon restart keeps translating
 }
 
 Nat::Nat(Runtime &rt, const std::string &name, Mode mode) : Cube(rt, name, info(), CubeOptions{mode, 1}) {
-  sessions_ = std::make_unique<xlate::Sessions>(map_fd("nat_sessions"), map_fd("nat_reverse"), sizeof(nat_session));
+  sessions_ = std::make_unique<xlate::Sessions>(map_fd(maps::nat_sessions), map_fd(maps::nat_reverse), sizeof(nat_session));
   write_config();
   gc_ = std::make_unique<conntrack::Collector>(std::chrono::seconds(2), [this] {
     size_t n = collect();
@@ -63,16 +66,16 @@ void Nat::write_config() {
   c.has_dnat = !cfg_.dnat.empty();
   c.has_pf = !cfg_.forwards.empty();
   uint32_t zero = 0;
-  check_kernel(bpf_map_update_elem(map_fd("nat_config"), &zero, &c, BPF_ANY) ? -errno : 0, "nat_config");
+  check_kernel(bpf_map_update_elem(map_fd(maps::nat_config), &zero, &c, BPF_ANY) ? -errno : 0, "nat_config");
 }
 
 void Nat::apply(const nat::Config &cfg) {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
   if (applied_ && cfg == cfg_) return;
   const nat::Config old = cfg_;
-  Map<nat_lpm_key, nat_snat_rule> snat(map_fd("nat_snat"));
-  Map<uint32_t, nat_dnat_rule> dnat(map_fd("nat_dnat"));
-  Map<nat_pf_key, nat_pf_rule> pf(map_fd("nat_pf"));
+  Map<nat_lpm_key, nat_snat_rule> snat(map_fd(maps::nat_snat));
+  Map<uint32_t, nat_dnat_rule> dnat(map_fd(maps::nat_dnat));
+  Map<nat_pf_key, nat_pf_rule> pf(map_fd(maps::nat_pf));
   auto snat_key = [](const nat::SnatRule &r) { return nat_lpm_key{r.len, htonl(r.net)}; };
   auto pf_key = [](const nat::PortForward &r) { return nat_pf_key{htonl(r.external), htons(r.external_port), r.proto, 0}; };
   // 1. New and changed entries, before anything points at them.
@@ -145,7 +148,7 @@ std::vector<Nat::Session> Nat::sessions() const { return sessions_->entries<nat_
 
 nat_stats Nat::stats() const {
   nat_stats sum{};
-  for (const auto &c : PercpuMap<uint32_t, nat_stats>(map_fd("nat_stats")).get(0)) {
+  for (const auto &c : PercpuMap<uint32_t, nat_stats>(map_fd(maps::nat_stats)).get(0)) {
     sum.sessions_created += c.sessions_created;
     sum.ports_exhausted += c.ports_exhausted;
     sum.table_full += c.table_full;

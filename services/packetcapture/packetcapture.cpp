@@ -11,8 +11,11 @@
 #include "packetcapture_bpf.h"
 #include "pcap_filter.h"
 #include "polycube/runtime.h"
+#include "packetcapture_bpf_maps.h"
 
 namespace polycube::services {
+
+namespace maps = polycube::bpf_maps::packetcapture_bpf;
 
 ServiceInfo PacketCapture::info() {
   ServiceInfo i{std::string(kServiceName),
@@ -20,14 +23,14 @@ ServiceInfo PacketCapture::info() {
                 {{"pc_ingress", PCN_SLOT_INGRESS}, {"pc_egress", PCN_SLOT_EGRESS}, {"pc_after_filter", PC_SLOT_AFTER_FILTER}},
                 true};
   int cpus = libbpf_num_possible_cpus();
-  i.max_entries["pc_copy"] = cpus > 0 ? static_cast<uint32_t>(cpus) : 1;
+  i.max_entries[maps::pc_copy.name] = cpus > 0 ? static_cast<uint32_t>(cpus) : 1;
   return i;
 }
 
 PacketCapture::PacketCapture(Runtime &rt, const std::string &name, Mode mode)
     : Cube(rt, name, info(), CubeOptions{mode, 1}) {
   write_config();
-  ring_ = ring_buffer__new(map_fd("pc_ring"), &PacketCapture::on_record, this, nullptr);
+  ring_ = ring_buffer__new(map_fd(maps::pc_ring), &PacketCapture::on_record, this, nullptr);
   if (!ring_)
     throw Error(ErrorCode::kKernel, "cube " + name + ": cannot read its ring buffer: " + std::strerror(errno));
   // Waits outside the lock, consumes under it: libbpf's consumer is not
@@ -60,7 +63,7 @@ uint32_t PacketCapture::directions_from_string(const std::string &s) {
   throw Error(ErrorCode::kInvalid, "unknown capture '" + s + "' (expected INGRESS, EGRESS, BIDIRECTIONAL or OFF)");
 }
 
-void PacketCapture::write_config() { map<uint32_t, pc_config>("pc_config").set(0, config_); }
+void PacketCapture::write_config() { map<uint32_t, pc_config>(maps::pc_config).set(0, config_); }
 
 void PacketCapture::set_directions(uint32_t mask) {
   config_.directions = mask & (kIngress | kEgress);
@@ -90,7 +93,7 @@ void PacketCapture::set_filter(const std::string &expression) {
     return;
   }
   std::vector<CbpfInsn> classic = compile_filter(expression);
-  FilterExit exit{FilterExit::kTailCall, map_fd("pc_scratch"), map_fd("pcn_blocks"), PC_SLOT_AFTER_FILTER};
+  FilterExit exit{FilterExit::kTailCall, map_fd(maps::pc_scratch), map_fd(maps::pcn_blocks), PC_SLOT_AFTER_FILTER};
   std::vector<bpf_insn> prog = cbpf_to_ebpf(classic, mode(), exit);
   load_block_insns(PC_SLOT_FILTER, "pc_filter", prog.data(), prog.size());  // atomic swap
   config_.filtered = 1;
@@ -115,7 +118,7 @@ int PacketCapture::on_record(void *self, void *data, size_t size) {
 PacketCapture::Stats PacketCapture::stats() const {
   Stats s;
   for (uint32_t dir : {PCN_SLOT_INGRESS, PCN_SLOT_EGRESS})
-    for (const pc_stats &c : PercpuMap<uint32_t, pc_stats>(map_fd("pc_stats")).get(dir)) {
+    for (const pc_stats &c : PercpuMap<uint32_t, pc_stats>(map_fd(maps::pc_stats)).get(dir)) {
       s.seen += c.seen;
       s.matched += c.matched;
       s.captured += c.captured;

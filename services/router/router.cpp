@@ -16,8 +16,11 @@
 #include "polycube/mac.h"
 #include "polycube/runtime.h"
 #include "router_bpf.h"
+#include "router_bpf_maps.h"
 
 namespace polycube::services {
+
+namespace maps = polycube::bpf_maps::router_bpf;
 
 using ipv4::Cidr;
 
@@ -240,7 +243,7 @@ void Router::write_port(uint32_t index, const rt_port &value) {
     v.flags &= ~RT_PORT_F_PEER_NS;
     v.peer_ifindex = 0;
   }
-  map<uint32_t, rt_port>("rt_ports").set(index, v);
+  map<uint32_t, rt_port>(maps::rt_ports).set(index, v);
   installed_ports_[index] = value;
 }
 
@@ -251,7 +254,7 @@ void Router::write_config(uint32_t arp_aging) {
   } else {
     route_gen_ = 0;
   }
-  map<uint32_t, rt_config>("rt_config").set(0, rt_config{arp_aging, route_gen_});
+  map<uint32_t, rt_config>(maps::rt_config).set(0, rt_config{arp_aging, route_gen_});
 }
 
 void Router::on_port_egress(const Port &p, const pcn_target &egress) {
@@ -289,14 +292,14 @@ void Router::apply(const RouterConfig &desired) {
     auto cur = installed_ports_.find(index[port]);
     if (cur == installed_ports_.end() || std::memcmp(&cur->second, &v, sizeof(v)) != 0) write_port(index[port], v);
   }
-  auto addrs = map<uint32_t, rt_addr>("rt_addrs");
+  auto addrs = map<uint32_t, rt_addr>(maps::rt_addrs);
   for (const auto &[ip, port] : want.addrs) {
     auto cur = installed_addrs_.find(ip);
     if (cur != installed_addrs_.end() && cur->second == index[port]) continue;
     addrs.set(htonl(ip), rt_addr{index[port]});
     installed_addrs_[ip] = index[port];
   }
-  auto routes = map<rt_lpm_key, rt_route>("rt_routes");
+  auto routes = map<rt_lpm_key, rt_route>(maps::rt_routes);
   for (const auto &[key, target] : want.routes) {
     rt_route v{htonl(target.second), index[target.first]};
     auto cur = installed_routes_.find(key);
@@ -356,7 +359,7 @@ void Router::on_port_added(const Port &p) {
 
 void Router::on_port_removed(const Port &p) {
   // Nothing may keep pointing at the index: a new port can reuse it.
-  auto routes = map<rt_lpm_key, rt_route>("rt_routes");
+  auto routes = map<rt_lpm_key, rt_route>(maps::rt_routes);
   for (auto it = installed_routes_.begin(); it != installed_routes_.end();) {
     if (it->second.port != p.index) {
       ++it;
@@ -366,7 +369,7 @@ void Router::on_port_removed(const Port &p) {
     it = installed_routes_.erase(it);
   }
   write_config(config_.arp_aging);  // cached routes to this index go stale
-  auto addrs = map<uint32_t, rt_addr>("rt_addrs");
+  auto addrs = map<uint32_t, rt_addr>(maps::rt_addrs);
   for (auto it = installed_addrs_.begin(); it != installed_addrs_.end();) {
     if (it->second != p.index) {
       ++it;
@@ -375,10 +378,10 @@ void Router::on_port_removed(const Port &p) {
     addrs.erase(htonl(it->first));
     it = installed_addrs_.erase(it);
   }
-  map<uint32_t, rt_port>("rt_ports").set(p.index, rt_port{});
+  map<uint32_t, rt_port>(maps::rt_ports).set(p.index, rt_port{});
   installed_ports_.erase(p.index);
   peer_ns_.erase(p.index);
-  auto arp = map<uint32_t, rt_arp_entry>("rt_arp");
+  auto arp = map<uint32_t, rt_arp_entry>(maps::rt_arp);
   for (uint32_t ip : arp.keys()) {
     auto e = arp.get(ip);
     if (e && e->port == p.index) arp.erase(ip);
@@ -400,7 +403,7 @@ std::vector<Router::ArpRow> Router::arp_table() {
   std::map<uint32_t, std::string> names;
   for (const auto &p : ports()) names[p.index] = p.name;
   uint64_t now = monotonic_seconds();
-  auto arp = map<uint32_t, rt_arp_entry>("rt_arp");
+  auto arp = map<uint32_t, rt_arp_entry>(maps::rt_arp);
   std::vector<ArpRow> out;
   std::vector<uint32_t> expired;
   arp.for_each([&](const uint32_t &ip, const rt_arp_entry &e) {
@@ -421,7 +424,7 @@ std::vector<Router::ArpRow> Router::arp_table() {
 
 void Router::flush_arp() {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
-  auto arp = map<uint32_t, rt_arp_entry>("rt_arp");
+  auto arp = map<uint32_t, rt_arp_entry>(maps::rt_arp);
   for (uint32_t ip : arp.keys()) arp.erase(ip);
   std::lock_guard<std::mutex> slow(slow_mu_);
   pending_.clear();

@@ -13,8 +13,11 @@
 #include "polycube/packet.h"
 #include "polycube/runtime.h"
 #include "router.h"
+#include "router_bpf_maps.h"
 
 namespace polycube::services {
+
+namespace maps = polycube::bpf_maps::router_bpf;
 
 using ipv4::Cidr;
 namespace pk = polycube::packet;
@@ -66,7 +69,7 @@ void Router::on_arp_miss(const PacketIn &pkt) {
   {
     std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
     // Resolved while this frame was in the ring: send it on at once.
-    auto e = map<uint32_t, rt_arp_entry>("rt_arp").get(htonl(nexthop));
+    auto e = map<uint32_t, rt_arp_entry>(maps::rt_arp).get(htonl(nexthop));
     if (e && e->port == out && monotonic_seconds() - e->timestamp <= config_.arp_aging) known = polycube::mac_from_bytes(e->mac);
     std::lock_guard<std::mutex> slow(slow_mu_);
     if (!known) {
@@ -148,7 +151,7 @@ void Router::on_arp_reply(const PacketIn &pkt) {
     polycube::mac_to_bytes(mac, e.mac);
     e.port = pkt.port_index;
     e.timestamp = monotonic_seconds();
-    map<uint32_t, rt_arp_entry>("rt_arp").set(htonl(ip), e);
+    map<uint32_t, rt_arp_entry>(maps::rt_arp).set(htonl(ip), e);
     std::lock_guard<std::mutex> slow(slow_mu_);
     auto it = pending_.find(ip);
     if (it == pending_.end()) return;
