@@ -41,7 +41,9 @@ class DaemonAudit : public ::testing::Test {
     audit = dir + "/audit.jsonl";
   }
   void TearDown() override {
-    if (daemon) EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    if (daemon) {
+      EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    }
     daemon.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
@@ -110,7 +112,9 @@ TEST_F(DaemonAudit, EveryWriteAndEveryRefusalIsOneJsonLine) {
     uint64_t before = l[i].value("version-before", 0ull), after = l[i].value("version-after", 0ull);
     if (want[i].changes) EXPECT_GT(after, before);
     else EXPECT_EQ(after, before);
-    if (i > 0) EXPECT_EQ(before, l[i - 1].value("version-after", 0ull)) << "versions chain up";
+    if (i > 0) {
+      EXPECT_EQ(before, l[i - 1].value("version-after", 0ull)) << "versions chain up";
+    }
   }
 
   // Read back through the API (admin only), filtered by user and time.

@@ -58,7 +58,9 @@ class DaemonAuth : public ::testing::Test {
                        "sha256:" + sha256_of(kAdmin) + " ada admin\n");
   }
   void TearDown() override {
-    if (daemon) EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    if (daemon) {
+      EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    }
     daemon.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
@@ -144,8 +146,9 @@ TEST_F(DaemonAuth, EveryRoleEveryVerbExactStatusAndNothingChangesOnRefusal) {
       // The operator's cube is removed again so that the admin's create
       // succeeds too; the operator's delete then removes the admin's cube
       // and the admin's delete finds none (404).
-      if (std::string(c.what) == "create a cube" && r.status == 201 && std::string(role) == "operator")
+      if (std::string(c.what) == "create a cube" && r.status == 201 && std::string(role) == "operator") {
         ASSERT_EQ(call("DELETE", D + "/simplebridge:simplebridge=sbx", "", kAdmin).status, 204);
+      }
     }
   }
 

@@ -58,7 +58,9 @@ class DaemonTls : public ::testing::Test {
                                    << " ada admin\nuid:65534 nobody viewer\n";
   }
   void TearDown() override {
-    if (daemon) EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    if (daemon) {
+      EXPECT_TRUE(daemon->stop()) << "polycubed did not exit cleanly";
+    }
     daemon.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);

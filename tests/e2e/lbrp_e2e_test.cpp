@@ -317,7 +317,9 @@ TEST_F(LbrpE2E, BackendRemovedUnderTrafficMovesOnlyItsFlows) {
   for (const auto &[port, be] : others) EXPECT_EQ(now[port], be) << "session of client port " << port;
   for (const auto &[port, be] : now) EXPECT_NE(be, backend(1)) << "a session on b1 is left, client port " << port;
   for (size_t i = 0; i < fds.size(); i++)
-    if (first[i] == "b1") EXPECT_NE(ask(fds[i]), "b1") << "connection " << i << " still reaches the removed b1";
+    if (first[i] == "b1") {
+      EXPECT_NE(ask(fds[i]), "b1") << "connection " << i << " still reaches the removed b1";
+    }
   for (int fd : fds) close(fd);
 }
 

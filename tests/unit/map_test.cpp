@@ -110,7 +110,9 @@ TEST(Map, BatchReadEqualsKeyWalk) {
     size_t ks = type == BPF_MAP_TYPE_ARRAY ? sizeof(uint32_t) : sizeof(uint64_t);  // little-endian: the low bytes
     KernelMap km(type, ks, sizeof(Value), 65536);
     ASSERT_GE(km.fd(), 0);
-    if (type != BPF_MAP_TYPE_ARRAY) EXPECT_TRUE(batch_walk(km.fd(), ks, vs).empty());
+    if (type != BPF_MAP_TYPE_ARRAY) {
+      EXPECT_TRUE(batch_walk(km.fd(), ks, vs).empty());
+    }
     std::vector<Value> values(percpu ? ncpus : 1);
     for (uint64_t i = 0; i < n; i++) {
       uint64_t key = type == BPF_MAP_TYPE_ARRAY ? i : i * 0x9e3779b97f4a7c15ull;
