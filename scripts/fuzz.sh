@@ -5,6 +5,8 @@
 #
 #   scripts/fuzz.sh [SECONDS]          FUZZ_TARGETS="fuzz_codec fuzz_pcn_args" scripts/fuzz.sh 60
 #   FUZZ_JOBS=2 scripts/fuzz.sh 1500   (two targets at a time)
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 14400   (each target stops after 10 M
+#                                       executions, or after SECONDS at most)
 #
 # Seeds come from tests/fuzz/corpus/<target>/ (kept small in the
 # repository); what a run discovers is kept in build-fuzz/corpus/<target>/
@@ -34,6 +36,8 @@ cmake --build build-fuzz --target fuzz_all -j"$(nproc)"
 
 targets=${FUZZ_TARGETS:-$(cd tests/fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')}
 jobs=${FUZZ_JOBS:-1}  # targets run at once (each uses one CPU)
+runs=${FUZZ_RUNS:--1}  # executions per target (-1: until SECONDS)
+[[ $runs =~ ^-?[0-9]+$ ]] || { echo "fuzz.sh: FUZZ_RUNS must be a number" >&2; exit 2; }
 
 run_target() {  # target -> build-fuzz/<target>.log, exit status of the fuzzer
   local t=$1 work=build-fuzz/corpus/$1 findings=build-fuzz/findings/$1
@@ -42,7 +46,7 @@ run_target() {  # target -> build-fuzz/<target>.log, exit status of the fuzzer
   # -max_len: request paths, queries, words and bodies of a few KiB cover
   # every grammar; much longer inputs only slow the search down.
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "build-fuzz/bin/$t" -max_total_time="$secs" -max_len=4096 -timeout=25 -rss_limit_mb=2048 \
+    "build-fuzz/bin/$t" -max_total_time="$secs" -runs="$runs" -max_len=4096 -timeout=25 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$findings/" "$work" "tests/fuzz/corpus/$t" >"build-fuzz/$t.log" 2>&1
 }
 
