@@ -28,9 +28,11 @@ json input_of(const std::string &body, const std::string &op, std::initializer_l
   if (!d.is_object() || d.size() != 1 || !d.contains("polycube:input") || !d["polycube:input"].is_object())
     throw bad("expected {\"polycube:input\":{...}}");
   json in = std::move(d["polycube:input"]);
-  for (const auto &[k, v] : in.items())
+  for (const auto &item : in.items()) {
+    const std::string &k = item.key();  // not a structured binding: clang 14 (the fuzz build) cannot capture one
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char *a) { return k == a; }))
       throw bad("polycube:" + op + " has no input '" + k + "'", "unknown-element");
+  }
   return in;
 }
 
