@@ -83,7 +83,8 @@ port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$work/out")
 export PCN_URL=http://127.0.0.1:$port
 pcn() { "$bin/pcn" "$@" </dev/null; }
 rest() {  # METHOD PATH [BODY] -> status code
-  curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X "$1" ${3:+--data-binary "$3"} "$PCN_URL/restconf/data$2"
+  curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X "$1" -H 'Content-Type: application/yang-data+json' \
+    ${3:+--data-binary "$3"} "$PCN_URL/restconf/data$2"
 }
 pcn bridge add br0
 pcn br0 ports add p1 peer=${p}va
