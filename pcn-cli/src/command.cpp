@@ -284,8 +284,13 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
   std::string cube_path = "/restconf/data/" + top + "=" + percent_encode(w[0]);
   cmd.kind = Command::kRequest;
 
+  // A word after the verb that continues no path: `pcn hw0 ports p1 show colour`.
+  auto unknown_after = [&](const std::string &word) {
+    return UsageError("unknown word '" + word + "' after '" + where + " " + verb + "'" +
+                      (selected ? did_you_mean(schema_suggestions(node, word, false)) : ""));
+  };
   if (verb == "show") {
-    if (!rest.empty()) throw UsageError("unexpected '" + rest[0] + "' after show");
+    if (!rest.empty()) throw unknown_after(rest[0]);
     cmd.kind = Command::kShow;
     cmd.path = "/restconf/data/" + rpath;
   } else if (verb == "set") {
@@ -316,7 +321,7 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
     cmd.body = schema.body();
   } else if (verb == "del") {
     if (node == schema.top()) {  // pcn <cube> del
-      if (!rest.empty()) throw UsageError("unexpected '" + rest[0] + "' after " + where + " del");
+      if (!rest.empty()) throw unknown_after(rest[0]);
       cmd.method = "DELETE";
       cmd.path = cube_path;
       return cmd;

@@ -21,7 +21,7 @@ std::vector<std::string> pcn_word_order(const std::vector<std::string> &w, const
       if (w.size() != 2) throw UsageError("unexpected '" + w[2] + "' after pcn del " + w[1]);
       return {w[1], "del"};
     }
-    throw UsageError("pcn del: no cube or service '" + w[1] + "'");
+    throw UsageError("no cube or service '" + w[1] + "' to delete");
   }
   if (w.size() >= 2 && services.count(w[0]) && !kVerbs.count(w[1])) {  // <service> <cube> [path...]
     auto c = cube_service.find(w[1]);

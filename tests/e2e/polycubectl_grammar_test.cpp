@@ -187,7 +187,7 @@ TEST_F(PolycubectlGrammar, WrongInputSaysWhyAndChangesNothing) {
       {"firewall add fw1", "fw1 set accept-established=maybe", 2, "expected true|false, or ON|OFF"},
       {hw + "; simplebridge add br1", "simplebridge hw0 ports add p3", 2, "cube hw0 is a helloworld, not a simplebridge"},
       {hw, "helloworld hw9 ports add p3", 2, "'hw9'"},
-      {hw, "del nosuch", 2, "no cube or service 'nosuch'"},
+      {hw, "del nosuch", 2, "no cube or service 'nosuch' to delete"},
       {hw, "del hw0 ports", 2, "unexpected 'ports'"},
       {hw, "del helloworld", 2, "usage: pcn del <service> <cube>"},
       {hw, "hw0 del ports p9", 1, "p9"},
