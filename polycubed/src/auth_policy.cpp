@@ -89,7 +89,9 @@ RequestClass classify_request(std::string_view method, std::string_view target) 
   if (path == "/healthz" || path == "/readyz") return {ApiPart::kPublic, kRead};
   const std::string_view v1 = "/polycube/v1/";  // upstream's layout (polycube_v1.h): the parts it aliases
   if (path.substr(0, v1.size()) == v1) {
-    std::string first = decoded(path.substr(v1.size(), path.find('/', v1.size()) - v1.size()));
+    std::string_view rest = path.substr(v1.size());
+    while (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);  // the router skips empty segments too
+    std::string first = decoded(rest.substr(0, rest.find('/')));
     if (first == "metrics") return {ApiPart::kMeta, access_of(method, false)};
     if (first == "connect" || first == "disconnect" || first == "attach" || first == "detach")
       return {ApiPart::kFrameworkOps, access_of(method, true)};
