@@ -209,7 +209,10 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
     if (j >= w.size() || kVerbs.count(w[j]) || w[j].find('=') != std::string::npos) return false;
     if (!selected) return verb == "show";  // the entry's keys (del and add take them after the verb anyway)
     const lysc_node *c = schema.child(node, w[j]);
-    return c && c->nodetype != LYS_ACTION;
+    if (!c || c->nodetype == LYS_ACTION) return false;
+    // A leaf after show or del is the node shown or deleted; after set or
+    // add it is a k=v without its value (`pcn br1 fdb set aging-time`).
+    return !(c->nodetype & (LYS_LEAF | LYS_LEAFLIST)) || verb == "show" || verb == "del";
   };
   size_t i = 1;
   for (; i < w.size(); i++) {

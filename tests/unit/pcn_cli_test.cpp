@@ -197,6 +197,8 @@ TEST(PcnGrammar, WrongPolycubectlFormsSayWhy) {
   EXPECT_NE(e.find("expected true|false, or ON|OFF"), std::string::npos) << e;
   e = cube_error("helloworld", {"hw0", "ports", "p1", "show", "color"});
   EXPECT_NE(e.find("unknown word 'color'"), std::string::npos) << e;
+  e = cube_error("simplebridge", {"br1", "fdb", "set", "aging-time"});  // a leaf after set wants its value
+  EXPECT_NE(e.find("expected key=value, got 'aging-time'"), std::string::npos) << e;
   e = cube_error("helloworld", {"hw0", "del", "extra"});
   EXPECT_NE(e.find("unknown word 'extra'"), std::string::npos) << e;
 }
