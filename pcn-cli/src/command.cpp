@@ -11,6 +11,7 @@
 #include "body.h"
 #include "polycube/strict_json.h"
 #include "cli_error.h"
+#include "leaf_value.h"
 #include "suggest.h"
 
 using nlohmann::json;
@@ -74,22 +75,23 @@ void apply_body(Schema &schema, const lysc_node *node, const std::string &xpath,
       }
     } else if (c->nodetype == LYS_LEAFLIST) {
       for (const auto &item : v.is_array() ? v : json::array({v})) {
-        std::string text = item.is_string() ? item.get<std::string>() : item.dump();
+        std::string text = canonical_value(c, name, item.is_string() ? item.get<std::string>() : item.dump());
         schema.set(at + "[.=" + xpath_key(text) + "]", nullptr, name + "=" + text);
       }
     } else if (c->nodetype == LYS_LEAF) {
       if (v.is_structured()) throw UsageError("'" + name + "' in the body must be a single value");
-      std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+      std::string text = canonical_value(c, name, v.is_string() ? v.get<std::string>() : v.dump());
       schema.set(at, text.c_str(), name + "=" + text);
     }
   }
 }
 
 // An action input value from its text, typed by the input leaf's schema.
-json action_value(const lysc_node_action *action, const std::string &leaf, const std::string &text) {
+json action_value(const lysc_node_action *action, const std::string &leaf, const std::string &given) {
   for (const lysc_node *c = action->input.child; c; c = c->next) {
     if (leaf != c->name) continue;
-    if (!(c->nodetype & (LYS_LEAF | LYS_LEAFLIST))) return text;
+    if (!(c->nodetype & (LYS_LEAF | LYS_LEAFLIST))) return given;
+    std::string text = canonical_value(c, leaf, given);
     switch (reinterpret_cast<const lysc_node_leaf *>(c)->type->basetype) {
       case LY_TYPE_INT8: case LY_TYPE_INT16: case LY_TYPE_INT32:
       case LY_TYPE_UINT8: case LY_TYPE_UINT16: case LY_TYPE_UINT32: {
@@ -122,22 +124,26 @@ void apply_args(Schema &schema, const lysc_node *node, const std::string &base, 
       throw UsageError("'" + key + "' is not a leaf of '" + where + "'" + did_you_mean(schema_suggestions(node, key, true)));
     if (leaf && leaf->nodetype == LYS_LEAFLIST) {
       std::stringstream items(value);
-      for (std::string item; std::getline(items, item, ',');)
+      for (std::string item; std::getline(items, item, ',');) {
+        item = canonical_value(leaf, key, item);
         schema.set(base + "/" + key + "[.=" + xpath_key(item) + "]", nullptr, key + "=" + item);
+      }
       continue;
     }
-    schema.set(base + "/" + key, value.c_str(), a);
+    value = canonical_value(leaf, key, value);
+    schema.set(base + "/" + key, value.c_str(), key + "=" + value);
   }
 }
 
 }  // namespace
 
 std::pair<std::string, std::string> entry_keys(const lysc_node *list, const std::vector<std::string> &values) {
-  auto keys = keys_of(list);
   std::string xp, rest;
-  for (size_t k = 0; k < keys.size() && k < values.size(); k++) {
-    xp += "[" + keys[k] + "=" + xpath_key(values[k]) + "]";
-    rest += (k ? "," : "=") + percent_encode(values[k]);
+  size_t k = 0;
+  for (const lysc_node *key = lysc_node_child(list); key && lysc_is_key(key) && k < values.size(); key = key->next, k++) {
+    std::string v = canonical_value(key, key->name, values[k]);  // `chain ingress` names chain INGRESS
+    xp += "[" + std::string(key->name) + "=" + xpath_key(v) + "]";
+    rest += (k ? "," : "=") + percent_encode(v);
   }
   return {xp, rest};
 }
@@ -181,8 +187,8 @@ Command service_command(Schema &schema, const std::vector<std::string> &w, bool 
     cmd.path = "/restconf/data/" + top + "=" + percent_encode(name);
     return cmd;
   }
-  throw UsageError("unknown verb '" + verb + "' for service " + svc + did_you_mean(closest(verb, {"add", "del", "show"})) +
-                   " (add, del, show)");
+  throw UsageError("'" + verb + "' is neither a verb of service " + svc + " (add, del, show) nor one of its cubes" +
+                   did_you_mean(closest(verb, {"add", "del", "show"})));
 }
 
 Command cube_command(Schema &schema, const std::vector<std::string> &w, bool help,
@@ -195,10 +201,30 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
   std::string where = "pcn " + w[0];
   bool selected = true;  // is `node` a single instance (not a whole list)?
   Command cmd;
+  // A verb may come before the rest of the path, as polycubectl took it:
+  // `pcn hw0 del ports p1`, `pcn r1 ports p1 show peer`, `pcn fw1 chain
+  // INGRESS rule show 2`. It is read as if it came after the path.
+  std::string early_verb;
+  auto continues_path = [&](size_t j, const std::string &verb) {
+    if (j >= w.size() || kVerbs.count(w[j]) || w[j].find('=') != std::string::npos) return false;
+    if (!selected) return verb == "show";  // the entry's keys (del and add take them after the verb anyway)
+    const lysc_node *c = schema.child(node, w[j]);
+    if (!c || c->nodetype == LYS_ACTION) return false;
+    // A leaf after show or del is the node shown or deleted; after set or
+    // add it is a k=v without its value (`pcn br1 fdb set aging-time`).
+    return !(c->nodetype & (LYS_LEAF | LYS_LEAFLIST)) || verb == "show" || verb == "del";
+  };
   size_t i = 1;
   for (; i < w.size(); i++) {
-    if (kVerbs.count(w[i]) || w[i].find('=') != std::string::npos) break;
+    if (w[i].find('=') != std::string::npos) break;
+    if (kVerbs.count(w[i])) {
+      if (!early_verb.empty()) throw UsageError("two verbs: '" + early_verb + "' and '" + w[i] + "'");
+      if (!continues_path(i + 1, w[i])) break;
+      early_verb = w[i];
+      continue;
+    }
     if (!selected) {  // the key(s) of the list we just entered
+      if (early_verb == "add") break;  // `pcn hw0 add ports p1`: the words after the list name the new entry
       size_t nkeys = keys_of(node).size();
       if (i + nkeys > w.size()) throw UsageError("'" + where + "' entries are named by " + keys_usage(node));
       std::vector<std::string> values(w.begin() + static_cast<long>(i), w.begin() + static_cast<long>(i + nkeys));
@@ -219,6 +245,7 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
                        " (expected a verb or one of: " + options + ")");
     }
     if (c->nodetype == LYS_ACTION) {  // pcn br1 fdb flush [k=v ...]
+      if (!early_verb.empty()) throw UsageError("unexpected action '" + w[i] + "' after " + early_verb);
       if (!selected) throw UsageError("name an entry of '" + where + "' before action " + w[i]);
       auto *action = reinterpret_cast<const lysc_node_action *>(c);
       cmd.node = c;
@@ -253,13 +280,20 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
     cmd.kind = Command::kHelp;
     return cmd;
   }
-  std::string verb = i < w.size() && kVerbs.count(w[i]) ? w[i++] : "show";
+  std::string verb = !early_verb.empty()                     ? early_verb
+                     : i < w.size() && kVerbs.count(w[i]) ? w[i++]
+                                                          : "show";
   std::vector<std::string> rest(w.begin() + static_cast<long>(i), w.end());
   std::string cube_path = "/restconf/data/" + top + "=" + percent_encode(w[0]);
   cmd.kind = Command::kRequest;
 
+  // A word after the verb that continues no path: `pcn hw0 ports p1 show colour`.
+  auto unknown_after = [&](const std::string &word) {
+    return UsageError("unknown word '" + word + "' after '" + where + " " + verb + "'" +
+                      (selected ? did_you_mean(schema_suggestions(node, word, false)) : ""));
+  };
   if (verb == "show") {
-    if (!rest.empty()) throw UsageError("unexpected '" + rest[0] + "' after show");
+    if (!rest.empty()) throw unknown_after(rest[0]);
     cmd.kind = Command::kShow;
     cmd.path = "/restconf/data/" + rpath;
   } else if (verb == "set") {
@@ -289,7 +323,12 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
     cmd.path = cube_path;
     cmd.body = schema.body();
   } else if (verb == "del") {
-    if (selected && i == 1 + 0) throw UsageError("to delete a cube: pcn <service> del <name>");
+    if (node == schema.top()) {  // pcn <cube> del
+      if (!rest.empty()) throw unknown_after(rest[0]);
+      cmd.method = "DELETE";
+      cmd.path = cube_path;
+      return cmd;
+    }
     std::string target = rpath;
     // Keys may be named: `del id=0`. On a container, they name an entry of
     // the one list in it keyed by exactly those: `pcn nat1 rule snat del id=0`.

@@ -21,12 +21,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "answer_numbers.h"
 #include "body.h"
 #include "cli_error.h"
 #include "command.h"
@@ -34,12 +36,14 @@
 #include "control_commands.h"
 #include "daemon_api.h"
 #include "http_client.h"
+#include "link_commands.h"
 #include "options.h"
 #include "printers.h"
 #include "schema.h"
 #include "schema_help.h"
 #include "suggest.h"
 #include "versions_cmd.h"
+#include "word_order.h"
 
 using nlohmann::json;
 using namespace pcn;
@@ -55,14 +59,18 @@ const char *kUsage =
     "  pcn <cube> <list> add <key> [k=v ...]  add a list entry     pcn br1 ports add p1 peer=veth1\n"
     "  pcn <cube> [path...] show              show (default verb)  pcn br1 show -json\n"
     "  pcn <cube> [path...] set k=v ...       change leaves        pcn br1 fdb set aging-time=60\n"
-    "  pcn <cube> <list> del <key>            remove a list entry  pcn br1 ports del p1\n"    "  pcn <cube> [path...] <action> [k=v]    run a YANG action    pcn fw1 chain INGRESS append src=10.0.0.1 action=DROP\n"
+    "  pcn <cube> <list> del <key>            remove a list entry  pcn br1 ports del p1\n"
+    "  pcn <cube> [path...] <action> [k=v]    run a YANG action    pcn fw1 chain INGRESS append src=10.0.0.1 action=DROP\n"
     "  (a list with several keys takes one word per key: pcn r1 route add 10.3.0.0/24 10.2.0.254;\n"
-    "   a leaf-list takes a comma list: allowed=10,20)\n"
-    "  pcn connect <cube:port> <cube:port>    pcn disconnect <cube:port> <cube:port>\n"
-    "  pcn attach <tcube> <cube:port|netdev> [position=first|last|before:<c>|after:<c>]\n"
+    "   a leaf-list takes a comma list: allowed=10,20; enumerations in any case: action=forward;\n"
+    "   booleans also as ON|OFF; one leaf shows as its bare value: pcn br1 ports p1 peer show)\n"
+    "  polycubectl's orders work too:  pcn <service> <cube> [path...] ...   pcn del <service> <cube>\n"
+    "   pcn del <cube>   pcn <cube> del   pcn <cube> del <list> <key>   pcn <cube> [path...] show <path...>\n"
+    "  pcn connect <cube:port> <cube:port|netdev>    pcn disconnect <cube:port> <cube:port|netdev>\n"
+    "  pcn attach <tcube> <cube:port|netdev> [position=first|last|before:<c>|after:<c> | after=<c> | before=<c>]\n"
     "  pcn detach <tcube> <cube:port|netdev>\n"
     "  pcn <cube> dump [format=pcap|pcapng] > file   a capture cube's packets (pcn pc1 dump > cap.pcap)\n"
-    "  pcn cubes | services | netdevs | topology\n"
+    "  pcn cubes | services | netdevs | topology [show]   pcn topology show <netdev>  (its chain of cubes)\n"
     "  pcn versions | diff V1 [V2] | rollback V | confirm | cancel-commit\n"
     "  pcn export > topo.yaml                 pcn apply -f topo.yaml [--dry-run]\n"
     "  --message TEXT (why, kept with the version a write makes), --confirm SECONDS (reverted\n"
@@ -104,7 +112,7 @@ void print(const json &v, const Options &o, const ColumnOrder &order = {}) { std
 void print_table(const json &rows, const std::vector<std::string> &cols) { std::fputs(render_table(rows, 0, cols).c_str(), stdout); }
 
 int run(const DaemonApi &daemon, const Options &o) {
-  const auto &w = o.words;
+  std::vector<std::string> w = o.words;
   auto call = [&](const std::string &method, const std::string &path, const std::string &body = "") {
     return daemon.call(method, path, body);
   };
@@ -124,8 +132,23 @@ int run(const DaemonApi &daemon, const Options &o) {
   if (is_versions_command(w[0]))
     return run_versions_command(o, {call, [&](const json &v) { print(v, o); }, print_table, daemon.modules()});
   if (w[0] == "cubes" || w[0] == "services" || w[0] == "netdevs" || w[0] == "topology") {
-    if (w.size() > 1) throw UsageError("'" + w[0] + "' takes no more words");
+    // polycubectl's `pcn cubes show`, and `pcn topology show <netdev>`: the
+    // chain of cubes a packet arriving on that netdev meets.
+    size_t most = w[0] == "topology" ? 3 : 2;
+    if (w.size() > most || (w.size() > 1 && w[1] != "show"))
+      throw UsageError("'" + w[0] + "' takes " + (w[0] == "topology" ? "at most: show <netdev>" : "no more words but show"));
     json data = call("GET", "/restconf/data/polycube:" + w[0]);
+    if (w.size() == 3) {
+      json chain = netdev_chain(data, w[2]);
+      if (o.format != "human") print(json{{"netdev", w[2]}, {"chain", chain}}, o);
+      else if (chain.empty()) std::printf("nothing is attached to %s\n", w[2].c_str());
+      else {
+        std::string line = w[2];
+        for (const auto &c : chain) line += " -> " + c.get<std::string>();
+        std::puts(line.c_str());
+      }
+      return 0;
+    }
     if (w[0] == "cubes" && o.format == "human") {
       json rows = cube_rows(data);
       if (rows.empty()) std::puts("no cubes");
@@ -155,27 +178,24 @@ int run(const DaemonApi &daemon, const Options &o) {
     else print_table(rows, kAuditColumns);
     return 0;
   }
-  if (w[0] == "connect" || w[0] == "disconnect") {
-    if (w.size() != 3) throw UsageError(w[0] + " needs two ports: pcn " + w[0] + " <cube:port> <cube:port>");
-    call("POST", "/restconf/operations/polycube:" + w[0], json{{"polycube:input", {{"peer1", w[1]}, {"peer2", w[2]}}}}.dump());
-    return 0;
-  }
-  if (w[0] == "attach" || w[0] == "detach") {
-    std::string usage = w[0] == "attach" ? "pcn attach <cube> <cube:port|netdev> [position=first|last|before:<c>|after:<c>]"
-                                         : "pcn detach <cube> <cube:port|netdev>";
-    if (w.size() < 3 || w.size() > (w[0] == "attach" ? 4u : 3u)) throw UsageError(w[0] + " needs: " + usage);
-    json in = {{"cube", w[1]}, {"port", w[2]}};
-    if (w.size() == 4) {
-      if (w[3].rfind("position=", 0) != 0) throw UsageError("unexpected '" + w[3] + "' (expected position=...)");
-      in["position"] = w[3].substr(9);
-    }
-    call("POST", "/restconf/operations/polycube:" + w[0], json{{"polycube:input", in}}.dump());
+  if (is_link_command(w[0])) {
+    run_link_command(daemon, w);
     return 0;
   }
 
   json services = call("GET", "/restconf/data/polycube:services")["polycube:services"]["service"];
   std::set<std::string> names;
   for (const auto &s : services) names.insert(s["name"].get<std::string>());
+  std::optional<json> cubes;
+  auto cube_list = [&]() -> const json & {
+    if (!cubes) cubes = call("GET", "/restconf/data/polycube:cubes")["polycube:cubes"]["cube"];
+    return *cubes;
+  };
+  if (words_need_cubes(o.words, names)) {  // polycubectl's orders: pcn helloworld hw0 ..., pcn del hw0
+    std::map<std::string, std::string> cube_service;
+    for (const auto &c : cube_list()) cube_service[c["name"]] = c["service"];
+    w = pcn_word_order(o.words, names, cube_service);
+  }
 
   Command cmd;
   std::optional<Schema> schema;
@@ -183,13 +203,12 @@ int run(const DaemonApi &daemon, const Options &o) {
     schema.emplace(w[0], daemon.modules());
     cmd = service_command(*schema, w, o.help, read_stdin_body);
   } else {  // pcn <cube> [path...] [verb] [keys...] [k=v...]
-    json cubes = call("GET", "/restconf/data/polycube:cubes")["polycube:cubes"]["cube"];
     std::string service;
-    for (const auto &c : cubes)
+    for (const auto &c : cube_list())
       if (c["name"] == w[0]) service = c["service"];
     if (service.empty()) {
       std::vector<std::string> known(names.begin(), names.end());
-      for (const auto &c : cubes) known.push_back(c["name"]);
+      for (const auto &c : cube_list()) known.push_back(c["name"]);
       known.insert(known.end(), kFrameworkWords.begin(), kFrameworkWords.end());
       throw std::runtime_error("unknown cube or service '" + w[0] + "'" + did_you_mean(closest(w[0], known)));
     }
@@ -216,7 +235,23 @@ int run(const DaemonApi &daemon, const Options &o) {
         else if (o.format == "human") std::printf("no %s\n", cmd.node->name);
         return 0;
       }
+      const bool leaf = cmd.node && (cmd.node->nodetype & (LYS_LEAF | LYS_LEAFLIST));
+      if (r.status == 404 && leaf) {
+        // An unset leaf: nothing to print, if the node holding it exists
+        // (else this call names what is missing).
+        call("GET", cmd.path.substr(0, cmd.path.rfind('/')) + "?depth=1");
+        if (o.format == "json") std::puts("{}");
+        return 0;
+      }
       json answer = answer_of(r);
+      if (leaf && o.format == "human" && answer.is_object() && answer.size() == 1) {
+        // One leaf prints its bare value (a leaf-list a value a line), as
+        // polycubectl does, so `$(pcn r1 ports p1 show peer)` is the peer.
+        const json &v = answer.begin().value();
+        for (const auto &x : v.is_array() ? v : json::array({v})) std::puts(scalar(x).c_str());
+        return 0;
+      }
+      if (o.format == "yaml") integers_as_numbers(*schema, cmd.node, answer);
       bool whole_list = !cmd.selected || (names.count(w[0]) && w.size() <= 2);  // pcn <service> show
       if (o.format == "human") std::fputs(render_answer(answer, whole_list, columns).c_str(), stdout);
       else print(answer, o);

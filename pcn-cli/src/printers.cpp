@@ -210,4 +210,34 @@ json cube_rows(const json &answer) {
   return rows;
 }
 
+namespace {
+
+// The transparent cubes attached to `where`, outermost first.
+json attached_to(const json &attachments, const std::string &where) {
+  std::vector<json> at;
+  for (const auto &a : attachments)
+    if (a.value("to", "") == where) at.push_back(a);
+  std::stable_sort(at.begin(), at.end(), [](const json &a, const json &b) {
+    return a.value("position", 0u) < b.value("position", 0u);
+  });
+  json names = json::array();
+  for (const auto &a : at) names.push_back(a["cube"]);
+  return names;
+}
+
+}  // namespace
+
+json netdev_chain(const json &answer, const std::string &netdev) {
+  json topology = answer.value("polycube:topology", json::object());
+  json attachments = topology.value("attachment", json::array());
+  json chain = attached_to(attachments, netdev);
+  for (const auto &l : topology.value("link", json::array())) {
+    if (l.value("kind", "") != "netdev" || l.value("to", "") != netdev) continue;
+    std::string port = l.value("from", "");
+    for (const auto &c : attached_to(attachments, port)) chain.push_back(c);
+    chain.push_back(port);
+  }
+  return chain;
+}
+
 }  // namespace pcn

@@ -49,4 +49,10 @@ nlohmann::json service_rows(const nlohmann::json &services_answer, const nlohman
 // kernel program ids).
 nlohmann::json cube_rows(const nlohmann::json &cubes_answer);
 
+// `pcn topology show <netdev>`: what a packet arriving on `netdev` meets,
+// in order: the transparent cubes attached to the netdev, then those
+// attached to the cube port whose peer it is, then that port ("hw0:p1").
+// Empty if nothing is attached to it and no port names it.
+nlohmann::json netdev_chain(const nlohmann::json &topology_answer, const std::string &netdev);
+
 }  // namespace pcn

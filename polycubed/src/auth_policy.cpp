@@ -87,6 +87,19 @@ RequestClass classify_request(std::string_view method, std::string_view target) 
   std::string_view path = target.substr(0, target.find('?'));
   const std::string_view data = "/restconf/data", ops = "/restconf/operations/";
   if (path == "/healthz" || path == "/readyz") return {ApiPart::kPublic, kRead};
+  const std::string_view v1 = "/polycube/v1/";  // upstream's layout (polycube_v1.h): the parts it aliases
+  if (path.substr(0, v1.size()) == v1) {
+    std::string_view rest = path.substr(v1.size());
+    while (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);  // the router skips empty segments too
+    std::string first = decoded(rest.substr(0, rest.find('/')));
+    if (first == "metrics") return {ApiPart::kMeta, access_of(method, false)};
+    if (first == "connect" || first == "disconnect" || first == "attach" || first == "detach")
+      return {ApiPart::kFrameworkOps, access_of(method, true)};
+    unsigned access = access_of(method, false);
+    if (first == "cubes" || first == "services" || first == "netdevs" || first == "topology")
+      return {access == kRead ? ApiPart::kFrameworkData : ApiPart::kDaemonSettings, access};
+    return {ApiPart::kServiceData, access};
+  }
   if (path.substr(0, ops.size()) == ops) {
     return {ApiPart::kFrameworkOps, access_of(method, true)};
   }

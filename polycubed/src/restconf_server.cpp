@@ -6,6 +6,7 @@
 #include "framework_api.h"
 #include "daemon_settings.h"
 #include "metrics_text.h"
+#include "polycube_v1.h"
 #include "yang_library.h"
 #include "health.h"
 #include "request_metrics.h"
@@ -219,18 +220,20 @@ HttpReply restconf_error(int status, const std::string &tag, const std::string &
                       -1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
+HttpReply restconf_error_of(const std::exception &e) {
+  if (auto *d = dynamic_cast<const DataError *>(&e)) return error_reply(status_of(d->code()), d->tag(), d->what(), d->path());
+  if (auto *p = dynamic_cast<const Error *>(&e)) return error_reply(status_of(p->code()), tag_of(p->code()), p->what());
+  return error_reply(500, "operation-failed", e.what());
+}
+
 HttpReply handle_restconf(Reconciler &rc, RestconfRequest &req) {
   g_requests++;
   // Every refusal, from any layer, becomes one RFC 8040 error body.
   HttpReply r;
   try {
     r = route(rc, req);
-  } catch (const DataError &e) {
-    r = error_reply(status_of(e.code()), e.tag(), e.what(), e.path());
-  } catch (const Error &e) {
-    r = error_reply(status_of(e.code()), tag_of(e.code()), e.what());
   } catch (const std::exception &e) {
-    r = error_reply(500, "operation-failed", e.what());
+    r = restconf_error_of(e);
   }
   if (r.status >= 400) g_errors++;
   return r;
@@ -491,6 +494,7 @@ http::HttpResponse RestconfServer::handle(http::HttpRequest &hr, const http::Pee
   } else if (path == kAuditPath) {
     reply = audit_resource(hooks_.audit, method, std::string(hr.query()));
   } else {
+    const bool upstream_layout = is_polycube_v1(path);
     RestconfRequest req;
     req.method = method;
     req.target = std::move(hr.target);
@@ -501,7 +505,7 @@ http::HttpResponse RestconfServer::handle(http::HttpRequest &hr, const http::Pee
     // Several Accept fields are one list (RFC 9110 5.3).
     for (const auto &h : hr.headers)
       if (h.name == "accept") req.accept += (req.accept.empty() ? "" : ", ") + h.value;
-    reply = handle_restconf(rc_, req);
+    reply = upstream_layout ? handle_polycube_v1(rc_, req) : handle_restconf(rc_, req);
     hr.target = std::move(req.target);
   }
   if (write && hooks_.audit) {

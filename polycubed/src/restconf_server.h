@@ -9,6 +9,7 @@
 // and answers the probes (health.h).
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,6 +42,10 @@ struct RestconfRequest {
 // The request logic, separate from the transport so it can be tested
 // without sockets.
 HttpReply handle_restconf(Reconciler &rc, RestconfRequest &request);
+
+// The RFC 8040 error for an exception thrown while answering: the status
+// and tag its ErrorCode says (500 for anything else).
+HttpReply restconf_error_of(const std::exception &e);
 
 // An RFC 8040 error document.
 HttpReply restconf_error(int status, const std::string &tag, const std::string &message,

@@ -74,6 +74,15 @@ TEST(AuthPolicy, ClassifiesFromMethodAndPathAlone) {
   EXPECT_EQ(classify_request("PUT", "/restconf/data/bridge:bridge=b1").access, kCreate | kUpdate);
   EXPECT_EQ(classify_request("POST", "/restconf/operations/polycube:attach").access, kExec);
   EXPECT_EQ(classify_request("HEAD", "/restconf/data").access, kRead);
+  // Upstream's layout (polycube_v1.h) is classified as what it aliases.
+  EXPECT_EQ(part("POST", "/polycube/v1/helloworld/hw0/ports/p1"), ApiPart::kServiceData);
+  EXPECT_EQ(part("PATCH", "/polycube/v1/hw0"), ApiPart::kServiceData);
+  EXPECT_EQ(part("GET", "/polycube/v1/cubes"), ApiPart::kFrameworkData);
+  EXPECT_EQ(part("PATCH", "/polycube/v1/cubes"), ApiPart::kDaemonSettings);
+  EXPECT_EQ(part("POST", "/polycube/v1/connect"), ApiPart::kFrameworkOps);
+  EXPECT_EQ(part("POST", "/polycube/v1//%63onnect"), ApiPart::kFrameworkOps);
+  EXPECT_EQ(part("GET", "/polycube/v1/metrics"), ApiPart::kMeta);
+  EXPECT_EQ(classify_request("POST", "/polycube/v1/attach").access, kExec);
 }
 
 TEST(AuthPolicy, RolesPermitWhatTheDocsSay) {

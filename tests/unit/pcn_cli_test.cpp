@@ -8,12 +8,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "answer_numbers.h"
 #include "cli_error.h"
 #include "command.h"
+#include "link_commands.h"
 #include "printers.h"
 #include "schema.h"
 #include "schema_help.h"
 #include "suggest.h"
+#include "word_order.h"
 
 using nlohmann::json;
 
@@ -153,6 +156,97 @@ TEST(PcnOutput, ServicesTableNamesTheCubesOfEach) {
   // The YAML and JSON forms stay the daemon's answer.
   EXPECT_EQ(pcn::render(services, "json"), services.dump(2) + "\n");
   EXPECT_EQ(pcn::render(services, "yaml"), "polycube:services:\n  service:\n    - name: \"router\"\n    - name: \"simplebridge\"\n");
+}
+
+// The request pcn makes for `words` on a cube of `service`, as one line.
+std::string request_of(const std::string &service, const std::vector<std::string> &words) {
+  pcn::Schema schema(service, source_tree_module);
+  pcn::Command c = pcn::cube_command(schema, words, false, [] { return std::string(); });
+  return std::to_string(c.kind) + " " + c.method + " " + c.path + " " + c.body;
+}
+
+TEST(PcnGrammar, PolycubectlVerbBeforeThePathMakesTheSameRequest) {
+  // {polycubectl's spelling, pcn's}
+  std::vector<std::pair<std::string, std::vector<std::vector<std::string>>>> rows = {
+      {"helloworld", {{"hw0", "del", "ports", "p1"}, {"hw0", "ports", "del", "p1"}}},
+      {"helloworld", {{"hw0", "ports", "p1", "show", "peer"}, {"hw0", "ports", "p1", "peer", "show"}}},
+      {"helloworld", {{"hw0", "add", "ports", "p1", "peer=v1"}, {"hw0", "ports", "add", "p1", "peer=v1"}}},
+      {"ddosmitigator", {{"d1", "show", "blacklist-src"}, {"d1", "blacklist-src", "show"}}},
+      {"firewall", {{"fw1", "chain", "INGRESS", "rule", "show", "2"}, {"fw1", "chain", "INGRESS", "rule", "2", "show"}}},
+      {"firewall", {{"fw1", "chain", "ingress", "rule", "show", "2"}, {"fw1", "chain", "INGRESS", "rule", "2", "show"}}},
+      {"simplebridge", {{"br1", "set", "fdb", "aging-time=60"}, {"br1", "fdb", "set", "aging-time=60"}}},
+      {"helloworld", {{"hw0", "set", "action=forward", "loglevel=trace", "type=xdp_skb"},
+                      {"hw0", "set", "action=FORWARD", "loglevel=TRACE", "type=XDP_SKB"}}},
+      {"firewall", {{"fw1", "set", "accept-established=ON"}, {"fw1", "set", "accept-established=true"}}},
+      {"firewall", {{"fw1", "chain", "INGRESS", "append", "src=10.0.0.1/32", "l4proto=icmp", "action=drop"},
+                    {"fw1", "chain", "INGRESS", "append", "src=10.0.0.1/32", "l4proto=ICMP", "action=DROP"}}},
+  };
+  for (const auto &[service, spellings] : rows) {
+    std::string expected = request_of(service, spellings[1]);
+    EXPECT_EQ(request_of(service, spellings[0]), expected) << service << " " << spellings[0][1];
+  }
+  // pcn <cube> del: the cube itself.
+  EXPECT_EQ(request_of("helloworld", {"hw0", "del"}), "3 DELETE /restconf/data/helloworld:helloworld=hw0 ");
+}
+
+TEST(PcnGrammar, WrongPolycubectlFormsSayWhy) {
+  EXPECT_NE(cube_error("helloworld", {"hw0", "show", "ports", "show"}).find("two verbs"), std::string::npos);
+  std::string e = cube_error("helloworld", {"hw0", "set", "action=forwardd"});
+  EXPECT_NE(e.find("bad value 'forwardd' for 'action' (expected DROP|SLOWPATH|FORWARD"), std::string::npos) << e;
+  e = cube_error("firewall", {"fw1", "set", "accept-established=maybe"});
+  EXPECT_NE(e.find("expected true|false, or ON|OFF"), std::string::npos) << e;
+  e = cube_error("helloworld", {"hw0", "ports", "p1", "show", "color"});
+  EXPECT_NE(e.find("unknown word 'color'"), std::string::npos) << e;
+  e = cube_error("simplebridge", {"br1", "fdb", "set", "aging-time"});  // a leaf after set wants its value
+  EXPECT_NE(e.find("expected key=value, got 'aging-time'"), std::string::npos) << e;
+  e = cube_error("helloworld", {"hw0", "del", "extra"});
+  EXPECT_NE(e.find("unknown word 'extra'"), std::string::npos) << e;
+}
+
+TEST(PcnGrammar, PolycubectlWordOrdersNamingACube) {
+  std::set<std::string> services = {"helloworld", "simplebridge"};
+  std::map<std::string, std::string> cubes = {{"hw0", "helloworld"}, {"br1", "simplebridge"}};
+  using W = std::vector<std::string>;
+  EXPECT_EQ(pcn::pcn_word_order({"helloworld", "hw0", "ports", "add", "p1"}, services, cubes), (W{"hw0", "ports", "add", "p1"}));
+  EXPECT_EQ(pcn::pcn_word_order({"del", "helloworld", "hw0"}, services, cubes), (W{"helloworld", "del", "hw0"}));
+  EXPECT_EQ(pcn::pcn_word_order({"del", "hw0"}, services, cubes), (W{"hw0", "del"}));
+  EXPECT_EQ(pcn::pcn_word_order({"helloworld", "add", "hw1"}, services, cubes), (W{"helloworld", "add", "hw1"}));
+  EXPECT_EQ(pcn::pcn_word_order({"hw0", "show"}, services, cubes), (W{"hw0", "show"}));
+  EXPECT_TRUE(pcn::words_need_cubes({"helloworld", "hw0"}, services));
+  EXPECT_FALSE(pcn::words_need_cubes({"helloworld", "add", "hw0"}, services));
+  EXPECT_FALSE(pcn::words_need_cubes({"hw0", "show"}, services));
+  EXPECT_THROW(pcn::pcn_word_order({"simplebridge", "hw0", "show"}, services, cubes), pcn::UsageError);
+  EXPECT_THROW(pcn::pcn_word_order({"del", "nosuch"}, services, cubes), pcn::UsageError);
+  EXPECT_THROW(pcn::pcn_word_order({"del", "hw0", "extra"}, services, cubes), pcn::UsageError);
+}
+
+TEST(PcnGrammar, AttachAfterAndBeforeArePositions) {
+  EXPECT_EQ(pcn::attach_input({"attach", "t2", "hw0:p1", "after=t1"})["position"], "after:t1");
+  EXPECT_EQ(pcn::attach_input({"attach", "t2", "veth1", "before=t1"})["position"], "before:t1");
+  EXPECT_EQ(pcn::attach_input({"attach", "t2", "veth1", "position=first"})["position"], "first");
+  EXPECT_FALSE(pcn::attach_input({"attach", "t2", "veth1"}).contains("position"));
+  EXPECT_THROW(pcn::attach_input({"attach", "t2", "veth1", "behind=t1"}), pcn::UsageError);
+}
+
+TEST(PcnOutput, YangIntegersPrintAsNumbersInYaml) {
+  pcn::Schema schema("firewall", source_tree_module);
+  const lysc_node *chain = schema.child(schema.top(), "chain");
+  json answer = json::parse(R"({"firewall:chain":[{"name":"INGRESS","default-pkts":"2",
+      "rule":[{"id":0,"src":"10.0.0.1/32","pkts":"18446744073709551615","bytes":"7"}]}]})");
+  pcn::integers_as_numbers(schema, chain, answer);
+  EXPECT_EQ(pcn::render(answer, "yaml"),
+            "firewall:chain:\n  - default-pkts: 2\n    name: \"INGRESS\"\n    rule:\n"
+            "      - bytes: 7\n        id: 0\n        pkts: 18446744073709551615\n        src: \"10.0.0.1/32\"\n");
+}
+
+TEST(PcnOutput, ANetdevsChainIsWhatAPacketArrivingThereMeets) {
+  json topology = json::parse(R"({"polycube:topology":{
+      "link":[{"from":"hw0:p1","to":"veth1","kind":"netdev"},{"from":"br1:p1","to":"hw0:p2","kind":"cube"}],
+      "attachment":[{"cube":"t2","to":"hw0:p1","position":1},{"cube":"t1","to":"hw0:p1","position":0},
+                    {"cube":"t3","to":"veth2"}]}})");
+  EXPECT_EQ(pcn::netdev_chain(topology, "veth1"), json::parse(R"(["t1","t2","hw0:p1"])"));
+  EXPECT_EQ(pcn::netdev_chain(topology, "veth2"), json::parse(R"(["t3"])"));
+  EXPECT_TRUE(pcn::netdev_chain(topology, "veth3").empty());
 }
 
 }  // namespace
