@@ -89,7 +89,7 @@ struct BareReceiver {
 };
 // Runs `measure(sender, receiver)` twice (short names of `net`, both with an
 // eth0 at either end of one veth pair; fresh namespaces every call) and
-// returns its rate. `measure` calls the benchmark's own generator with
+// returns the better rate (a floor: load only slows a run). `measure` calls the benchmark's own generator with
 // the frames as the benchmark's receiver gets them.
 Rate bare_path(pcntest::TestNet &net, const BareReceiver &receiver,
                const std::function<Rate(const std::string &sender, const std::string &receiver)> &measure);
