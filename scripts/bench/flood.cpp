@@ -156,8 +156,8 @@ Rate bare_path(pcntest::TestNet &net, const BareReceiver &receiver,
   net.in(s, "ip link set eth0 up");
   if (!receiver.mac.empty()) net.in(r, "ip link set eth0 address " + receiver.mac);
   if (!receiver.cidr.empty()) net.in(r, "ip addr add " + receiver.cidr + " dev eth0");
-  if (receiver.gro) net.in(r, "ethtool -K eth0 gro on >/dev/null");
   net.in(r, "ip link set eth0 up");
+  if (receiver.gro) net.in(r, "ethtool -K eth0 gro on >/dev/null");
   // Best of two: the bare path is a floor, and a loaded machine only
   // ever makes a run slower.
   auto run = [&] {
