@@ -93,6 +93,7 @@ int run(double seconds, int rounds) {
   Runtime rt;
   auto hw = rt.create<HelloWorld>("hw1", Mode::kTc);
   hw->set_action(HelloWorld::Action::kDrop);
+  hw->add_port("in");
   int hook_fd = bpf_obj_get((rt.pin_root() + "/hooks/tc_ingress").c_str());
   if (hook_fd < 0) throw std::runtime_error("no pinned TC hook under " + rt.pin_root());
 
@@ -118,18 +119,18 @@ int run(double seconds, int rounds) {
       {"bare program, tcx link", [&] { return with_link(sink_fd); }},
       {"empty cube (helloworld drop), cls_bpf",
        [&] {
-         hw->add_port("in", va);  // the runtime attaches its hook with cls_bpf
+         hw->set_peer("in", va);  // the runtime attaches its hook with cls_bpf
          double r = rate();
-         hw->del_port("in");
+         hw->set_peer("in", "");
          tc_destroy_qdisc(ifindex);
          return r;
        }},
       {"empty cube (helloworld drop), tcx link",
        [&] {
-         hw->add_port("in", va);
+         hw->set_peer("in", va);
          tc_destroy_qdisc(ifindex);  // the same hook program, through a tcx link instead
          double r = with_link(hook_fd);
-         hw->del_port("in");
+         hw->set_peer("in", "");
          return r;
        }},
   };
