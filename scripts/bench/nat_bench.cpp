@@ -30,6 +30,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bench_util.h"
 #include "flood.h"
 #include "frames.h"
 #include "nat.h"
@@ -109,16 +110,6 @@ double bare_rate(TestNet &net, double seconds) {
          }).rx;
 }
 
-// Bytes the kernel charges for a map (its fdinfo "memlock").
-uint64_t map_memlock(int fd) {
-  std::ifstream f("/proc/self/fdinfo/" + std::to_string(fd));
-  std::string k;
-  uint64_t v = 0;
-  while (f >> k)
-    if (k == "memlock:" && f >> v) return v;
-  return 0;
-}
-
 int run(double seconds) {
   TestNet net;
   net.add_ns("a");
@@ -175,7 +166,7 @@ int run(double seconds) {
       double tcp = pcnbench::tcp_connect_rate(net.ns("a"), net.ns("b"), "10.97.2.2", 8000, seconds);
       std::printf("%-42s %9.0f conn/s  ratio vs iptables %.2f\n", "router TC + nat masquerade", tcp,
                   lin_tcp > 0 ? tcp / lin_tcp : 0.0);
-      uint64_t bytes = map_memlock(nat->map_fd("nat_sessions")) + map_memlock(nat->map_fd("nat_reverse"));
+      uint64_t bytes = pcnbench::map_memlock(nat->map_fd("nat_sessions")) + pcnbench::map_memlock(nat->map_fd("nat_reverse"));
       std::printf("\n== sessions\n");
       std::printf("nat: capacity %u sessions per cube; %.0f bytes per session (nat_sessions + nat_reverse, "
                   "preallocated: %.1f MiB)\n",
