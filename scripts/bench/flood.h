@@ -68,9 +68,11 @@ Rate with_tc_sink(pcntest::TestNet &net, const std::string &ns, const polycube::
 // router, Linux forwarding), the next veth and the receiver. One CPU does
 // the whole path serially, so time per packet is a sum of stage costs and
 // 1/pps - 1/pps_bare is the stages the bare path lacks. Checked with
-// `perf stat -a -e softirqs` style counting per CPU (scripts/bench/
-// added_cost_check.sh): the receive softirq work of a run is on the
-// generator's CPU. Where it fails: when softirq work is deferred to
+// scripts/bench/added_cost_check.sh (perf stat per CPU of
+// net:netif_receive_skb and NET_RX softirqs while the bridge benchmark,
+// pinned to CPU 0, floods): 100% of both on CPU 0 (2026-12-03). An
+// unpinned generator may move between CPUs, but each batch's receive work
+// follows it. Where it fails: when softirq work is deferred to
 // ksoftirqd (sustained overload), the generator can run on the other CPU
 // in parallel with it and the path becomes a two-stage pipeline, whose
 // rate is bounded by the slower stage, not the sum; the XDP live-frames
