@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <string>
 #include <vector>
 
 namespace pcnbench {
@@ -33,6 +36,17 @@ double time_us(F &&f) {
   auto t0 = std::chrono::steady_clock::now();
   f();
   return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Bytes the kernel charges for a map (its fdinfo "memlock": what the map
+// uses, preallocated elements included).
+inline uint64_t map_memlock(int fd) {
+  std::ifstream f("/proc/self/fdinfo/" + std::to_string(fd));
+  std::string k;
+  uint64_t v = 0;
+  while (f >> k)
+    if (k == "memlock:" && f >> v) return v;
+  return 0;
 }
 
 }  // namespace pcnbench

@@ -2,6 +2,9 @@
 // the 802.1Q bridge (TC, generic XDP) against a Linux bridge, VLAN filtering
 // off and on, same topology, same generator, same run; printed with ratios.
 // The destination MAC is a static FDB entry in every case (no flooding).
+// Each row also prints the ns/packet it adds over the bare path (the same
+// generator and receiver across one veth pair, flood.h) and, for ours, the
+// ratio of that to what Linux adds (goal: at most 0.5).
 //
 // If the kernel has no bridge module (this one has none), the Linux side is
 // tc u32 + mirred redirect instead, and the output says so.
@@ -49,12 +52,12 @@ uint64_t generate(const std::string &ns, double seconds) {
   return pcnbench::flood(ns, {udp_frame(mac(kMacB), mac(kMacA), ip("10.99.0.1"), ip("10.99.0.200"), 9, 9, 64)}, seconds);
 }
 
-double measure(TestNet &net, double seconds) {
-  generate(net.ns("a"), 0.3);  // warm-up
-  uint64_t before = pcnbench::rx_packets(net, "b");
-  generate(net.ns("a"), seconds);
+double measure(TestNet &net, double seconds, const std::string &sender = "a", const std::string &receiver = "b") {
+  generate(net.ns(sender), 0.3);  // warm-up
+  uint64_t before = pcnbench::rx_packets(net, receiver);
+  generate(net.ns(sender), seconds);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  return (pcnbench::rx_packets(net, "b") - before) / seconds;
+  return (pcnbench::rx_packets(net, receiver) - before) / seconds;
 }
 
 }  // namespace
@@ -69,6 +72,12 @@ int main(int argc, char **argv) {
   std::string vb = net.add_host("b", "vb", "10.99.0.2/24", kMacB);
 
   std::printf("64-byte UDP frames ns a -> ns b over veth, %.0f s each, counted at b's eth0\n", seconds);
+  // The same generator and receiver (b's address and MAC) across one veth
+  // pair, no bridge: what every row below adds to (flood.h).
+  double bare = pcnbench::bare_path(net, {"10.99.0.2/24", kMacB}, [&](const std::string &s, const std::string &r) {
+                  return pcnbench::Rate{0, measure(net, seconds, s, r)};
+                }).rx;
+  pcnbench::print_bare_row("bare path (one veth pair a -> b)", bare);
   std::map<std::string, double> linux_pps;
   std::map<std::string, std::string> linux_name;
   const char *cases[] = {"plain", "access", "push"};
@@ -105,7 +114,7 @@ int main(int argc, char **argv) {
       linux_pps[c] = measure(net, seconds);
       sh("tc qdisc del dev " + va + " clsact");
     }
-    std::printf("%-40s %10.0f pps %8.1f ns/pkt\n", linux_name[c].c_str(), linux_pps[c], 1e9 / linux_pps[c]);
+    pcnbench::print_added_row(linux_name[c], linux_pps[c], bare);
   }
   for (Mode mode : {Mode::kTc, Mode::kXdpSkb}) {
     for (const std::string c : cases) {
@@ -118,9 +127,8 @@ int main(int argc, char **argv) {
       br->set_port_vlan("p2", c == "push" ? Bridge::PortVlan{true, 1, {10}, 0} : Bridge::PortVlan{false, vlan, {}, 0});
       br->set_static_entries({{vlan, kMacB, "p2"}});
       double pps = measure(net, seconds);
-      std::printf("%-40s %10.0f pps %8.1f ns/pkt   ratio %.2f vs %s\n",
-                  ("bridge " + std::string(to_string(mode)) + " " + c).c_str(), pps, 1e9 / pps, pps / linux_pps[c],
-                  linux_name[c].c_str());
+      pcnbench::print_added_row("bridge " + std::string(to_string(mode)) + " " + c, pps, bare, linux_pps[c]);
+      std::printf("  whole-path pps ratio %.2f vs %s\n", pps / linux_pps[c], linux_name[c].c_str());
     }
   }
   return 0;

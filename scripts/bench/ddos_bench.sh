@@ -4,7 +4,10 @@
 # drop rules (netdev ingress, inet prerouting) on the same veth, with the
 # same AF_PACKET generator, in the same run, printed as ratios to the
 # nftables netdev ingress rule; plus the per-packet cost of each pipeline
-# shape through the real hook (BPF_PROG_TEST_RUN). Run once with one
+# shape through the real hook (BPF_PROG_TEST_RUN). Every drop rate is
+# measured with the AF_PACKET generator and with the XDP live-frames one
+# (xdp_flood.h, not the bottleneck), and printed with the ns/packet it adds
+# over the bare path (flood.h). Run once with one
 # blacklisted prefix and once with DDOS_ENTRIES /32 entries (an LPM trie
 # against an nftables interval set).
 #

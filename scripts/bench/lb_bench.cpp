@@ -17,7 +17,8 @@
 //     packets/s of 64-byte UDP to its virtual IP on 64 established flows
 //     (sessions made by the warm-up; the backend namespace drops at its tc
 //     ingress, so the balancer is what is measured) from each of the two
-//     generators (AF_PACKET, flood.h; XDP live frames, xdp_flood.h), new TCP
+//     generators (AF_PACKET, flood.h; XDP live frames, xdp_flood.h), with
+//     the ns/packet each adds over the bare path (flood.h), new TCP
 //     connections/s (connect, accept, RST), where each connection is a new
 //     flow that walks the rules;
 //  2. lbdsr against nftables netdev ingress rewriting the destination MAC
@@ -90,6 +91,24 @@ Udp udp_rate(TestNet &net, const std::string &gw_mac, const std::string &dst, ui
   auto flows = pcnbench::udp_source_ports(uint16_t(sport + 10000), kFlows);
   u.xdp = pcnbench::with_tc_sink(net, "b", lb_sink_bpf().tc, [&] {
     return pcnbench::xdp_flood_and_count(net, "a", "b", frames[0], flows, seconds);
+  });
+  return u;
+}
+
+// The bare path of both generators: the same frames (to b's MAC) and b's
+// tc sink across one veth pair (flood.h), what every row adds to.
+Udp bare_udp(TestNet &net, double seconds) {
+  const char *kMacB = "02:00:00:00:98:02";
+  std::vector<std::string> frames;
+  for (int i = 0; i < kFlows; i++)
+    frames.push_back(udp_frame(mac(kMacB), mac(kMacA), ip("10.98.1.2"), ip("10.98.1.11"), uint16_t(27000 + i), kPort, 64));
+  const polycube::EmbeddedObject sink = lb_sink_bpf().tc;
+  Udp u;
+  u.packet = pcnbench::bare_path(net, {"10.98.1.11/24", kMacB, &sink}, [&](const std::string &s, const std::string &r) {
+    return pcnbench::flood_and_count(net, s, r, frames, seconds);
+  });
+  u.xdp = pcnbench::bare_path(net, {"10.98.1.11/24", kMacB, &sink, true}, [&](const std::string &s, const std::string &r) {
+    return pcnbench::xdp_flood_and_count(net, s, r, frames[0], pcnbench::udp_source_ports(27000, kFlows), seconds);
   });
   return u;
 }
@@ -303,7 +322,7 @@ void lbrp_curve(Topology &t, double seconds, Curves &c) {
   pcnd.rest("DELETE", "/lbrp:lbrp=lb1");
 }
 
-void print_curves(const Curves &c, const Udp &plain) {
+void print_curves(const Curves &c, const Udp &plain, const Udp &bare) {
   auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
   struct Gen {
     const char *name;
@@ -317,6 +336,17 @@ void print_curves(const Curves &c, const Udp &plain) {
     for (int k = 0; k < 3; k++) {
       double l = (c.lbrp[k].udp.*g.rate).rx, i = (c.iptables[k].udp.*g.rate).rx, n = (c.nftables[k].udp.*g.rate).rx;
       std::printf("%9d %12.0f %12.0f %12.0f %9.2fx %9.2fx\n", kServiceCounts[k], l, i, n, ratio(l, i), ratio(l, n));
+    }
+    double b = (bare.*g.rate).rx;
+    std::printf("-- ns/packet added over the bare path (flood.h), %s\n", g.name);
+    pcnbench::print_bare_row("bare path (one veth pair, b's tc sink)", b);
+    pcnbench::print_added_row("Linux router, no DNAT", (plain.*g.rate).rx, b);
+    for (int k = 0; k < 3; k++) {
+      std::string n = std::to_string(kServiceCounts[k]) + " services";
+      double l = (c.lbrp[k].udp.*g.rate).rx, i = (c.iptables[k].udp.*g.rate).rx, f = (c.nftables[k].udp.*g.rate).rx;
+      pcnbench::print_added_row("iptables, " + n, i, b);
+      pcnbench::print_added_row("nftables, " + n, f, b);
+      pcnbench::print_added_row("lbrp TC, " + n + " (ratio vs iptables)", l, b, i);
     }
   }
   std::printf("\n== new TCP connections/s to one virtual IP (each a new flow)\n");
@@ -396,18 +426,20 @@ int run(double seconds) {
   Curves c;
   Udp plain;
   std::printf("== packets/s, each %.0f s (sent by the generator, received by b's tc ingress)\n", seconds);
+  Udp bare = bare_udp(t.net, seconds);
   t.to_router();
   linux_curves(t, seconds, c, plain);
   Udp dsr_nft = dsr_linux(t, seconds);
   t.to_root();
   lbrp_curve(t, seconds, c);
   Udp dsr = dsr_polycube(t, seconds);
-  print_curves(c, plain);
+  print_curves(c, plain, bare);
   std::printf("\n== lbdsr, 64-byte UDP to the VIP, %d flows, 3 backend MACs\n", kFlows);
   for (auto [name, rate] : {std::pair{"AF_PACKET", &Udp::packet}, std::pair{"XDP live frames", &Udp::xdp}}) {
     double l = (dsr.*rate).rx, n = (dsr_nft.*rate).rx;
     std::printf("%-16s lbdsr TC %9.0f pps, nftables netdev ingress %9.0f pps: ratio %.2fx\n", name, l, n,
                 n > 0 ? l / n : 0.0);
+    pcnbench::print_added_row(std::string("lbdsr TC, ") + name + " (ratio vs nftables)", l, (bare.*rate).rx, n);
   }
   return 0;
 }

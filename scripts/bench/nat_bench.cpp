@@ -5,6 +5,9 @@
 //     (b drops at its tc ingress, so the forwarder is what is measured)
 //     against a Linux router namespace with iptables MASQUERADE
 //     (nf_conntrack), and against the router alone (what the NAT costs).
+//     Each row also prints the ns/packet it adds over the bare path (the
+//     same generator and sink across one veth pair, flood.h), and router +
+//     nat the ratio of its added cost to Linux's.
 //  2. new TCP connections/s through the NAT (connect, accept, close with a
 //     RST: one session each) against the same Linux router.
 //  3. memory per session and session-table capacity, next to what the
@@ -27,6 +30,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bench_util.h"
 #include "flood.h"
 #include "frames.h"
 #include "nat.h"
@@ -84,20 +88,26 @@ void linux_down(TestNet &net, const std::string &va, const std::string &vb) {
   sh("ip link set " + vb + " up");
 }
 
-void print(const char *what, const Rate &r, const Rate *base, const char *base_name) {
-  std::printf("%-42s sent %9.0f pps  received %9.0f pps  %6.1f ns/pkt", what, r.sent, r.rx, r.rx > 0 ? 1e9 / r.rx : 0.0);
-  if (base && base->rx > 0) std::printf("  ratio vs %s %.2f", base_name, r.rx / base->rx);
-  std::printf("\n");
+// Whole-path received pps and ns/packet, the ns/packet added over the
+// bare path and, when `added_vs` is given, the ratio of added costs; then
+// the whole-path ratio to `base`.
+void print(const char *what, const Rate &r, double bare, const Rate *added_vs, const Rate *base, const char *base_name) {
+  pcnbench::print_added_row(what, r.rx, bare, added_vs ? added_vs->rx : 0);
+  if (base && base->rx > 0)
+    std::printf("  whole-path pps ratio vs %s %.2f (sent %.0f pps)\n", base_name, r.rx / base->rx, r.sent);
 }
 
-// Bytes the kernel charges for a map (its fdinfo "memlock").
-uint64_t map_memlock(int fd) {
-  std::ifstream f("/proc/self/fdinfo/" + std::to_string(fd));
-  std::string k;
-  uint64_t v = 0;
-  while (f >> k)
-    if (k == "memlock:" && f >> v) return v;
-  return 0;
+// The bare path: the same generator and sink, the frames as b gets them
+// (from the masquerade address to b), across one veth pair.
+double bare_rate(TestNet &net, double seconds) {
+  const char *kMacB = "02:00:00:00:97:02";
+  std::vector<std::string> frames;
+  for (int i = 0; i < kFlows; i++)
+    frames.push_back(udp_frame(mac(kMacB), mac(kMacA), ip("10.97.2.1"), ip("10.97.2.2"), uint16_t(20000 + i), 9, 64));
+  const polycube::EmbeddedObject sink = nat_sink_bpf().tc;
+  return pcnbench::bare_path(net, {"10.97.2.2/24", kMacB, &sink}, [&](const std::string &s, const std::string &r) {
+           return pcnbench::flood_and_count(net, s, r, frames, seconds);
+         }).rx;
 }
 
 int run(double seconds) {
@@ -112,10 +122,12 @@ int run(double seconds) {
 
   std::printf("== packets/s: 64-byte UDP, %d established flows, ns a -> NAT -> ns b (b drops at tc ingress), %.0f s each\n",
               kFlows, seconds);
+  double bare = bare_rate(net, seconds);
+  pcnbench::print_bare_row("bare path (one veth pair a -> b)", bare);
   linux_up(net, va, vb);
   std::string lgw = net.in_out("r", "cat /sys/class/net/" + va + "/address");
   Rate lin = with_sink(net, [&] { return udp_rate(net, lgw, seconds); });
-  print("Linux router + iptables MASQUERADE", lin, nullptr, "");
+  print("Linux router + iptables MASQUERADE", lin, bare, nullptr, nullptr, "");
   std::printf("\n== new TCP connections/s through the NAT (connect, accept, RST), 2 clients, %.0f s\n", seconds);
   double lin_tcp = pcnbench::tcp_connect_rate(net.ns("a"), net.ns("b"), "10.97.2.2", 8000, seconds);
   std::printf("%-42s %9.0f conn/s\n", "Linux router + iptables MASQUERADE", lin_tcp);
@@ -146,14 +158,15 @@ int run(double seconds) {
     nat->apply(nc);
     Rate natted = with_sink(net, [&] { return udp_rate(net, gw, seconds); });
     std::string m = to_string(mode);
-    print(("router " + m + " (no NAT)").c_str(), plain, &lin, "iptables");
-    print(("router " + m + " + nat masquerade").c_str(), natted, &lin, "iptables");
+    print(("router " + m + " (no NAT)").c_str(), plain, bare, nullptr, &lin, "iptables");
+    print(("router " + m + " + nat masquerade").c_str(), natted, bare, &lin, &lin, "iptables");
+    std::printf("  nat's own added cost (over the router alone) %.1f ns/pkt\n", pcnbench::added_ns(natted.rx, plain.rx));
     std::printf("  sessions: %zu\n", nat->sessions().size());
     if (mode == Mode::kTc) {
       double tcp = pcnbench::tcp_connect_rate(net.ns("a"), net.ns("b"), "10.97.2.2", 8000, seconds);
       std::printf("%-42s %9.0f conn/s  ratio vs iptables %.2f\n", "router TC + nat masquerade", tcp,
                   lin_tcp > 0 ? tcp / lin_tcp : 0.0);
-      uint64_t bytes = map_memlock(nat->map_fd("nat_sessions")) + map_memlock(nat->map_fd("nat_reverse"));
+      uint64_t bytes = pcnbench::map_memlock(nat->map_fd("nat_sessions")) + pcnbench::map_memlock(nat->map_fd("nat_reverse"));
       std::printf("\n== sessions\n");
       std::printf("nat: capacity %u sessions per cube; %.0f bytes per session (nat_sessions + nat_reverse, "
                   "preallocated: %.1f MiB)\n",

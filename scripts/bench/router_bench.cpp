@@ -6,6 +6,9 @@
 //     both. Generator: AF_PACKET sendmmsg (qdisc bypass) in ns a, 64-byte
 //     UDP frames to b's address, counted at b's eth0; once with b's IP
 //     stack receiving them, once with b dropping IPv4 at its tc ingress.
+//     Each row also prints the ns/packet it adds over the bare path (the
+//     same generator and receiver across one veth pair, flood.h) and the
+//     ratio of the router's added cost to Linux's (goal: at most 0.5).
 //  2. ns/packet of the router's data plane under BPF_PROG_TEST_RUN (real
 //     hook + rt_main, forward with LPM lookup, ARP hit, TTL, MAC rewrite)
 //     with 10, 1k and 100k routes, next to a program that only returns.
@@ -63,12 +66,13 @@ struct Result {
   double sent_pps, rx_pps;
 };
 
-Result measure_once(TestNet &net, const std::string &gw_mac, uint32_t dst, double seconds) {
-  generate(net.ns("a"), gw_mac, dst, 0.3);  // warm-up
-  uint64_t before = pcnbench::rx_packets(net, "b");
-  uint64_t sent = generate(net.ns("a"), gw_mac, dst, seconds);
+Result measure_once(TestNet &net, const std::string &gw_mac, uint32_t dst, double seconds,
+                    const std::string &sender = "a", const std::string &receiver = "b") {
+  generate(net.ns(sender), gw_mac, dst, 0.3);  // warm-up
+  uint64_t before = pcnbench::rx_packets(net, receiver);
+  uint64_t sent = generate(net.ns(sender), gw_mac, dst, seconds);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  uint64_t got = pcnbench::rx_packets(net, "b") - before;
+  uint64_t got = pcnbench::rx_packets(net, receiver) - before;
   return {sent / seconds, got / seconds};
 }
 
@@ -105,11 +109,28 @@ Results measure(TestNet &net, const std::string &gw_mac, uint32_t dst, double se
   return r;
 }
 
-void print(const std::string &what, const Result &r, const Result *linux_fwd) {
-  std::printf("%-34s sent %9.0f pps  received %9.0f pps  %7.1f ns/pkt", what.c_str(), r.sent_pps, r.rx_pps,
-              r.rx_pps > 0 ? 1e9 / r.rx_pps : 0.0);
-  if (linux_fwd) std::printf("  ratio vs Linux %.2f", r.rx_pps / linux_fwd->rx_pps);
-  std::printf("\n");
+// The bare path of both receivers: the same generator, b's address and
+// MAC, the frames as b gets them (to b's MAC), across one veth pair.
+Results bare_forwarding(TestNet &net, uint32_t dst, double seconds) {
+  Results r;
+  auto run = [&](const std::string &s, const std::string &rx) {
+    Result x = measure_once(net, kMacB, dst, seconds, s, rx);
+    return pcnbench::Rate{x.sent_pps, x.rx_pps};
+  };
+  pcnbench::Rate stack = pcnbench::bare_path(net, {"10.98.2.2/24", kMacB}, run);
+  const polycube::EmbeddedObject sink = router_sink_bpf().tc;
+  pcnbench::Rate drop = pcnbench::bare_path(net, {"10.98.2.2/24", kMacB, &sink}, run);
+  r.stack = {stack.sent, stack.rx};
+  r.drop = {drop.sent, drop.rx};
+  return r;
+}
+
+// Whole path received pps and ns/packet, what it adds over the bare path
+// and, for the router, the ratio of that to what Linux adds.
+void print(const std::string &what, const Result &r, const Result &bare, const Result *linux_fwd) {
+  pcnbench::print_added_row(what, r.rx_pps, bare.rx_pps, linux_fwd ? linux_fwd->rx_pps : 0);
+  if (linux_fwd && linux_fwd->rx_pps > 0)
+    std::printf("  whole-path pps ratio vs Linux %.2f (sent %.0f pps)\n", r.rx_pps / linux_fwd->rx_pps, r.sent_pps);
 }
 
 RouterConfig router_config(uint32_t static_routes) {
@@ -243,15 +264,18 @@ int run(double seconds, uint32_t repeat) {
     std::printf("-- %u static routes (plus 2 connected)\n", routes);
     const char *only = std::getenv("ROUTER_BENCH_ONLY");  // "linux", "TC" or "XDP_SKB": profiling one case
     auto wanted = [&](const char *what) { return !only || std::string(only) == what; };
+    Results bare = bare_forwarding(net, dst, seconds);
+    pcnbench::print_bare_row("bare path (one veth pair a -> b)", bare.stack.rx_pps);
+    pcnbench::print_bare_row("  b drops at tc ingress", bare.drop.rx_pps);
     Results lin{};
     if (wanted("linux")) lin = linux_forwarding(net, va, vb, routes, dst, seconds);
-    print("Linux IPv4 forwarding (netns)", lin.stack, nullptr);
-    print("  b drops at tc ingress", lin.drop, nullptr);
+    print("Linux IPv4 forwarding (netns)", lin.stack, bare.stack, nullptr);
+    print("  b drops at tc ingress", lin.drop, bare.drop, nullptr);
     for (Mode mode : {Mode::kTc, Mode::kXdpSkb}) {
       if (!wanted(to_string(mode))) continue;
       Results r = router_forwarding(net, mode, va, vb, routes, dst, seconds);
-      print(std::string("router ") + to_string(mode), r.stack, &lin.stack);
-      print("  b drops at tc ingress", r.drop, &lin.drop);
+      print(std::string("router ") + to_string(mode), r.stack, bare.stack, &lin.stack);
+      print("  b drops at tc ingress", r.drop, bare.drop, &lin.drop);
     }
   }
   std::printf("\n== ns/packet: BPF_PROG_TEST_RUN, repeat %u, best of 3, CPU 1\n", repeat);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints its figures (each next to the Linux or
-# kernel baseline measured in the same run). Builds first. Takes ~15 minutes
+# kernel baseline measured in the same run; every pps figure also as the
+# ns/packet it adds over the bare path, flood.h). Builds first. Takes ~15 minutes
 # (the firewall rows load 100,000 rules into iptables and nftables too).
 # Not part of the test command.
 set -euo pipefail
@@ -50,3 +51,12 @@ BENCH_NO_BUILD=1 scripts/bench/capture_bench.sh
 echo
 echo "== lbrp / lbdsr vs kube-proxy's iptables shape and nftables"
 BENCH_NO_BUILD=1 scripts/bench/lb_bench.sh
+echo
+echo "== NAT vs iptables MASQUERADE"
+BENCH_NO_BUILD=1 scripts/bench/nat_bench.sh
+echo
+echo "== netdev hook: tcx link vs cls_bpf"
+BENCH_NO_BUILD=1 scripts/bench/tcx_bench.sh
+echo
+echo "== kernel map memory per cube"
+BENCH_NO_BUILD=1 scripts/bench/memory_bench.sh

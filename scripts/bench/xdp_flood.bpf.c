@@ -9,7 +9,10 @@
  * then makes `flows` flows of it: the 16-bit big-endian field at
  * `vary_offset` (a UDP source port) becomes `vary_base` + n mod `flows`
  * for the n-th frame of the CPU, and the 16-bit field at `zero_offset`
- * (that UDP checksum: 0 is "none" in IPv4) is zeroed. No framework
+ * (that UDP checksum: 0 is "none" in IPv4) is zeroed; the 16-bit field
+ * at `complement_offset` becomes 0xffff minus the varied value, so that
+ * an IPv4 header checksum stays right when the varied field is in the
+ * header (a source address: its ones'-complement sum is unchanged). No framework
  * header: it owns no pinned map. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -22,6 +25,7 @@ const volatile __u32 flows = 1;
 const volatile __u32 vary_offset = 0; /* 0: no field varies */
 const volatile __u32 vary_base = 0;
 const volatile __u32 zero_offset = 0; /* 0: none */
+const volatile __u32 complement_offset = 0; /* 0: none */
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -72,6 +76,9 @@ SEC("xdp") int xdp_flood(struct xdp_md *ctx) {
   if (vary_offset && set16(data, end, vary_offset, bpf_htons((__u16)(vary_base + *n % flows))))
     return XDP_ABORTED;
   if (zero_offset && set16(data, end, zero_offset, 0))
+    return XDP_ABORTED;
+  if (complement_offset &&
+      set16(data, end, complement_offset, bpf_htons((__u16)(0xffff - (vary_base + *n % flows)))))
     return XDP_ABORTED;
   (*n)++;
   return bpf_redirect(out_ifindex, 0);

@@ -37,7 +37,8 @@ uint64_t xdp_flood(const std::string &ns, const std::string &frame, const XdpFlo
                          {"flows", flows.flows ? flows.flows : 1},
                          {"vary_offset", flows.vary_offset},
                          {"vary_base", flows.base},
-                         {"zero_offset", flows.zero_offset}};
+                         {"zero_offset", flows.zero_offset},
+                         {"complement_offset", flows.complement_offset}};
       if (frame.size() > XDP_FLOOD_MAX_FRAME) throw std::runtime_error("frames are at most 256 bytes");
       auto obj = polycube::load_object(xdp_flood_bpf().xdp, spec);
       int fd = obj->prog_fd("xdp_flood");

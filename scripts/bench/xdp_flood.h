@@ -20,9 +20,13 @@ namespace pcnbench {
 // big-endian field at byte `vary_offset` takes `flows` values from
 // `base` (0 offset: every frame the same); the 16-bit field at
 // `zero_offset` is zeroed (a UDP checksum, which the varied port would
-// make wrong; 0: none).
+// make wrong; 0: none); the 16-bit field at `complement_offset` becomes
+// 0xffff minus the varied value (0: none). With both fields in the IPv4
+// header and a frame built with the varied field 0 and this one 0xffff
+// (e.g. the identification), their ones'-complement sum never changes, so
+// the header checksum stays right (values up to 0xffff).
 struct XdpFlows {
-  uint32_t flows = 1, vary_offset = 0, base = 0, zero_offset = 0;
+  uint32_t flows = 1, vary_offset = 0, base = 0, zero_offset = 0, complement_offset = 0;
 };
 // For udp_frame() frames (Ethernet, IPv4 without options, UDP): `flows`
 // source ports from `sport`.
