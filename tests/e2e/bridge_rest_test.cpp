@@ -171,6 +171,8 @@ TEST_F(BridgeRest, PolycubeSpellingOfPortVlans) {
   EXPECT_FALSE(ping(1, 4));
   // Moving p3 to VLAN 10 with Polycube's word.
   ASSERT_EQ(pcn("br1 ports p3 access set vlanid=10"), 0);
+  EXPECT_NE(rest("GET", "/bridge:bridge=br1/ports=p3/access").body.find("\"vlanid\":10"), std::string::npos);
+  net.in("h1", "ip neigh flush all");  // the failed resolution of h3 from VLAN 10 above
   EXPECT_TRUE(ping(1, 3));
 
   const std::string before = rest("GET", "/bridge:bridge=br1?content=config").body;

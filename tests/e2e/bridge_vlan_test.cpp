@@ -170,11 +170,13 @@ TEST_P(BridgeVlan, ChangingAPortsVlanMovesItAtOnce) {
 // the trunk p4 carries 20 only (tagged) with native 10, and removing one
 // trunk/allowed entry stops that VLAN.
 TEST_P(BridgeVlan, PolycubeSpellingOfAccessAndTrunk) {
-  rc->replace("/bridge:bridge[name='br1']/ports[name='p3']",
-              R"({"bridge:ports":[{"name":"p3","peer":")" + v[2] + R"(","access":{"vlanid":10}}]})");
-  rc->replace("/bridge:bridge[name='br1']/ports[name='p4']",
-              R"({"bridge:ports":[{"name":"p4","peer":")" + v[3] +
-                  R"(","mode":"trunk","trunk":{"allowed":[{"vlanid":20}],"native-vlan":10}}]})");
+  // p3 and p4 leave our spelling for Polycube's.
+  rc->remove(std::vector<std::string>{"/bridge:bridge[name='br1']/ports[name='p3']/vlan",
+                                      "/bridge:bridge[name='br1']/ports[name='p4']/allowed[.='10']",
+                                      "/bridge:bridge[name='br1']/ports[name='p4']/allowed[.='20']",
+                                      "/bridge:bridge[name='br1']/ports[name='p4']/native-vlan"});
+  rc->merge(R"({"bridge:bridge":[{"name":"br1","ports":[{"name":"p3","access":{"vlanid":10}},)"
+            R"({"name":"p4","trunk":{"allowed":[{"vlanid":20}],"native-vlan":10}}]}]})");
   EXPECT_EQ(br->port_vlan("p3"), (Bridge::PortVlan{false, 10, {}, 0}));
   EXPECT_EQ(br->port_vlan("p4"), (Bridge::PortVlan{true, 1, {20}, 10}));
   std::vector<std::string> none;
