@@ -13,12 +13,16 @@ namespace {
 
 namespace model = polycube::gen::bridge;
 
+// The port's VLAN settings, from either spelling: ours (vlan, allowed,
+// native-vlan) or Polycube's (access/vlanid, trunk/allowed,
+// trunk/native-vlan). validate() has refused spellings that disagree.
 Bridge::PortVlan vlan_of(const model::BridgePorts &p) {
   Bridge::PortVlan v;
   v.trunk = p.mode == model::BridgePortsMode::trunk;
-  v.vlan = p.vlan;
+  v.vlan = p.access.vlanid.value_or(p.vlan);
   v.allowed.insert(p.allowed.begin(), p.allowed.end());
-  v.native_vlan = p.native_vlan.value_or(0);
+  for (const auto &a : p.trunk.allowed) v.allowed.insert(a.vlanid);
+  v.native_vlan = p.trunk.native_vlan.value_or(p.native_vlan.value_or(0));
   return v;
 }
 
@@ -26,8 +30,20 @@ void validate(const model::Bridge &d) {
   std::set<std::string> ports;
   for (const auto &p : d.ports) {
     ports.insert(p.name);
-    if (p.mode == model::BridgePortsMode::access && (!p.allowed.empty() || p.native_vlan))
+    bool trunk_settings = !p.allowed.empty() || p.native_vlan || !p.trunk.allowed.empty() || p.trunk.native_vlan;
+    if (p.mode == model::BridgePortsMode::access && trunk_settings)
       throw Error(ErrorCode::kInvalid, "port " + p.name + ": allowed and native-vlan need mode=trunk");
+    if (p.mode == model::BridgePortsMode::trunk && p.access.vlanid)
+      throw Error(ErrorCode::kInvalid, "port " + p.name + ": access vlanid needs mode=access");
+    // vlan=1 is vlan's default: access/vlanid then says the VLAN.
+    if (p.access.vlanid && p.vlan != 1 && p.vlan != *p.access.vlanid)
+      throw Error(ErrorCode::kInvalid, "port " + p.name + ": vlan=" + std::to_string(p.vlan) + " and access vlanid=" +
+                                           std::to_string(*p.access.vlanid) +
+                                           " are one setting and disagree: set one of them (or both alike)");
+    if (p.native_vlan && p.trunk.native_vlan && *p.native_vlan != *p.trunk.native_vlan)
+      throw Error(ErrorCode::kInvalid, "port " + p.name + ": native-vlan=" + std::to_string(*p.native_vlan) +
+                                           " and trunk native-vlan=" + std::to_string(*p.trunk.native_vlan) +
+                                           " are one setting and disagree: set one of them (or both alike)");
   }
   for (const auto &s : d.fdb.static_)
     if (!ports.count(s.port))

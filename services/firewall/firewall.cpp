@@ -118,7 +118,7 @@ void Firewall::sync_packets() {
 }
 
 bool Firewall::needs(uint32_t slot) const {
-  if (slot == FW_SLOT_CONNTRACK) return accept_established_ || tables_[0].uses(FW_F_CTSTATE) || tables_[1].uses(FW_F_CTSTATE);
+  if (slot == FW_SLOT_CONNTRACK) return tracking();
   int f = static_cast<int>(slot - FW_SLOT_FIELD0);
   return tables_[0].uses(f) || tables_[1].uses(f);
 }
@@ -176,7 +176,7 @@ void Firewall::write(const std::array<fw::WriteSet, 2> &ws, uint32_t gen) {
 }
 
 void Firewall::write_chains(uint32_t gen) {
-  bool ct = accept_established_ || tables_[0].uses(FW_F_CTSTATE) || tables_[1].uses(FW_F_CTSTATE);
+  bool ct = tracking();
   for (uint32_t ch = 0; ch < 2; ch++) {
     const fw::ChainTables &t = tables_[ch];
     fw_chain_cfg c{};
@@ -363,17 +363,35 @@ void Firewall::edit(const std::vector<Edit> &edits) {
   }
 }
 
-void Firewall::set_options(bool accept_established, const std::array<uint32_t, 2> &default_action) {
-  if (accept_established == accept_established_ && default_action == default_) return;
+bool Firewall::tracking() const {
+  if (conntrack_ != Conntrack::kAuto) return conntrack_ == Conntrack::kOn;
+  return accept_established_ || tables_[0].uses(FW_F_CTSTATE) || tables_[1].uses(FW_F_CTSTATE);
+}
+
+bool Firewall::rules_use_conntrack() const {
+  std::lock_guard<std::mutex> l(tables_mu_);
+  return tables_[0].uses(FW_F_CTSTATE) || tables_[1].uses(FW_F_CTSTATE);
+}
+
+long Firewall::find_rule(int chain, const fw::Rule &r, size_t from, size_t to) const {
+  std::lock_guard<std::mutex> l(tables_mu_);
+  return tables_[chain].find(r, from, to);
+}
+
+void Firewall::set_options(bool accept_established, Conntrack conntrack, const std::array<uint32_t, 2> &default_action) {
+  if (accept_established == accept_established_ && conntrack == conntrack_ && default_action == default_) return;
   settle();
   bool ae = accept_established_;
+  Conntrack ct = conntrack_;
   auto def = default_;
   accept_established_ = accept_established;
+  conntrack_ = conntrack;
   default_ = default_action;
   try {
     commit({}, {});
   } catch (...) {
     accept_established_ = ae;
+    conntrack_ = ct;
     default_ = def;
     throw;
   }
@@ -462,6 +480,13 @@ std::vector<fw::Rule> Firewall::rules(int chain) const {
   out.reserve(tables_[chain].size());
   tables_[chain].for_each([&](size_t, uint32_t, const fw::PlacedRule &r) { out.push_back(r.rule); });
   return out;
+}
+
+std::optional<fw::Rule> Firewall::rule_at(int chain, size_t pos) const {
+  std::lock_guard<std::mutex> l(tables_mu_);
+  auto r = tables_[chain].range(pos, 1);
+  if (r.empty()) return std::nullopt;
+  return r[0].rule;
 }
 
 size_t Firewall::rule_count(int chain) const {

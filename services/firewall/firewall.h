@@ -15,6 +15,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <thread>
@@ -43,8 +44,18 @@ class Firewall : public Cube {
   // Throws before the switch, changing nothing, when an edit is out of
   // range, a chain would exceed FW_MAX_RULES or the kernel refuses a write.
   void edit(const std::vector<Edit> &edits);
-  // accept-established and each chain's default action.
-  void set_options(bool accept_established, const std::array<uint32_t, 2> &default_action);
+  // The cube's `conntrack` leaf: kAuto (absent) tracks sessions while a
+  // rule or accept-established needs them; kOn always; kOff never (the
+  // model refuses what would need them).
+  enum class Conntrack { kAuto, kOn, kOff };
+  // accept-established, conntrack and each chain's default action.
+  void set_options(bool accept_established, Conntrack conntrack, const std::array<uint32_t, 2> &default_action);
+  Conntrack conntrack() const { return conntrack_; }
+  // Whether a rule of either chain matches on the connection state.
+  bool rules_use_conntrack() const;
+  // Position of the first rule of `chain` in [from, to) equal to `r`
+  // (every field and the action), or -1.
+  long find_rule(int chain, const fw::Rule &r, size_t from, size_t to) const;
   // The whole configuration: computes the edits from what runs (common
   // head and tail kept; in between, a rule equal to one it replaces keeps
   // that one's counter).
@@ -52,6 +63,7 @@ class Firewall : public Cube {
   // The rules of `chain`, in position order.
   std::vector<fw::Rule> rules(int chain) const;
   size_t rule_count(int chain) const;
+  std::optional<fw::Rule> rule_at(int chain, size_t pos) const;
 
   struct Counter {
     uint64_t pkts = 0, bytes = 0;
@@ -101,6 +113,8 @@ class Firewall : public Cube {
 
   std::array<fw::ChainTables, 2> tables_;
   bool accept_established_ = false;
+  Conntrack conntrack_ = Conntrack::kAuto;
+  bool tracking() const;  // sessions tracked by the data plane
   std::array<uint32_t, 2> default_{FW_A_ACCEPT, FW_A_ACCEPT};
   uint32_t gen_ = 0;
   std::array<bool, 2> stale_{false, false};  // generation needs a rebuild

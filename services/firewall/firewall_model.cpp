@@ -9,7 +9,11 @@
 
 #include <arpa/inet.h>
 
+#include <atomic>
+#include <functional>
+
 #include "firewall.h"
+#include "firewall_batch.h"
 #include "firewall_gen.h"
 
 namespace polycube::services {
@@ -50,12 +54,21 @@ int chain_index(const std::string &name) {
   throw Error(ErrorCode::kInvalid, "unknown chain '" + name + "' (INGRESS, EGRESS)");
 }
 
+// A boolean-or-ON/OFF leaf (accept-established).
+bool on(const json &j, const char *leaf) {
+  if (!j.contains(leaf)) return false;
+  const json &v = j[leaf];
+  return v.is_boolean() ? v.get<bool>() : v == "ON";
+}
+
 json counter_json(size_t id, const Firewall::Counter &c) {
   return {{"id", id}, {"pkts", std::to_string(c.pkts)}, {"bytes", std::to_string(c.bytes)}};
 }
 
-// The read-only data of one chain: every rule's counters, or one rule's.
-json chain_state(T &fw, int ch, long only_rule = -1) {
+// The read-only data of one chain: every rule's counters, or one rule's;
+// with `stats`, the stats list too (the rules' fields beside their
+// counters), only when asked for: it doubles a chain's answer.
+json chain_state(T &fw, int ch, long only_rule = -1, bool stats = false) {
   json chain = {{"name", chain_name(ch)}};
   json rules = json::array();
   if (only_rule >= 0) {
@@ -65,8 +78,21 @@ json chain_state(T &fw, int ch, long only_rule = -1) {
     auto counters = fw.counters(ch);
     for (size_t i = 0; i < counters.size(); i++) rules.push_back(counter_json(i, counters[i]));
   }
+  if (stats) {
+    json st = json::array();
+    if (only_rule >= 0) {
+      auto r = fw.rule_at(ch, static_cast<size_t>(only_rule));
+      if (r && !rules.empty()) st.push_back(r->to_json()), st.back().update(rules[0]);
+    } else {
+      auto all = fw.rules(ch);
+      for (size_t i = 0; i < all.size() && i < rules.size(); i++) st.push_back(all[i].to_json()), st.back().update(rules[i]);
+    }
+    if (!st.empty()) chain["stats"] = st;
+  }
   if (!rules.empty()) chain["rule"] = rules;
-  chain["default-pkts"] = std::to_string(fw.default_counter(ch).pkts);
+  auto def = fw.default_counter(ch);
+  chain["default-pkts"] = std::to_string(def.pkts);
+  chain["default-bytes"] = std::to_string(def.bytes);
   return chain;
 }
 
@@ -105,7 +131,20 @@ class Handler : public model::FirewallHandler<T> {
     if (j.contains("chain"))
       for (const auto &c : j["chain"])
         def[chain_index(c.value("name", ""))] = c.value("default", "ACCEPT") == "DROP" ? FW_A_DROP : FW_A_ACCEPT;
-    fw.set_options(j.value("accept-established", false), def);
+    bool accept_established = on(j, "accept-established");
+    std::string ct_leaf = j.contains("conntrack") && j["conntrack"].is_string() ? j["conntrack"].get<std::string>() : "";
+    Firewall::Conntrack ct = ct_leaf == "OFF" ? Firewall::Conntrack::kOff
+                             : ct_leaf == "ON" ? Firewall::Conntrack::kOn
+                                               : Firewall::Conntrack::kAuto;
+    if (ct == Firewall::Conntrack::kOff) {
+      if (accept_established)
+        throw Error(ErrorCode::kInvalid, "accept-established=ON needs connection tracking: not with conntrack=OFF");
+      if (fw.rules_use_conntrack())
+        throw Error(ErrorCode::kInvalid,
+                    "conntrack=OFF: rules match on conntrack state; delete them first (pcn " + fw.name() +
+                        " chain <chain> stats show lists them)");
+    }
+    fw.set_options(accept_established, ct, def);
   }
 
   model::FirewallState state(T &fw) override {
@@ -157,13 +196,16 @@ std::pair<std::string, std::string> chain_action(const std::string &path) {
   return {chain, action};
 }
 
-// The chain actions as splices of the chain's rule list. `current` holds
-// the cube without its rules; each chain's "rule" member is the number of
-// its rules (see ServiceModel::config_action).
-std::optional<ServiceModel::ConfigEdit> edit_rules(const json &current, const std::string &path, const json &in) {
+// The chain actions as splices of the chain's rule list (firewall_batch.h
+// plans them). `current` holds the cube without its rules; each chain's
+// "rule" member is the number of its rules (see
+// ServiceModel::config_action). `find` searches the committed rules (a
+// delete by match).
+std::optional<ServiceModel::ConfigEdit> edit_rules(const json &current, const std::string &path, const json &in,
+                                                   const std::function<long(int, const fw::Rule &, size_t, size_t)> &find) {
   auto [chain, action] = chain_action(path);
   if (chain.empty() || action == "reset-counters") return std::nullopt;
-  chain_index(chain);
+  int ch = chain_index(chain);
   ServiceModel::ConfigEdit edit;
   size_t n = 0;
   bool present = false;
@@ -181,54 +223,82 @@ std::optional<ServiceModel::ConfigEdit> edit_rules(const json &current, const st
       for (auto &c : edit.config["chain"]) c.erase("rule");
     edit.config["chain"].push_back({{"name", chain}});
   }
-  auto id_in = [&](size_t limit) {
-    uint32_t id = in.at("id").get<uint32_t>();
-    if (id >= limit)
-      throw Error(ErrorCode::kInvalid, "id " + std::to_string(id) + " out of range: chain " + chain + " has " +
-                                           std::to_string(n) + " rules");
-    return id;
+  bool stateless = current.contains("conntrack") && current["conntrack"] == "OFF";
+  // One operation from action input or a batch entry.
+  auto op_of = [&](const json &leaves_in, fw::ChainOp::Kind kind, std::optional<uint32_t> position, std::string what) {
+    fw::ChainOp op;
+    op.kind = kind;
+    op.position = position;
+    op.what = std::move(what);
+    try {
+      op.leaves = rule_leaves(leaves_in);
+      op.rule = fw::parse_rule(op.leaves);
+    } catch (const Error &e) {
+      throw Error(ErrorCode::kInvalid, (op.what.empty() ? "" : op.what + ": ") + e.what());
+    }
+    if (stateless && kind != fw::ChainOp::kDelete && op.rule.ct)
+      throw Error(ErrorCode::kInvalid, (op.what.empty() ? "" : op.what + ": ") +
+                                           "a rule matching conntrack needs connection tracking (the cube has conntrack=OFF)");
+    return op;
   };
-  ListSplice s{"chain=" + chain + "/rule", 0, 0, {}};
+  auto id_of = [&](const json &j) -> std::optional<uint32_t> {
+    if (!j.contains("id")) return std::nullopt;
+    return j["id"].get<uint32_t>();
+  };
+  std::vector<fw::ChainOp> ops;
+  bool flush = false;
   if (action == "append") {
-    s.pos = static_cast<uint32_t>(n);
-    s.insert.push_back(rule_leaves(in));
-    edit.output = {{"id", n}};
+    ops.push_back(op_of(in, fw::ChainOp::kAppend, std::nullopt, ""));
   } else if (action == "insert") {
-    s.pos = id_in(n + 1);
-    s.insert.push_back(rule_leaves(in));
-    edit.output = {{"id", s.pos}};
+    ops.push_back(op_of(in, fw::ChainOp::kInsert, id_of(in).value_or(0), ""));
   } else if (action == "delete") {
-    s.pos = id_in(n);
-    s.remove = 1;
+    auto id = id_of(in);
+    if (id) {
+      // By position: no rule fields (action is DROP by default, so only
+      // another action shows that one was given).
+      for (const char *k : kRuleLeaves)
+        if (in.contains(k) && !(std::string(k) == "action" && in[k] == "DROP"))
+          throw Error(ErrorCode::kInvalid, std::string("delete: give id or the rule's fields, not both (") + k + ")");
+    }
+    ops.push_back(op_of(in, fw::ChainOp::kDelete, id, ""));
   } else if (action == "replace") {
-    s.pos = id_in(n);
-    s.remove = 1;
-    s.insert.push_back(rule_leaves(in));
+    uint32_t id = in.at("id").get<uint32_t>();
+    ops.push_back(op_of(json::object(), fw::ChainOp::kDelete, id, ""));
+    ops.push_back(op_of(in, fw::ChainOp::kInsert, id, ""));
   } else if (action == "batch") {
-    bool flush = in.value("flush", false);
-    s.pos = flush ? 0 : static_cast<uint32_t>(n);
-    s.remove = flush ? static_cast<uint32_t>(n) : 0;
+    flush = in.value("flush", false);
     std::vector<const json *> batch;
     if (in.contains("rules"))
       for (const auto &r : in["rules"]) batch.push_back(&r);
     std::stable_sort(batch.begin(), batch.end(),
                      [](const json *a, const json *b) { return a->value("id", 0u) < b->value("id", 0u); });
-    s.insert.reserve(batch.size());
+    ops.reserve(batch.size());
     for (const json *r : batch) {
-      try {
-        s.insert.push_back(rule_leaves(*r));
-      } catch (const Error &e) {
-        throw Error(ErrorCode::kInvalid, "batch rule id " + std::to_string(r->value("id", 0u)) + ": " + e.what());
+      std::string what = "batch rule id " + std::to_string(r->value("id", 0u));
+      std::string operation = r->value("operation", "append");
+      fw::ChainOp::Kind kind = operation == "insert"   ? fw::ChainOp::kInsert
+                               : operation == "delete" ? fw::ChainOp::kDelete
+                                                       : fw::ChainOp::kAppend;
+      std::optional<uint32_t> position;
+      if (r->contains("position")) {
+        if (kind == fw::ChainOp::kAppend) throw Error(ErrorCode::kInvalid, what + ": append takes no position");
+        position = (*r)["position"].get<uint32_t>();
       }
+      ops.push_back(op_of(*r, kind, position, what));
     }
     edit.output = {{"count", batch.size()}};
   } else {
     return std::nullopt;
   }
-  if (n - s.remove + s.insert.size() > FW_MAX_RULES)
-    throw Error(ErrorCode::kInvalid, "chain " + chain + " would have more than " + std::to_string(FW_MAX_RULES) +
-                                         " rules");
-  edit.splices.push_back(std::move(s));
+  auto planned = fw::plan_chain_edit(n, flush, ops, [&](const fw::Rule &r, size_t from, size_t to) {
+    return find(ch, r, from, to);
+  });
+  if (action == "append") edit.output = {{"id", n}};
+  if (action == "insert") edit.output = {{"id", planned.at(0).pos}};
+  for (auto &p : planned)
+    edit.splices.push_back(ListSplice{"chain=" + chain + "/rule", p.pos, p.remove, std::move(p.insert)});
+  if (edit.splices.empty())  // an empty batch: commits nothing new, as before
+    edit.splices.push_back(ListSplice{"chain=" + chain + "/rule", static_cast<uint32_t>(n), 0, {}});
   return edit;
 }
 
@@ -243,7 +313,11 @@ void splice_rules(Runtime &rt, const std::string &name, const std::vector<ListSp
       throw Error(ErrorCode::kInvalid, "firewall: no list " + s.list);
     Firewall::Edit e{chain_index(s.list.substr(6, s.list.size() - 11)), s.pos, s.remove, {}};
     e.rules.reserve(s.insert.size());
-    for (const auto &r : s.insert) e.rules.push_back(fw::parse_rule(r));
+    for (const auto &r : s.insert) {
+      e.rules.push_back(fw::parse_rule(r));
+      if (e.rules.back().ct && fw->conntrack() == Firewall::Conntrack::kOff)
+        throw Error(ErrorCode::kInvalid, "a rule matching conntrack needs connection tracking (conntrack=OFF)");
+    }
     edits.push_back(std::move(e));
   }
   fw->edit(edits);
@@ -259,14 +333,16 @@ json state_at(Runtime &rt, const std::string &name, const std::string &path) {
     std::string rest = path.substr(6);
     std::string chain = rest.substr(0, rest.find('/'));
     long rule = -1;
-    if (auto r = rest.find("/rule="); r != std::string::npos) {
-      std::string id = rest.substr(r + 6);
+    bool stats = rest.find("/stats") != std::string::npos;
+    auto r = rest.find(stats ? "/stats=" : "/rule=");
+    if (r != std::string::npos) {
+      std::string id = rest.substr(r + (stats ? 7 : 6));
       id = id.substr(0, id.find('/'));
       char *end = nullptr;
       rule = std::strtol(id.c_str(), &end, 10);
       if (!end || *end || rule < 0) rule = -1;
     }
-    if (chain == "INGRESS" || chain == "EGRESS") j["chain"].push_back(chain_state(*fw, chain_index(chain), rule));
+    if (chain == "INGRESS" || chain == "EGRESS") j["chain"].push_back(chain_state(*fw, chain_index(chain), rule, stats));
     return j;
   }
   if (path.rfind("session-table", 0) == 0) {
@@ -284,7 +360,24 @@ json state_at(Runtime &rt, const std::string &name, const std::string &path) {
 
 ServiceModel firewall_model() {
   ServiceModel m = model::make_firewall_model<T>(std::make_shared<Handler>());
-  m.config_action = edit_rules;
+  // config_action is not handed the runtime, and a delete by match needs
+  // the rules that run (the same as the committed ones: the daemon keeps
+  // them in step). Every cube a config action reaches was reconciled
+  // first, so the reconciler's runtime is known by then.
+  auto runtime = std::make_shared<std::atomic<Runtime *>>(nullptr);
+  m.reconcile = [runtime, reconcile = m.reconcile](Runtime &rt, const std::string &name, const json *desired) {
+    runtime->store(&rt);
+    reconcile(rt, name, desired);
+  };
+  m.config_action = [runtime](const json &current, const std::string &path, const json &in) {
+    std::string name = current.value("name", "");
+    return edit_rules(current, path, in, [&](int ch, const fw::Rule &r, size_t from, size_t to) -> long {
+      Runtime *rt = runtime->load();
+      auto fw = rt ? std::dynamic_pointer_cast<T>(rt->get(name)) : nullptr;
+      if (!fw) throw Error(ErrorCode::kNotFound, "cube " + name + " is not a running firewall");
+      return fw->find_rule(ch, r, from, to);
+    });
+  };
   m.splice = splice_rules;
   m.state_at = state_at;
   return m;

@@ -52,6 +52,18 @@ std::vector<PlacedRule> ChainTables::range(size_t pos, size_t count) const {
   return out;
 }
 
+long ChainTables::find(const Rule &r, size_t from, size_t to) const {
+  size_t start = 0;
+  for (const auto &chunk : chunks_) {
+    if (start >= to) break;
+    if (from < start + chunk.size())
+      for (size_t i = from > start ? from - start : 0; i < chunk.size() && start + i < to; i++)
+        if (chunk[i].rule == r) return static_cast<long>(start + i);
+    start += chunk.size();
+  }
+  return -1;
+}
+
 long ChainTables::position_of(uint32_t phys) const {
   size_t c = phys / FW_CHUNK_BITS, i = phys % FW_CHUNK_BITS;
   if (c >= chunks_.size() || i >= chunks_[c].size()) return -1;

@@ -68,6 +68,8 @@ class ChainTables {
   }
   // Copies of the `count` rules from position `pos`.
   std::vector<PlacedRule> range(size_t pos, size_t count) const;
+  // Position of the first rule in [from, to) equal to `r`, or -1.
+  long find(const Rule &r, size_t from, size_t to) const;
   // Replaces the `remove` rules at position `pos` by `insert` (each with its
   // counter slot) and appends the map writes to `out`; the counter slots of
   // the removed rules go to `released`. Throws polycube::Error(kInvalid),

@@ -145,4 +145,48 @@ TEST_F(BridgeRest, BadInputGets400AndChangesNothing) {
   EXPECT_EQ(rest("GET", "/bridge:bridge=br1/ports=p1/vlan").status, 200);
 }
 
+// Polycube's bridge commands, as its scripts type them: access/vlanid,
+// trunk/allowed add and del, trunk native-vlan; pings follow the VLANs,
+// and two spellings of one setting that disagree are refused.
+TEST_F(BridgeRest, PolycubeSpellingOfPortVlans) {
+  ASSERT_EQ(pcn("bridge add br1"), 0);
+  for (int i = 1; i <= 4; i++) ASSERT_EQ(pcn("br1 ports add p" + std::to_string(i) + " peer=" + v[i - 1]), 0);
+  ASSERT_EQ(pcn("br1 ports p1 access set vlanid=10"), 0);
+  ASSERT_EQ(pcn("br1 ports p2 access set vlanid=10"), 0);
+  ASSERT_EQ(pcn("br1 ports p3 access set vlanid=20"), 0);
+  ASSERT_EQ(pcn("br1 ports p4 set mode=trunk"), 0);
+  ASSERT_EQ(pcn("br1 ports p4 trunk allowed add 10"), 0);
+  ASSERT_EQ(pcn("br1 ports p4 trunk allowed add 30"), 0);
+  ASSERT_EQ(pcn("br1 ports p4 trunk allowed del 30"), 0);
+  ASSERT_EQ(pcn("br1 ports p4 trunk set native-vlan=20"), 0);  // h4 sends untagged: VLAN 20
+  Reply p4 = rest("GET", "/bridge:bridge=br1/ports=p4/trunk");
+  EXPECT_NE(p4.body.find("\"allowed\":[{\"vlanid\":10}]"), std::string::npos) << p4.body;
+  EXPECT_NE(p4.body.find("\"native-vlan\":20"), std::string::npos) << p4.body;
+  std::string vlanid;
+  ASSERT_EQ(pcn("br1 ports p1 access show -json", &vlanid), 0);
+  EXPECT_NE(vlanid.find("10"), std::string::npos) << vlanid;
+  EXPECT_TRUE(ping(1, 2));
+  EXPECT_FALSE(ping(1, 3));
+  EXPECT_TRUE(ping(3, 4));  // 20: access p3, native of the trunk p4
+  EXPECT_FALSE(ping(1, 4));
+  // Moving p3 to VLAN 10 with Polycube's word.
+  ASSERT_EQ(pcn("br1 ports p3 access set vlanid=10"), 0);
+  EXPECT_NE(rest("GET", "/bridge:bridge=br1/ports=p3/access").body.find("\"vlanid\":10"), std::string::npos);
+  net.in("h1", "ip neigh flush all");  // the failed resolution of h3 from VLAN 10 above
+  EXPECT_TRUE(ping(1, 3));
+
+  const std::string before = rest("GET", "/bridge:bridge=br1?content=config").body;
+  EXPECT_NE(pcn("br1 ports p1 set vlan=30"), 0);                  // access vlanid=10 says otherwise
+  EXPECT_NE(pcn("br1 ports p1 trunk allowed add 10"), 0);         // p1 is an access port
+  EXPECT_NE(pcn("br1 ports p4 access set vlanid=10"), 0);         // p4 is a trunk
+  EXPECT_NE(pcn("br1 ports p1 access set vlanid=4095"), 0);       // out of range
+  EXPECT_NE(pcn("br1 ports p4 trunk allowed del 30"), 0);         // not there
+  Reply r = rest("PATCH", "/bridge:bridge=br1/ports=p4",
+                 R"({"bridge:ports":[{"name":"p4","native-vlan":30}]})");  // trunk native-vlan=20 says otherwise
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("disagree"), std::string::npos) << r.body;
+  EXPECT_EQ(rest("GET", "/bridge:bridge=br1?content=config").body, before);
+  EXPECT_TRUE(ping(1, 3));
+}
+
 }  // namespace

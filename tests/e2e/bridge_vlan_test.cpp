@@ -165,6 +165,41 @@ TEST_P(BridgeVlan, ChangingAPortsVlanMovesItAtOnce) {
   EXPECT_EQ(g, (Got{none, none, none, none, {"d"}}));
 }
 
+// Polycube's spelling of the same settings (access/vlanid, trunk/allowed
+// list, trunk/native-vlan) gives the same data plane: p3 moves to access 10,
+// the trunk p4 carries 20 only (tagged) with native 10, and removing one
+// trunk/allowed entry stops that VLAN.
+TEST_P(BridgeVlan, PolycubeSpellingOfAccessAndTrunk) {
+  // p3 and p4 leave our spelling for Polycube's.
+  rc->remove(std::vector<std::string>{"/bridge:bridge[name='br1']/ports[name='p3']/vlan",
+                                      "/bridge:bridge[name='br1']/ports[name='p4']/allowed[.='10']",
+                                      "/bridge:bridge[name='br1']/ports[name='p4']/allowed[.='20']",
+                                      "/bridge:bridge[name='br1']/ports[name='p4']/native-vlan"});
+  rc->merge(R"({"bridge:bridge":[{"name":"br1","ports":[{"name":"p3","access":{"vlanid":10}},)"
+            R"({"name":"p4","trunk":{"allowed":[{"vlanid":20}],"native-vlan":10}}]}]})");
+  EXPECT_EQ(br->port_vlan("p3"), (Bridge::PortVlan{false, 10, {}, 0}));
+  EXPECT_EQ(br->port_vlan("p4"), (Bridge::PortVlan{true, 1, {20}, 10}));
+  std::vector<std::string> none;
+  // VLAN 10 from h1: h2, h3 (now access 10) untagged, the trunk untagged (native 10).
+  Got g = exchange(1, test_frame(kBroadcast, mac_of(1), 0, "a"));
+  EXPECT_EQ(g, (Got{none, {"a"}, {"a"}, {"a"}, none}));
+  // Tagged 20 on the trunk: allowed, but no access port is in 20 any more.
+  uint64_t vlan_drops = br->counters().vlan_drops;
+  g = exchange(4, test_frame(kBroadcast, mac_of(4), 20, "b"));
+  EXPECT_EQ(g, (Got{none, none, none, none, none}));
+  EXPECT_EQ(br->counters().vlan_drops, vlan_drops);
+  rc->merge(R"({"bridge:bridge":[{"name":"br1","ports":[{"name":"p5","access":{"vlanid":20}}]}]})");
+  g = exchange(4, test_frame(kBroadcast, mac_of(4), 20, "c"));
+  EXPECT_EQ(g, (Got{none, none, none, none, {"c"}}));
+  g = exchange(5, test_frame(kBroadcast, mac_of(5), 0, "d"));
+  EXPECT_EQ(g, (Got{none, none, none, {"d@20"}, none}));
+  // `trunk allowed del 20`: tagged 20 is now dropped at the trunk.
+  rc->remove("/bridge:bridge[name='br1']/ports[name='p4']/trunk/allowed[vlanid='20']");
+  g = exchange(4, test_frame(kBroadcast, mac_of(4), 20, "e"));
+  EXPECT_EQ(g, (Got{none, none, none, none, none}));
+  EXPECT_EQ(br->counters().vlan_drops, vlan_drops + 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, BridgeVlan, ::testing::Values(Mode::kTc, Mode::kXdpSkb, Mode::kXdpDrv),
                          [](const auto &info) { return std::string(to_string(info.param)); });
 
@@ -229,6 +264,15 @@ TEST_P(BridgeFdb, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(patch(R"("ports":[{"name":"p1","mode":"hybrid"}])"), "invalid-value");
   // allowed / native-vlan on an access port.
   EXPECT_EQ(patch(R"("ports":[{"name":"p1","allowed":[10]}])"), "invalid-value");
+  // Polycube's spelling: out of range, trunk settings on an access port,
+  // access vlanid on a trunk, and two spellings of one setting that disagree.
+  EXPECT_EQ(patch(R"("ports":[{"name":"p1","access":{"vlanid":4095}}])"), "invalid-value");
+  EXPECT_EQ(patch(R"("ports":[{"name":"p1","trunk":{"allowed":[{"vlanid":10}]}}])"), "invalid-value");
+  EXPECT_EQ(patch(R"("ports":[{"name":"p1","trunk":{"native-vlan":10}}])"), "invalid-value");
+  EXPECT_EQ(patch(R"("ports":[{"name":"p4","trunk":{"allowed":[{"vlanid":0}]}}])"), "invalid-value");
+  EXPECT_EQ(patch(R"("ports":[{"name":"p4","access":{"vlanid":10}}])"), "invalid-value");
+  EXPECT_EQ(patch(R"("ports":[{"name":"p1","access":{"vlanid":20}}])"), "invalid-value");  // p1 has vlan=10
+  EXPECT_EQ(patch(R"("ports":[{"name":"p4","trunk":{"native-vlan":20}}])"), "invalid-value");  // native-vlan=1
   // A static entry on a port the bridge does not have, with a bad MAC, a
   // multicast MAC, a bad VLAN.
   EXPECT_EQ(patch(R"("fdb":{"static":[{"vlan":10,"address":"02:00:00:00:00:09","port":"p9"}]})"), "invalid-value");
