@@ -1,5 +1,7 @@
 #include "helloworld.h"
 
+#include <spdlog/spdlog.h>
+
 #include "helloworld_bpf.h"
 #include "helloworld_bpf_maps.h"
 #include "polycube/runtime.h"

@@ -5,6 +5,7 @@
 // before=, and one side of a cube-to-cube link waits for the other.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>

@@ -6,6 +6,7 @@
 #include <net/if.h>
 
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -39,7 +40,7 @@ bool soon(Pred done) {
   return false;
 }
 
-class NetdevLoss : public ::testing::Test {
+class PeerNetdevGone : public ::testing::Test {
  protected:
   void SetUp() override {
     net.add_ns("a");
@@ -68,7 +69,7 @@ class NetdevLoss : public ::testing::Test {
   std::shared_ptr<SimpleBridge> sb;
 };
 
-TEST_F(NetdevLoss, DeletedPeerIfindexReusedByAnotherInterfaceReceivesNothing) {
+TEST_F(PeerNetdevGone, DeletedPeerIfindexReusedByAnotherInterfaceReceivesNothing) {
   ASSERT_TRUE(ping());  // the bridge learns both MACs: a's frames to b go out p2 only
   const uint32_t ifindex = if_nametoindex(vb.c_str());
   ASSERT_NE(ifindex, 0u);
@@ -109,7 +110,7 @@ TEST_F(NetdevLoss, DeletedPeerIfindexReusedByAnotherInterfaceReceivesNothing) {
   EXPECT_TRUE(ping());
 }
 
-TEST_F(NetdevLoss, ReattachTakesTheNetdevOfThatNameBack) {
+TEST_F(PeerNetdevGone, ReattachTakesTheNetdevOfThatNameBack) {
   sb->set_reattach("p2", true);
   ASSERT_TRUE(ping());
   ASSERT_EQ(sh("ip link del " + vb), 0);
@@ -135,7 +136,7 @@ TEST_F(NetdevLoss, ReattachTakesTheNetdevOfThatNameBack) {
 // Through the daemon: the configuration stops naming a deleted peer (one
 // version saying why), the status says what happened, /metrics counts it;
 // a port with reattach keeps the name in its configuration.
-TEST(NetdevLossDaemon, ConfigurationStatusAndMetric) {
+TEST(PeerNetdevGoneDaemon, ConfigurationStatusAndMetric) {
   TestNet net;
   net.add_ns("a");
   std::string v1 = net.add_host("a", "v1", "10.68.0.1/24"), v2 = net.add_host("a", "v2", "", "", "eth1");
@@ -153,7 +154,7 @@ TEST(NetdevLossDaemon, ConfigurationStatusAndMetric) {
   EXPECT_EQ(peer_of("p2").status, 200);  // reattach: the name stays
   auto cube = nlohmann::json::parse(pcnd.rest("GET", "/polycube:cubes/cube=hw0").body);
   std::map<std::string, std::string> status;
-  for (const auto &p : cube["polycube:cube"][0]["ports"]) status[p["name"]] = p["status"];
+  for (const auto &p : cube["polycube:cube"][0]["ports"]) status[p["name"].get<std::string>()] = p["status"].get<std::string>();
   EXPECT_EQ(status["p1"], "down: peer netdev " + v1 + " was deleted");
   EXPECT_EQ(status["p2"], "waiting for netdev " + v2 + " (deleted; reattach is set)");
   auto versions = nlohmann::json::parse(pcnd.rest("GET", "/polycube:versions").body)["polycube:versions"];
