@@ -244,7 +244,10 @@ TEST_F(RouterE2E, DeletingAnAddressRemovesItsRoutesAndTrafficFallsBack) {
   // Overlaps p2's primary 10.34.2.1/24: accepted, like `ip addr add`.
   must_pcn("r1 ports p2 secondaryip add 10.34.2.7/25");
   must_pcn("r1 ports p2 secondaryip add 10.34.3.1/24");
-  net.in("h2", "ip link set lo up && ip addr add 10.34.3.2/24 dev eth0 && ip addr add 10.34.9.2/32 dev lo");
+  // One command per call: net.in() prefixes `ip netns exec`, which an `&&` would not carry.
+  ASSERT_EQ(net.in("h2", "ip link set lo up"), 0);
+  ASSERT_EQ(net.in("h2", "ip addr add 10.34.3.2/24 dev eth0"), 0);
+  ASSERT_EQ(net.in("h2", "ip addr add 10.34.9.2/32 dev lo"), 0);
   add_route("r1", "10.34.9.0/24", "10.34.3.2", R"(,"pathcost":1)");
   add_route("r1", "10.34.9.0/24", "10.34.2.2", R"(,"pathcost":5)");
   EXPECT_EQ(routes("r1").count("10.34.9.0/24 10.34.3.2 p2 static active"), 1u);
