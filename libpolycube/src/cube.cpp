@@ -30,6 +30,18 @@ std::string Peer::to_string() const {
   return "";
 }
 
+std::string port_status(const Port &p) {
+  switch (p.peer.kind) {
+    case Peer::kNetdev:
+      return p.peer.ifindex ? "up" : "waiting for netdev " + p.peer.netdev + " (deleted; reattach is set)";
+    case Peer::kCubePort:
+      return p.peer.linked ? "up" : "waiting for the other side (" + p.peer.to_string() + " does not name this port as its peer)";
+    case Peer::kNone:
+      break;
+  }
+  return p.lost_peer.empty() ? "no peer" : "down: peer netdev " + p.lost_peer + " was deleted";
+}
+
 Cube::Cube(Runtime &rt, const std::string &name, ServiceInfo info, CubeOptions opts)
     : rt_(rt), name_(name), info_(std::move(info)), opts_(opts) {
   // Shares the daemon's sinks (so its format and destination), not its level.
@@ -285,9 +297,9 @@ void Cube::del_port(const std::string &name) {
   if (p.peer.kind != Peer::kNone)
     throw Error(ErrorCode::kInUse, "port " + name_ + ":" + name + " is connected to " +
                                        p.peer.to_string() + "; clear its peer first");
-  if (!p.transparent.empty())
-    throw Error(ErrorCode::kInUse, "port " + name_ + ":" + name + " has transparent cube " +
-                                       p.transparent.front() + " attached; detach it first");
+  // Transparent cubes on it are detached (they stay), as removing an
+  // interface removes its qdiscs.
+  for (const auto &t : std::vector<std::string>(p.transparent)) rt_.detach(t, name_ + ":" + name);
   on_port_removed(p);
   pcn_port_cfg zero{};
   bpf_map_update_elem(map_fd("pcn_ports"), &p.index, &zero, BPF_ANY);
@@ -299,6 +311,11 @@ void Cube::del_port(const std::string &name) {
 void Cube::set_peer(const std::string &port, const std::string &peer) {
   std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
   rt_.apply_peer(*this, port_ref(port), peer);
+}
+
+void Cube::set_reattach(const std::string &port, bool reattach) {
+  std::lock_guard<std::recursive_mutex> lock(rt_.mutex());
+  rt_.set_reattach(*this, port_ref(port), reattach);
 }
 
 Port Cube::port(const std::string &name) const {

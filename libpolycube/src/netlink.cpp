@@ -2,13 +2,21 @@
 
 #include <net/if.h>
 #include <netlink/errno.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
+#include <netlink/socket.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/tc.h>
 
+#include <linux/rtnetlink.h>
+#include <poll.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -129,6 +137,54 @@ std::vector<std::string> link_names() {
     if_freenameindex(all);
   }
   return out;
+}
+
+LinkMonitor::LinkMonitor() : sk_(nl_socket_alloc()) {
+  if (!sk_) throw Error(ErrorCode::kKernel, "netlink: cannot allocate a socket");
+  // Notifications carry no sequence numbers of ours.
+  nl_socket_disable_seq_check(sk_);
+  int err = nl_connect(sk_, NETLINK_ROUTE);
+  if (err >= 0) err = nl_socket_add_membership(sk_, RTNLGRP_LINK);
+  if (err >= 0) err = nl_socket_set_nonblocking(sk_);
+  // A larger buffer: a burst of deletions (a namespace going away with its
+  // veths) should not overflow it.
+  if (err >= 0) nl_socket_set_buffer_size(sk_, 1 << 20, 0);
+  if (err < 0) {
+    nl_socket_free(sk_);
+    throw Error(ErrorCode::kKernel, std::string("netlink: link notifications: ") + nl_geterror(err));
+  }
+}
+
+LinkMonitor::~LinkMonitor() { nl_socket_free(sk_); }
+
+std::vector<LinkEvent> LinkMonitor::wait(int timeout_ms, bool *overflowed) {
+  std::vector<LinkEvent> out;
+  *overflowed = false;
+  pollfd pfd{nl_socket_get_fd(sk_), POLLIN, 0};
+  if (poll(&pfd, 1, timeout_ms) <= 0) return out;
+  for (;;) {
+    sockaddr_nl from{};
+    unsigned char *buf = nullptr;
+    int n = nl_recv(sk_, &from, &buf, nullptr);
+    if (n <= 0) {
+      // -NLE_NOMEM is ENOBUFS: the kernel dropped notifications.
+      // Any other error: what came so far; the next wait reads on.
+      if (n == -NLE_NOMEM) *overflowed = true;
+      free(buf);
+      return out;
+    }
+    for (auto *h = reinterpret_cast<nlmsghdr *>(buf); nlmsg_ok(h, n); h = nlmsg_next(h, &n)) {
+      if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) continue;
+      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) continue;
+      auto *ifi = static_cast<ifinfomsg *>(nlmsg_data(h));
+      LinkEvent e;
+      e.removed = h->nlmsg_type == RTM_DELLINK;
+      e.ifindex = static_cast<uint32_t>(ifi->ifi_index);
+      if (nlattr *name = nlmsg_find_attr(h, sizeof(ifinfomsg), IFLA_IFNAME)) e.name = nla_get_string(name);
+      out.push_back(std::move(e));
+    }
+    free(buf);
+  }
 }
 
 }  // namespace polycube::netlink

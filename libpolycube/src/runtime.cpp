@@ -1,8 +1,9 @@
 // The runtime's core: its lifetime (hooks loaded at start, everything
 // released at stop), the cube registry, program slots, global port ids and
 // port counters. Topology (runtime_topology.cpp), netdev hooks
-// (runtime_netdev.cpp), taking over a previous run (runtime_restart.cpp) and
-// the slow path (runtime_slowpath.cpp) are the other parts of Runtime.
+// (runtime_netdev.cpp), taking over a previous run (runtime_restart.cpp), the
+// slow path (runtime_slowpath.cpp) and netdevs that go away
+// (runtime_links.cpp) are the other parts of Runtime.
 #include "polycube/runtime.h"
 
 #include <bpf/bpf.h>
@@ -94,6 +95,10 @@ Runtime::Runtime(RuntimeOptions opts) : opts_(std::move(opts)) {
       bpf_obj_pin(h.egress_fd, pin.c_str());
     }
   }
+  if (opts_.watch_links) {
+    links_ = std::make_unique<netlink::LinkMonitor>();  // subscribed from here on
+    link_thread_ = std::thread([this] { watch_links(); });
+  }
   if (opts_.slowpath) {
     ring_ = ring_buffer__new(tc_.ring, &Runtime::on_ring_event, this, nullptr);
     if (!ring_ || ring_buffer__add(ring_, xdp_.ring, &Runtime::on_ring_event, this) != 0)
@@ -106,6 +111,8 @@ Runtime::~Runtime() {
   stop_ = true;
   if (slowpath_thread_.joinable())
     slowpath_thread_.join();
+  if (link_thread_.joinable())
+    link_thread_.join();
   if (ring_)
     ring_buffer__free(ring_);
   std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -203,14 +210,14 @@ void Runtime::delete_cube(const std::string &name) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   auto cube = get(name);
   if (cube->transparent()) {
+    // Detached first, as a qdisc goes with the interface it sits on.
     if (!cube->attached_to().empty())
-      throw Error(ErrorCode::kInUse, "cube " + name + " is attached to " + cube->attached_to() +
-                                         "; detach it first");
+      detach(name, cube->attached_to());
   } else {
     for (auto &[pname, port] : cube->ports_) {
       for (const auto &t : std::vector<std::string>(port.transparent))
         detach(t, name + ":" + pname);
-      unlink_peer(*cube, port);
+      unlink_peer(*cube, port, true);
     }
   }
   for (uint32_t s : cube->slots_)

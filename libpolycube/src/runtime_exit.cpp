@@ -22,6 +22,7 @@ void Runtime::exit_leaving_data_plane(int status) {
   // veth or call into cubes while we take things away.
   stop_ = true;
   if (slowpath_thread_.joinable()) slowpath_thread_.join();
+  if (link_thread_.joinable()) link_thread_.join();
   mu_.lock();  // held until the process ends: no request changes the kernel now
   if (!inject_if_.empty()) {
     try {

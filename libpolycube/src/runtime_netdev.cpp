@@ -38,6 +38,7 @@ void Runtime::netdev_claim(uint32_t ifindex, Mode mode, const std::string &owner
                "netdev ingress map");
   NetdevUse use;
   use.mode = mode;
+  use.name = netdev_name(ifindex);
   use.owner = owner;
   if (!stale_generations_.empty()) {
     // Rebuilding a previous run's topology: its hooks still forward. Ours
@@ -108,6 +109,53 @@ void Runtime::netdev_release(uint32_t ifindex) {
   bpf_map_delete_elem(hooks(u.mode).netdev_in, &ifindex);
   if (u.tc_eg) bpf_map_delete_elem(tc_.netdev_eg, &ifindex);
   netdevs_.erase(it);
+}
+
+void Runtime::netdev_forget(uint32_t ifindex) {
+  // The netdev is gone and its hooks (and a qdisc we made) with it; what
+  // stays is ours: its map entries and the markers a restart would undo.
+  auto it = netdevs_.find(ifindex);
+  if (it == netdevs_.end()) return;
+  const NetdevUse &u = it->second;
+  std::error_code ec;
+  fs::remove(qdisc_marker(ifindex), ec);
+  fs::remove(netdev_marker(ifindex), ec);
+  bpf_map_delete_elem(hooks(u.mode).netdev_in, &ifindex);
+  if (u.tc_eg) bpf_map_delete_elem(tc_.netdev_eg, &ifindex);
+  netdevs_.erase(it);
+}
+
+void Runtime::netdev_own(uint32_t ifindex, Cube &cube, const std::string &owner) {
+  // A bare netdev with transparent cubes becomes a port's peer: its stack
+  // now runs in the port's chains (sync_port), so the egress hook, which
+  // would run it a second time on what the port sends, goes.
+  NetdevUse &use = netdevs_.at(ifindex);
+  if (is_xdp(use.mode) != is_xdp(cube.mode()))
+    throw Error(ErrorCode::kInvalid, "netdev " + use.name + " runs transparent cubes in mode " + to_string(use.mode) +
+                                         "; cube " + cube.name() + " is " + to_string(cube.mode()));
+  if (use.tc_eg) {
+    tc_detach(ifindex, true);
+    bpf_map_delete_elem(tc_.netdev_eg, &ifindex);
+    use.tc_eg = false;
+  }
+  use.owner = owner;
+}
+
+void Runtime::netdev_unown(uint32_t ifindex) {
+  auto it = netdevs_.find(ifindex);
+  if (it == netdevs_.end()) return;
+  NetdevUse &use = it->second;
+  if (use.transparent.empty()) {
+    netdev_release(ifindex);
+    return;
+  }
+  // Its transparent cubes stay attached to the netdev, now a bare one.
+  use.owner.clear();
+  if (!is_xdp(use.mode) && !use.tc_eg) {
+    tc_attach(ifindex, true, tc_.egress_fd);
+    use.tc_eg = true;
+  }
+  sync_bare_netdev(ifindex);
 }
 
 }  // namespace polycube

@@ -9,9 +9,14 @@
 namespace polycube {
 
 void reconcile_ports(Cube &cube, const nlohmann::json *desired_ports) {
-  std::map<std::string, std::string> want;  // port -> peer
+  struct Want {
+    std::string peer;
+    bool reattach = false;
+  };
+  std::map<std::string, Want> want;  // by port name
   if (desired_ports && desired_ports->is_array())
-    for (const auto &p : *desired_ports) want[p.at("name").get<std::string>()] = p.value("peer", "");
+    for (const auto &p : *desired_ports)
+      want[p.at("name").get<std::string>()] = {p.value("peer", ""), p.value("reattach", false)};
   // Removed ports first (their netdevs may be wanted by another port), then
   // peers of kept ports, then new ports.
   for (const auto &p : cube.ports())
@@ -19,15 +24,24 @@ void reconcile_ports(Cube &cube, const nlohmann::json *desired_ports) {
       cube.set_peer(p.name, "");
       cube.del_port(p.name);
     }
-  for (const auto &[name, peer] : want) {
+  for (const auto &[name, w] : want) {
     bool exists = false;
     for (const auto &p : cube.ports()) exists |= p.name == name;
-    if (exists && cube.port(name).peer.to_string() != peer) cube.set_peer(name, peer);
+    if (!exists) continue;
+    Port now = cube.port(name);
+    if (now.reattach != w.reattach) cube.set_reattach(name, w.reattach);
+    // A peer netdev that went away and was cleared here already: the
+    // daemon clears it in the configuration too (a write that comes first
+    // does not try to take it again).
+    bool cleared_here = now.peer.kind == Peer::kNone && !now.lost_peer.empty() && now.lost_peer == w.peer;
+    if (!cleared_here && now.peer.to_string() != w.peer) cube.set_peer(name, w.peer);
   }
-  for (const auto &[name, peer] : want) {
+  for (const auto &[name, w] : want) {
     bool exists = false;
     for (const auto &p : cube.ports()) exists |= p.name == name;
-    if (!exists) cube.add_port(name, peer);
+    if (exists) continue;
+    cube.add_port(name, w.peer);
+    if (w.reattach) cube.set_reattach(name, true);
   }
 }
 

@@ -27,7 +27,7 @@ json cube_json(const Cube &c) {
   json ports = json::array();
   if (!c.transparent())
     for (const auto &p : c.ports()) {
-      json port = {{"name", p.name}};
+      json port = {{"name", p.name}, {"status", port_status(p)}};
       if (p.peer.kind != Peer::kNone) port["peer"] = p.peer.to_string();
       if (!p.transparent.empty()) port["transparent-cubes"] = p.transparent;
       ports.push_back(port);
@@ -127,7 +127,7 @@ HttpReply framework_get(Reconciler &rc, const std::string &what) {
       for (const auto &p : c->ports()) {
         std::string from = c->name() + ":" + p.name, to = p.peer.to_string();
         if (p.peer.kind == Peer::kNetdev) links.push_back({{"from", from}, {"to", to}, {"kind", "netdev"}});
-        else if (p.peer.kind == Peer::kCubePort && from < to) links.push_back({{"from", from}, {"to", to}, {"kind", "cube"}});
+        else if (p.peer.kind == Peer::kCubePort && p.peer.linked && from < to) links.push_back({{"from", from}, {"to", to}, {"kind", "cube"}});
         for (size_t i = 0; i < p.transparent.size(); i++)
           attach_of[p.transparent[i]]["position"] = i;
       }
@@ -207,8 +207,28 @@ HttpReply framework_operation(Reconciler &rc, const std::string &op, const std::
     else if (if_nametoindex(where.c_str()) == 0) return error(404, "invalid-value", "no netdev " + where);
     if (!cube->attached_to().empty())
       return error(409, "in-use", name + " is already attached to " + cube->attached_to() + "; detach it first");
+    // after=<cube> / before=<cube>: position after:<cube> / before:<cube>.
+    std::string position = position_given ? in["position"].get<std::string>() : "";
+    for (const char *rel : {"after", "before"}) {
+      if (!in.contains(rel)) continue;
+      if (!position.empty())
+        return error(400, "invalid-value", "give one of position, after and before");
+      position = std::string(rel) + ":" + in[rel].get<std::string>();
+    }
+    // The cube named in the position must sit where this one goes.
+    if (auto colon = position.find(':'); colon != std::string::npos) {
+      std::string other = position.substr(colon + 1);
+      std::shared_ptr<Cube> o;
+      try {
+        o = rt.get(other);
+      } catch (const Error &) {
+      }
+      if (!o || o->attached_to() != where)
+        return error(400, "invalid-value", "cannot attach " + name + " " + position.substr(0, colon) + " " + other + ": " +
+                                               other + " is not attached to " + where);
+    }
     json inst = {{"name", name}, {"attached-to", where}};
-    if (position_given) inst["position"] = in["position"];  // else the default
+    if (!position.empty()) inst["position"] = position;  // else the default
     rc.merge(json{{svc + ":" + svc, {inst}}}.dump(), ctx);
     return {204, ""};
   }

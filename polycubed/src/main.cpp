@@ -180,6 +180,34 @@ int main(int argc, char **argv) {
       readiness.set_restore_failure(e.what());
     }
     rt.release_stale();
+    // A netdev that went away: the runtime has let go of it; the
+    // configuration stops naming it too, in one write (a version saying
+    // why). A port with reattach keeps the name (it waits for it).
+    rt.on_netdev_loss([&rc](const std::vector<polycube::NetdevLoss> &lost) {
+      std::vector<std::string> leaves;
+      std::string names;
+      for (const auto &l : lost) {
+        if (l.waiting) continue;
+        std::string cube = "/" + l.service + ":" + l.service + "[name='" + l.cube + "']";
+        if (l.port.empty()) {
+          leaves.push_back(cube + "/attached-to");
+          leaves.push_back(cube + "/position");
+        } else {
+          leaves.push_back(cube + "/ports[name='" + l.port + "']/peer");
+        }
+        if (names.find(l.netdev) == std::string::npos) names += (names.empty() ? "" : ", ") + l.netdev;
+      }
+      std::erase_if(leaves, [&](const std::string &x) { return !rc.exists_at(x); });
+      if (leaves.empty()) return;
+      polycube::daemon::WriteContext ctx;
+      ctx.message = "netdev " + names + " went away";
+      rc.remove(leaves, ctx);
+    });
+    // Let go before `rc` goes (an exception unwinding past here).
+    struct LossHandlerReset {
+      polycube::Runtime &rt;
+      ~LossHandlerReset() { rt.on_netdev_loss(nullptr); }
+    } loss_handler_reset{rt};
     // From here on, new peers and attachment points must be allowed ones
     // (what the saved configuration uses was accepted before).
     rt.set_netdev_allowlist(o.netdev_allow);

@@ -115,6 +115,9 @@ std::string metrics_text(Reconciler &rc, uint64_t requests, uint64_t errors) {
   for (const auto &[svc, n] : per_service)
     out += "polycube_service_cubes{service=\"" + label(svc) + "\"} " + std::to_string(n) + "\n";
   out += cube_metrics_text(rc.runtime());
+  out += "# HELP polycube_netdevs_lost_total Netdevs in use (a port's peer, an attachment point) that went away.\n"
+         "# TYPE polycube_netdevs_lost_total counter\npolycube_netdevs_lost_total " +
+         std::to_string(rc.runtime().netdevs_lost()) + "\n";
   out += "# HELP polycube_http_requests_total Requests served.\n# TYPE polycube_http_requests_total counter\n"
          "polycube_http_requests_total " + std::to_string(requests) + "\n";
   out += "# HELP polycube_http_errors_total Requests answered with an error status.\n"

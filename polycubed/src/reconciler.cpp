@@ -175,7 +175,32 @@ bool Reconciler::replace(const std::string &xpath, const std::string &json, cons
 }
 
 void Reconciler::remove(const std::vector<std::string> &xpaths, const WriteContext &ctx) {
-  write(ctx, [&] { return ds_.remove(xpaths); });
+  write(ctx, [&] {
+    Transaction txn = ds_.remove(xpaths);
+    // Removing a cube or a port detaches the transparent cubes on it (they
+    // stay, with the rest of their configuration): the same write clears
+    // their attachment, so the configuration never names what is gone.
+    std::vector<std::string> all;
+    auto inst = [](const std::string &module, const std::string &name) {
+      return "/" + module + ":" + module + "[name='" + name + "']";
+    };
+    for (const auto &[module, name] : refs_.attached_to_removed(txn.changes())) {
+      all.push_back(inst(module, name) + "/attached-to");
+      all.push_back(inst(module, name) + "/position");
+    }
+    // And what the service says goes with what is deleted (a route through
+    // a deleted address).
+    for (const auto &c : txn.changes()) {
+      if (c.op != CubeChange::kUpdate) continue;
+      auto svc = services_.find(c.module);
+      if (svc == services_.end() || !svc->second.removes_with) continue;
+      nlohmann::json after = c.splices.empty() || takes_splices(c.module) ? instance_of(c.json) : ds_.full_config(txn, c);
+      for (const auto &p : svc->second.removes_with(after)) all.push_back(inst(c.module, c.name) + "/" + p);
+    }
+    if (all.empty()) return txn;
+    all.insert(all.end(), xpaths.begin(), xpaths.end());
+    return ds_.remove(all);
+  });
 }
 
 nlohmann::json Reconciler::without_new_links(const std::string &name, const nlohmann::json &desired) const {

@@ -75,10 +75,11 @@ void References::check(const std::vector<CubeChange> &changes) const {
           throw Error(ErrorCode::kInUse, "cannot remove " + peer + ": port " + me + " is connected to it; disconnect first");
         throw Error(ErrorCode::kNotFound, "peer " + peer + " of port " + me + " does not exist");
       }
-      if (back != me)
-        throw Error(ErrorCode::kInvalid, "port " + me + " names peer " + peer + " but " + peer + " is " +
-                                             (back.empty() ? "unconnected" : "connected to " + back) +
-                                             "; set both sides in one write or use connect");
+      // One side alone is accepted: it waits until the other names it back
+      // (its status says so). A peer that names a third port is taken.
+      if (!back.empty() && back != me)
+        throw Error(ErrorCode::kInUse, "port " + me + " names peer " + peer + " but " + peer + " is connected to " +
+                                           back);
     }
   // Ports of changed or deleted cubes that go away or change peer: what
   // pointed at them must be changed in the same write.
@@ -95,14 +96,15 @@ void References::check(const std::vector<CubeChange> &changes) const {
     for (const auto &[port, peer] : before->peers) {
       std::string me = name + ":" + port;
       bool gone = !after || !after->peers.count(port);
-      std::string now = gone ? "" : after->peers.at(port);
-      // A cube-port peer that still names this port after the write.
-      if (is_cube_port(peer) && now != peer) {
-        bool exists = false;
-        std::string back = peer_of(peer, exists);
-        if (exists && back == me)
-          throw Error(ErrorCode::kInUse, "cannot remove " + me + ": port " + peer + " is connected to it; disconnect first");
-      }
+      // A port that names this one (linked, or waiting for it) after the
+      // write: this one cannot go.
+      if (gone)
+        if (auto n = named_by_.find(me); n != named_by_.end())
+          for (const auto &x : n->second) {
+            bool exists = false;
+            if (x != me && peer_of(x, exists) == me && exists)
+              throw Error(ErrorCode::kInUse, "cannot remove " + me + ": port " + x + " is connected to it; disconnect first");
+          }
       // Transparent cubes attached here.
       if (gone)
         if (auto a = attached_to_.find(me); a != attached_to_.end())
@@ -123,18 +125,38 @@ void References::check(const std::vector<CubeChange> &changes) const {
       throw Error(ErrorCode::kInUse, "cannot remove " + c.attached + ": " + name + " is attached to it; detach first");
     throw Error(ErrorCode::kNotFound, "cannot attach " + name + ": no port " + c.attached);
   }
-  // A transparent cube deleted while attached is in use.
-  for (const auto &name : deleted) {
-    auto it = cubes_.find(name);
-    if (it != cubes_.end() && !it->second.attached.empty())
-      throw Error(ErrorCode::kInUse, "cube " + name + " is attached to " + it->second.attached + "; detach it first");
+  // A transparent cube deleted while attached is detached first (by the
+  // runtime): nothing else names it.
+}
+
+std::vector<std::pair<std::string, std::string>> References::attached_to_removed(const std::vector<CubeChange> &changes) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto &ch : changes) {
+    auto old = cubes_.find(ch.name);
+    if (old == cubes_.end() || old->second.module != ch.module || attached_to_.empty()) continue;
+    std::map<std::string, std::string> after;
+    if (ch.op != CubeChange::kDelete) after = of(ch).peers;
+    for (const auto &[port, _] : old->second.peers) {
+      if (after.count(port)) continue;
+      auto a = attached_to_.find(ch.name + ":" + port);
+      if (a == attached_to_.end()) continue;
+      for (const auto &t : a->second)
+        if (auto tc = cubes_.find(t); tc != cubes_.end()) out.emplace_back(tc->second.module, t);
+    }
   }
+  return out;
 }
 
 void References::update(const std::vector<CubeChange> &changes) {
   for (const auto &ch : changes) {
     auto old = cubes_.find(ch.name);
     if (old != cubes_.end() && old->second.module == ch.module) {
+      for (const auto &[port, peer] : old->second.peers) {
+        if (!is_cube_port(peer)) continue;
+        auto &s = named_by_[peer];
+        s.erase(ch.name + ":" + port);
+        if (s.empty()) named_by_.erase(peer);
+      }
       if (!old->second.attached.empty()) {
         auto &s = attached_to_[old->second.attached];
         s.erase(ch.name);
@@ -145,6 +167,8 @@ void References::update(const std::vector<CubeChange> &changes) {
     if (ch.op == CubeChange::kDelete) continue;
     Cube c = of(ch);
     if (!c.attached.empty()) attached_to_[c.attached].insert(ch.name);
+    for (const auto &[port, peer] : c.peers)
+      if (is_cube_port(peer)) named_by_[peer].insert(ch.name + ":" + port);
     cubes_[ch.name] = std::move(c);
   }
 }
@@ -152,6 +176,7 @@ void References::update(const std::vector<CubeChange> &changes) {
 void References::clear() {
   cubes_.clear();
   attached_to_.clear();
+  named_by_.clear();
 }
 
 }  // namespace polycube::daemon

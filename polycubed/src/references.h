@@ -27,9 +27,16 @@ class References {
   // Throws polycube::Error when the changes, applied to the indexed
   // configuration, leave a reference dangling or one-sided: 409 exists
   // (name taken by another service), 404 (peer or attachment point
-  // missing), 409 in-use (removing what is linked or attached), 400 (peer
-  // that does not name this port back).
+  // missing), 409 in-use (removing what is linked or named as a peer, a
+  // port that keeps transparent cubes attached in the new configuration, a
+  // peer connected to a third port). One side of a cube-to-cube link alone
+  // is accepted: that port waits for the other to name it back.
   void check(const std::vector<CubeChange> &changes) const;
+  // The transparent cubes (module, name) attached to ports that `changes`
+  // remove: the ports of deleted cubes and those an update drops. A DELETE
+  // detaches them in the same write (they stay, detached), as removing a
+  // Linux interface removes its qdiscs.
+  std::vector<std::pair<std::string, std::string>> attached_to_removed(const std::vector<CubeChange> &changes) const;
   // Records committed changes.
   void update(const std::vector<CubeChange> &changes);
   void clear();
@@ -37,6 +44,7 @@ class References {
  private:
   std::map<std::string, Cube> cubes_;                        // by cube name
   std::map<std::string, std::set<std::string>> attached_to_;  // "cube:port" -> transparent cubes on it
+  std::map<std::string, std::set<std::string>> named_by_;     // "cube:port" -> ports whose peer names it
 };
 
 }  // namespace polycube::daemon

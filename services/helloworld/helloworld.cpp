@@ -1,5 +1,7 @@
 #include "helloworld.h"
 
+#include <spdlog/spdlog.h>
+
 #include "helloworld_bpf.h"
 #include "helloworld_bpf_maps.h"
 #include "polycube/runtime.h"
@@ -38,28 +40,20 @@ HelloWorld::Action HelloWorld::action_from_string(const std::string &s) {
 void HelloWorld::on_port_added(const Port &p) {
   int i = cfg_.ports[0] == HW_NO_PORT ? 0 : 1;  // max_ports = 2 guarantees a free entry
   cfg_.ports[i] = p.index;
-  port_names_[i] = p.name;
   write_config();
 }
 
 void HelloWorld::on_port_removed(const Port &p) {
   for (int i = 0; i < 2; i++)
-    if (cfg_.ports[i] == p.index) {
-      cfg_.ports[i] = HW_NO_PORT;
-      port_names_[i].clear();
-    }
+    if (cfg_.ports[i] == p.index) cfg_.ports[i] = HW_NO_PORT;
   write_config();
 }
 
 void HelloWorld::on_packet_in(const PacketIn &pkt) {
+  // What SLOWPATH is for: show that the control plane sees the packet. It
+  // goes no further (FORWARD forwards).
   packets_in_++;
-  std::string out = locked([&] {
-    if (cfg_.ports[0] == pkt.port_index) return port_names_[1];
-    if (cfg_.ports[1] == pkt.port_index) return port_names_[0];
-    return std::string();
-  });
-  if (!out.empty() && pkt.data.size() == pkt.len)
-    packet_out(out, pkt.data);
+  log().info("packet from port {} reached the slow path ({} bytes); dropped", pkt.port_name, pkt.len);
 }
 
 }  // namespace polycube::services

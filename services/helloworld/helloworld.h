@@ -1,6 +1,6 @@
 // helloworld: a cube with two ports that drops, forwards (port 0 <-> port 1)
-// or punts every packet to its control plane, which sends it out of the
-// other port.
+// or punts every packet to its control plane, which logs it and drops it
+// (as Polycube's helloworld does).
 #pragma once
 
 #include <atomic>
@@ -24,7 +24,8 @@ class HelloWorld : public Cube {
   void set_action(Action a);
   Action action() const;
   static Action action_from_string(const std::string &s);  // DROP|SLOWPATH|FORWARD
-  // Packets the control plane received through the slow path.
+  // Packets the control plane received through the slow path (logged at
+  // INFO on the cube's logger, then dropped).
   uint64_t packets_in() const { return packets_in_; }
 
  protected:
@@ -35,7 +36,6 @@ class HelloWorld : public Cube {
  private:
   void write_config();
   hw_config cfg_{HW_DROP, {HW_NO_PORT, HW_NO_PORT}};
-  std::string port_names_[2];
   std::atomic<uint64_t> packets_in_{0};
 };
 

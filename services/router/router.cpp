@@ -146,9 +146,13 @@ void Router::validate(const RouterConfig &desired, const RouterConfig &current) 
     if (auto [it, fresh] = own.emplace(c.addr, port); !fresh)
       throw Error(ErrorCode::kExists, "address " + ipv4::addr_str(c.addr) + " is on port " + it->second +
                                           " and on port " + port);
-  // Prefixes nest or are disjoint: sorted by start (widest first), one
-  // overlaps an earlier one exactly when it starts before the furthest end
-  // seen so far. O(n log n) for the 16k addresses a router may have.
+  // Prefixes of different ports are disjoint; on one port they may overlap
+  // (a secondary address in the primary's prefix, as `ip addr add`
+  // accepts). Sorted by start (widest first), one overlaps an earlier one
+  // exactly when it starts before the furthest end seen so far, and then it
+  // overlaps the prefix that reaches furthest (`holder`): refused only when
+  // that one is on another port. O(n log n) for the 16k addresses a router
+  // may have.
   std::vector<size_t> order(addrs.size());
   for (size_t i = 0; i < order.size(); i++) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -160,7 +164,7 @@ void Router::validate(const RouterConfig &desired, const RouterConfig &current) 
   for (size_t k = 0; k < order.size(); k++) {
     const auto &[port, c] = addrs[order[k]];
     uint64_t start = c.network(), end = start + (uint64_t(1) << (32 - c.len));
-    if (k > 0 && start < furthest) {
+    if (k > 0 && start < furthest && addrs[holder].first != port) {
       const auto &[hport, h] = addrs[holder];
       throw Error(ErrorCode::kInvalid, "prefixes overlap: " + h.str() + " (port " + hport + ") and " + c.str() +
                                            " (port " + port + ")");
@@ -201,6 +205,14 @@ void Router::validate(const RouterConfig &desired, const RouterConfig &current) 
     }
     throw Error(ErrorCode::kInvalid, problem);
   }
+}
+
+std::vector<RouterConfig::StaticRoute> Router::unusable_routes(const RouterConfig &cfg) {
+  std::vector<RouterConfig::StaticRoute> out;
+  Addresses addrs = addresses_of(cfg);
+  for (const auto &r : cfg.routes)
+    if (!route_problem(cfg, addrs, r).empty()) out.push_back(r);
+  return out;
 }
 
 Router::Computed Router::compute(const RouterConfig &cfg) const {

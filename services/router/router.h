@@ -78,6 +78,11 @@ class Router : public Cube {
   // a static route that is valid there and loses its next hop's network is
   // "in use" (the port or address it needs cannot go), a new one "invalid".
   static void validate(const RouterConfig &desired, const RouterConfig &current);
+  // The static routes of `cfg` that cannot run (their next hop on no
+  // network of theirs, their port gone): what a DELETE of an address or a
+  // port takes with it, as Linux drops the routes through an address it
+  // deletes.
+  static std::vector<RouterConfig::StaticRoute> unusable_routes(const RouterConfig &cfg);
   // Validates, then converges the data plane to `desired`. Every port named
   // there must exist on the cube.
   void apply(const RouterConfig &desired);

@@ -70,6 +70,17 @@ ServiceModel router_model() {
     }
     reconcile(rt, name, desired);
   };
+  // DELETE of an address or a port: the static routes through it go with
+  // it, in the same write (as Linux drops them); the others carry the
+  // traffic.
+  m.removes_with = [](const nlohmann::json &after) {
+    model::Router typed;
+    from_json(after, typed);
+    std::vector<std::string> paths;
+    for (const auto &r : Router::unusable_routes(to_config(typed)))
+      paths.push_back("route[network='" + r.network.str() + "'][nexthop='" + ipv4::addr_str(r.nexthop) + "']");
+    return paths;
+  };
   m.state = [state = m.state](Runtime &rt, const std::string &name) {
     nlohmann::json j = state(rt, name);
     if (j.is_null()) j = nlohmann::json::object();

@@ -107,14 +107,12 @@ TEST_F(RuntimeModel, TransparentStackPositions) {
   EXPECT_EQ(sb->port("p1").transparent, (std::vector<std::string>{"t4", "t2", "t3", "t1"}));
   EXPECT_EQ(rt->get("t3")->attached_to(), "sb1:p1");
   EXPECT_EQ(error_of([&] { rt->attach("t1", "sb1:p1"); }), "in-use");
-  EXPECT_EQ(error_of([&] { rt->delete_cube("t2"); }), "in-use");
-  EXPECT_EQ(error_of([&] { sb->del_port("p1"); }), "in-use");
   EXPECT_EQ(error_of([&] { rt->attach("sb1", "sb1:p1"); }), "invalid-value");  // not transparent
   EXPECT_EQ(error_of([&] { rt->detach("t1", "sb1:p2"); }), "invalid-value");
   rt->detach("t2", "sb1:p1");
   EXPECT_EQ(sb->port("p1").transparent, (std::vector<std::string>{"t4", "t3", "t1"}));
   rt->create<TransparentHelloWorld>("t5");
-  EXPECT_EQ(error_of([&] { rt->attach("t5", "sb1:p1", "after:t2"); }), "not-found");
+  EXPECT_EQ(error_of([&] { rt->attach("t5", "sb1:p1", "after:t2"); }), "invalid-value");  // t2 is not there
   EXPECT_EQ(error_of([&] { rt->attach("t5", "sb1:p1", "sideways"); }), "invalid-value");
   EXPECT_EQ(rt->get("t5")->attached_to(), "");
   // Deleting the cube detaches what sits on its ports.
@@ -123,15 +121,45 @@ TEST_F(RuntimeModel, TransparentStackPositions) {
   rt->delete_cube("t1");
 }
 
-TEST_F(RuntimeModel, TransparentOnANetdevThatAPortOwnsIsRefused) {
+TEST_F(RuntimeModel, DeletingAPortOrAnAttachedTransparentCubeDetaches) {
+  auto sb = rt->create<SimpleBridge>("sb1");
+  sb->add_port("p1");
+  sb->add_port("p2");
+  for (const char *n : {"t1", "t2", "t3"}) rt->create<TransparentHelloWorld>(n);
+  rt->attach("t1", "sb1:p1");
+  rt->attach("t2", "sb1:p1");
+  rt->attach("t3", "sb1:p2");
+  // An attached transparent cube: detached, then deleted.
+  rt->delete_cube("t2");
+  EXPECT_EQ(sb->port("p1").transparent, (std::vector<std::string>{"t1"}));
+  // A port: what sits on it is detached and stays.
+  sb->del_port("p1");
+  EXPECT_EQ(rt->get("t1")->attached_to(), "");
+  EXPECT_EQ(rt->get("t3")->attached_to(), "sb1:p2");
+  rt->attach("t1", "sb1:p2", "before:t3");
+  EXPECT_EQ(sb->port("p2").transparent, (std::vector<std::string>{"t1", "t3"}));
+}
+
+TEST_F(RuntimeModel, TransparentOnTheNetdevSideOfAPort) {
   auto hw = rt->create<HelloWorld>("hw1");
   hw->add_port("p0", va);
   rt->create<TransparentHelloWorld>("t1");
-  EXPECT_EQ(error_of([&] { rt->attach("t1", va); }), "in-use");
-  rt->attach("t1", vb);
-  EXPECT_EQ(error_of([&] { hw->set_peer("p0", vb); }), "in-use");
+  rt->create<TransparentHelloWorld>("t2");
+  rt->create<TransparentHelloWorld>("tx", Mode::kXdpSkb);
+  rt->attach("t1", va);  // the netdev side of hw1:p0
+  rt->attach("t2", "hw1:p0");
+  EXPECT_EQ(rt->get("t1")->attached_to(), va);
+  EXPECT_EQ(error_of([&] { rt->attach("tx", va); }), "invalid-value");  // another mode family
   EXPECT_EQ(error_of([&] { rt->attach("t1", "no-such-dev9"); }), "in-use");  // already attached
-  rt->detach("t1", vb);
+  // The port lets the netdev go: t1 stays on it, a bare netdev now.
+  hw->set_peer("p0", vb);
+  EXPECT_EQ(rt->get("t1")->attached_to(), va);
+  EXPECT_NE(sh_out("tc filter show dev " + va + " egress | grep -c bpf"), "0");
+  // And a port takes a netdev that has transparent cubes.
+  hw->set_peer("p0", va);
+  EXPECT_EQ(sh_out("tc filter show dev " + va + " egress | grep -c bpf"), "0");
+  rt->detach("t1", va);
+  rt->detach("t2", "hw1:p0");
   EXPECT_EQ(error_of([&] { rt->attach("t1", "no-such-dev9"); }), "not-found");
 }
 

@@ -60,8 +60,14 @@ struct CubeOptions {
 struct Peer {
   enum Kind { kNone, kNetdev, kCubePort } kind = kNone;
   std::string netdev;  // kNetdev
+  // 0 with kNetdev: the netdev was deleted and the port waits for one of
+  // that name to come back (Port::reattach); its packets are dropped.
   uint32_t ifindex = 0;
   std::string cube, port;  // kCubePort
+  // kCubePort: false while the other port does not name this one back
+  // (one side set; the link is up once both sides name each other). Its
+  // packets are dropped meanwhile.
+  bool linked = true;
   std::string to_string() const;
 };
 
@@ -71,7 +77,20 @@ struct Port {
   uint32_t gport = 0;  // global id (counters)
   Peer peer;
   std::vector<std::string> transparent;  // attached transparent cubes, outermost first
+  // When the peer netdev is deleted: false (default), the peer is cleared
+  // (the daemon clears it in the configuration too) and a netdev that later
+  // takes that name is not attached; true, the port keeps the name and
+  // takes the new netdev of that name as its peer when it appears.
+  bool reattach = false;
+  // The peer netdev that was deleted under this port (until a peer is set
+  // again): what its status reports.
+  std::string lost_peer;
 };
+
+// What a port's link is doing, for its status: "up", "no peer", "down:
+// peer netdev X was deleted", "waiting for netdev X ...", "waiting for the
+// other side ...".
+std::string port_status(const Port &p);
 
 struct BlockInfo {
   uint32_t slot;
@@ -106,6 +125,8 @@ class Cube {
   Port add_port(const std::string &name, const std::string &peer = "");
   void del_port(const std::string &name);
   void set_peer(const std::string &port, const std::string &peer);
+  // See Port::reattach.
+  void set_reattach(const std::string &port, bool reattach);
   Port port(const std::string &name) const;
   std::vector<Port> ports() const;
   PortStats port_stats(const std::string &port) const;

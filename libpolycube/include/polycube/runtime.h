@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,19 @@ struct ring_buffer;
 namespace polycube {
 
 class PinRootLock;
+namespace netlink {
+class LinkMonitor;
+}
+
+// A netdev the configuration named that went away (deleted, or moved to
+// another network namespace): the peer of port `port` of `cube`, or, with
+// `port` empty, the attachment point of transparent cube `cube`.
+struct NetdevLoss {
+  std::string netdev;
+  std::string cube, service;
+  std::string port;
+  bool waiting = false;  // the port keeps the name and waits for it (Port::reattach)
+};
 
 // Default bpffs root: /sys/fs/bpf/polycube, or $PCN_PIN_ROOT when set (lets
 // several test runs share one machine without touching each other).
@@ -39,6 +53,9 @@ struct RuntimeOptions {
   // last user reference) forwards until the new one has replaced it on
   // every netdev, even if this process dies before that.
   bool keep_stale_until_released = false;
+  // Watch link notifications: a netdev that goes away stops being a
+  // redirect target at once (docs/architecture.md, Netdevs that go away).
+  bool watch_links = true;
 };
 
 // Removes a stopped runtime's data plane under `pin_root`: its hooks on
@@ -67,13 +84,16 @@ class Runtime {
     register_cube(cube);
     return cube;
   }
-  // Deletes a cube: detaches what is attached to it and unlinks its peers.
-  // A transparent cube that is attached somewhere is in use (detach first).
+  // Deletes a cube: detaches what is attached to it (those cubes stay,
+  // detached) and unlinks its peers. A transparent cube that is attached
+  // somewhere is detached first.
   void delete_cube(const std::string &name);
   std::shared_ptr<Cube> get(const std::string &name) const;  // throws kNotFound
   std::vector<std::shared_ptr<Cube>> cubes() const;
 
-  // Links two cube ports ("cube:port"); both must be free and of one mode family.
+  // Links two cube ports ("cube:port"); both must be free and of one mode
+  // family. (Setting one side's peer, Cube::set_peer, leaves it waiting
+  // until the other side names it.)
   void connect(const std::string &a, const std::string &b);
   void disconnect(const std::string &a, const std::string &b);
   // Attaches a transparent cube to "cube:port" or a netdev name.
@@ -93,6 +113,13 @@ class Runtime {
   // calls this once its own state is safe. teardown_data_plane() removes
   // what stays. Defined in runtime_exit.cpp.
   [[noreturn]] void exit_leaving_data_plane(int status);
+  // Called on the link watcher's thread, without the runtime lock, once the
+  // data plane has let go of netdevs that went away: the daemon clears the
+  // peers and attachments that named them in its configuration. Replacing
+  // it waits for a call in progress.
+  void on_netdev_loss(std::function<void(const std::vector<NetdevLoss> &)> fn);
+  // Netdevs in use (a port's peer or an attachment point) that went away.
+  uint64_t netdevs_lost() const { return netdevs_lost_; }
   // A new fd on map `map` that the previous run's cube `cube` had pinned,
   // while that state is held (before release_stale()); -1 if there is none.
   int previous_map(const std::string &cube, const std::string &map) const;
@@ -115,6 +142,7 @@ class Runtime {
   friend class Cube;
   struct NetdevUse {
     Mode mode = Mode::kTc;
+    std::string name;                      // when claimed
     std::string owner;                     // "cube:port" or "" for transparent-only
     std::vector<std::string> transparent;  // stack on a bare netdev, outermost first
     bool tc_in = false, tc_eg = false, xdp = false, created_qdisc = false;
@@ -147,6 +175,11 @@ class Runtime {
   void attach_hooks(uint32_t ifindex, NetdevUse &use);
   void netdev_hook_in(uint32_t ifindex, const pcn_target &t);
   void netdev_release(uint32_t ifindex);
+  // A bare netdev's stack joins / leaves a port that takes / drops it as peer.
+  void netdev_own(uint32_t ifindex, Cube &cube, const std::string &owner);
+  void netdev_unown(uint32_t ifindex);
+  // The port's transparent chain, its peer netdev's cubes outermost.
+  std::vector<std::string> port_chain(const Port &port) const;
   std::string qdisc_marker(uint32_t ifindex) const;
   std::string netdev_marker(uint32_t ifindex) const;
   void set_aside_previous_runs();
@@ -154,7 +187,16 @@ class Runtime {
   void remove_own_generation();
   void apply_peer(Cube &cube, Port &port, const std::string &peer);
   uint32_t allowed_netdev_ifindex(const std::string &name) const;
-  void unlink_peer(Cube &cube, Port &port);
+  // `other_goes`: the port is going away, so a cube port that names it has
+  // no peer any more (rather than waiting for it).
+  void unlink_peer(Cube &cube, Port &port, bool other_goes = false);
+  void set_reattach(Cube &cube, Port &port, bool reattach);
+
+  // Link watcher (runtime_links.cpp).
+  void watch_links();
+  void netdev_gone(uint32_t ifindex, std::vector<NetdevLoss> &lost);
+  void netdev_appeared(uint32_t ifindex, const std::string &name);
+  void netdev_forget(uint32_t ifindex);
 
   void ensure_inject_veth();
   void slowpath_loop();
@@ -182,6 +224,12 @@ class Runtime {
   std::atomic<bool> stop_{false};
   std::thread slowpath_thread_;
   std::vector<std::string> netdev_allowlist_;
+  std::unique_ptr<netlink::LinkMonitor> links_;
+  std::thread link_thread_;
+  std::map<std::string, std::string> waiting_netdevs_;  // netdev name -> "cube:port" waiting for it
+  std::atomic<uint64_t> netdevs_lost_{0};
+  std::mutex loss_mu_;  // held while on_loss_ runs
+  std::function<void(const std::vector<NetdevLoss> &)> on_loss_;
 };
 
 }  // namespace polycube

@@ -46,6 +46,12 @@ struct ServiceModel {
   // costs the service one entry, not the whole list. Throw polycube::Error
   // to refuse; the daemon then reconciles back (inverse splices).
   std::function<void(Runtime &, const std::string &name, const std::vector<ListSplice> &splices)> splice;
+  // Optional: what a DELETE below a cube takes with it, as Linux does (a
+  // router's routes through an address that goes). Given the cube's
+  // configuration after the deletion (as `desired`), the nodes to remove
+  // in the same write, as XPath steps below the cube
+  // ("route[network='10.9.0.0/24'][nexthop='10.1.0.1']").
+  std::function<std::vector<std::string>(const nlohmann::json &after)> removes_with;
   // Optional: the read-only (config false) data of cube `name`, shaped like
   // its list instance without the module prefix; the daemon merges it into
   // GET answers.
