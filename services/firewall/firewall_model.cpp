@@ -54,12 +54,8 @@ int chain_index(const std::string &name) {
   throw Error(ErrorCode::kInvalid, "unknown chain '" + name + "' (INGRESS, EGRESS)");
 }
 
-// A boolean-or-ON/OFF leaf (accept-established).
-bool on(const json &j, const char *leaf) {
-  if (!j.contains(leaf)) return false;
-  const json &v = j[leaf];
-  return v.is_boolean() ? v.get<bool>() : v == "ON";
-}
+// A boolean leaf, absent: false.
+bool on(const json &j, const char *leaf) { return j.value(leaf, false); }
 
 json counter_json(size_t id, const Firewall::Counter &c) {
   return {{"id", id}, {"pkts", std::to_string(c.pkts)}, {"bytes", std::to_string(c.bytes)}};

@@ -58,6 +58,8 @@ TEST(Codegen, Rfc7951RoundTrip) {
   EXPECT_EQ(out["ratio"], "3.250000");
   json expect = in;
   expect["ratio"] = "3.250000";
+  // A leaf with a default is a plain member, written out (ports' reattach).
+  for (auto &p : expect["ports"]) p["reattach"] = false;
   EXPECT_EQ(out, expect) << out.dump();
   m::CodegenTest again;
   from_json(out, again);
