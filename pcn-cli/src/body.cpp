@@ -169,7 +169,7 @@ json parse_yaml(const std::string &text) {
 
 }  // namespace
 
-json parse_body(const std::string &text, const std::string &what) {
+json parse_body_value(const std::string &text, const std::string &what) {
   // JSON and YAML are Unicode text; yaml-cpp would pass other bytes on, to
   // fail later in a library's words.
   if (!polycube::valid_utf8(text)) throw UsageError(what + " is not UTF-8 text");
@@ -186,6 +186,11 @@ json parse_body(const std::string &text, const std::string &what) {
       throw UsageError(what + " is neither JSON nor YAML: " + std::string(e.what()));
     }
   }
+  return doc;
+}
+
+json parse_body(const std::string &text, const std::string &what) {
+  json doc = parse_body_value(text, what);
   if (!doc.is_object()) throw UsageError(what + " must be an object (a JSON object or a YAML map)");
   return doc;
 }

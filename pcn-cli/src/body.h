@@ -26,5 +26,7 @@ std::string read_stdin_body();
 // JSON, or else YAML; an object either way. Throws UsageError naming the
 // body as `what`.
 nlohmann::json parse_body(const std::string &text, const std::string &what = "the body on stdin");
+// The same, any JSON value (an action input's list: `batch rules= < file`).
+nlohmann::json parse_body_value(const std::string &text, const std::string &what = "the body on stdin");
 
 }  // namespace pcn

@@ -86,22 +86,64 @@ void apply_body(Schema &schema, const lysc_node *node, const std::string &xpath,
   }
 }
 
+bool is_leaf_input(const lysc_node_action *action, const std::string &name) {
+  for (const lysc_node *c = action->input.child; c; c = c->next)
+    if (name == c->name) return c->nodetype & (LYS_LEAF | LYS_LEAFLIST);
+  return false;
+}
+
+// A leaf's value from its text, as RFC 7951 writes that leaf's type.
+json leaf_json(const lysc_node *c, const std::string &leaf, const std::string &given) {
+  std::string text = canonical_value(c, leaf, given);
+  switch (reinterpret_cast<const lysc_node_leaf *>(c)->type->basetype) {
+    case LY_TYPE_INT8: case LY_TYPE_INT16: case LY_TYPE_INT32:
+    case LY_TYPE_UINT8: case LY_TYPE_UINT16: case LY_TYPE_UINT32: {
+      json n = polycube::parse_json(text).value;
+      return n.is_number_integer() ? n : json(text);  // the daemon names a bad one
+    }
+    case LY_TYPE_BOOL: return text == "true" ? json(true) : text == "false" ? json(false) : json(text);
+    case LY_TYPE_EMPTY: return json::array({nullptr});
+    default: return text;
+  }
+}
+
+// A body's value (YAML reads every scalar as text) typed by the schema
+// below `children`: leaves as leaf_json types them; what the schema does
+// not name is left for the daemon to refuse.
+json typed_by_schema(const lysc_node *children, const json &value) {
+  if (value.is_array()) {
+    json out = json::array();
+    for (const auto &e : value) out.push_back(typed_by_schema(children, e));
+    return out;
+  }
+  if (!value.is_object()) return value;
+  json out = json::object();
+  for (const auto &[key, member] : value.items()) {
+    const lysc_node *c = children;
+    while (c && key != c->name) c = c->next;
+    if (!c) {
+      out[key] = member;
+    } else if (c->nodetype & (LYS_LEAF | LYS_LEAFLIST)) {
+      auto one = [&](const json &v) { return v.is_string() ? leaf_json(c, key, v.get<std::string>()) : v; };
+      if (member.is_array() && c->nodetype == LYS_LEAFLIST) {
+        out[key] = json::array();
+        for (const auto &v : member) out[key].push_back(one(v));
+      } else {
+        out[key] = one(member);
+      }
+    } else {
+      out[key] = typed_by_schema(lysc_node_child(c), member);
+    }
+  }
+  return out;
+}
+
 // An action input value from its text, typed by the input leaf's schema.
 json action_value(const lysc_node_action *action, const std::string &leaf, const std::string &given) {
   for (const lysc_node *c = action->input.child; c; c = c->next) {
     if (leaf != c->name) continue;
     if (!(c->nodetype & (LYS_LEAF | LYS_LEAFLIST))) return given;
-    std::string text = canonical_value(c, leaf, given);
-    switch (reinterpret_cast<const lysc_node_leaf *>(c)->type->basetype) {
-      case LY_TYPE_INT8: case LY_TYPE_INT16: case LY_TYPE_INT32:
-      case LY_TYPE_UINT8: case LY_TYPE_UINT16: case LY_TYPE_UINT32: {
-        json n = polycube::parse_json(text).value;
-        return n.is_number_integer() ? n : json(text);  // the daemon names a bad one
-      }
-      case LY_TYPE_BOOL: return text == "true" ? json(true) : text == "false" ? json(false) : json(text);
-      case LY_TYPE_EMPTY: return json::array({nullptr});
-      default: return text;
-    }
+    return leaf_json(c, leaf, given);
   }
   std::vector<std::string> inputs;
   for (const lysc_node *c = action->input.child; c; c = c->next) inputs.push_back(c->name);
@@ -254,11 +296,37 @@ Command cube_command(Schema &schema, const std::vector<std::string> &w, bool hel
         cmd.kind = Command::kActionHelp;
         return cmd;
       }
+      // A body on stdin is the input too, as polycubectl took it:
+      // `pcn fw1 chain INGRESS batch rules= < rules.yaml` makes the body
+      // the value of `rules`; without an empty `key=`, the body is an
+      // object of inputs and the words given override its members.
+      std::string text = stdin_body();
+      json from_stdin = text.empty() ? json() : parse_body_value(text);
+      bool stdin_used = from_stdin.is_null();
       json input = json::object();
       for (size_t j = i + 1; j < w.size(); j++) {
         auto eq = w[j].find('=');
         if (eq == std::string::npos) throw UsageError("expected key=value after action " + w[i] + ", got '" + w[j] + "'");
-        input[w[j].substr(0, eq)] = action_value(action, w[j].substr(0, eq), w[j].substr(eq + 1));
+        std::string key = w[j].substr(0, eq), value = w[j].substr(eq + 1);
+        if (value.empty() && !stdin_used) {
+          action_value(action, key, "");  // names an input of the action (throws otherwise)
+          input[key] = typed_by_schema(action->input.child, json{{key, from_stdin}})[key];
+          stdin_used = true;
+          continue;
+        }
+        json typed = action_value(action, key, value);
+        if (value.empty() && typed.is_string() && !is_leaf_input(action, key))
+          throw UsageError(w[i] + " " + key + "= takes its value from a body on stdin (JSON or YAML); none was given");
+        input[key] = typed;
+      }
+      if (!stdin_used) {
+        if (!from_stdin.is_object())
+          throw UsageError("the body on stdin of action " + w[i] +
+                           " is the object of its inputs; for one input's value say which: " + w[i] + " <input>=");
+        for (auto &[key, value] : from_stdin.items()) {
+          if (key.find(':') != std::string::npos) throw UsageError("input '" + key + "' on stdin: name inputs without a module prefix");
+          if (!input.contains(key)) input[key] = typed_by_schema(action->input.child, json{{key, value}})[key];
+        }
       }
       cmd.kind = Command::kRequest;
       cmd.method = "POST";

@@ -81,6 +81,8 @@ const char *kUsage =
     "  add and set also take a JSON or YAML body on stdin (a file or a pipe), relative\n"
     "  to the node addressed:   pcn simplebridge add br1 < br1.yaml\n"
     "                           echo '{\"fdb\":{\"aging-time\":60}}' | pcn br1 set\n"
+    "  an action takes its input from stdin too, or one input's value with an empty\n"
+    "  key=:                    pcn fw1 chain INGRESS batch rules= < rules.yaml\n"
     "  ? or --help at any depth lists what can follow, from the schema.\n"
     "  The daemon is at $PCN_URL or --url (default http://127.0.0.1:9000; also https://host:port\n"
     "  and unix:/path/to/socket). --token (or $PCN_TOKEN) is sent as a bearer token; --cacert (or\n"

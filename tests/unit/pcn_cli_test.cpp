@@ -189,6 +189,39 @@ TEST(PcnGrammar, PolycubectlVerbBeforeThePathMakesTheSameRequest) {
   EXPECT_EQ(request_of("helloworld", {"hw0", "del"}), "3 DELETE /restconf/data/helloworld:helloworld=hw0 ");
 }
 
+// An action's input from a body on stdin: `batch rules= < file` (the body
+// is that input's value, polycubectl's form) or the object of its inputs.
+TEST(PcnGrammar, ActionInputFromStdin) {
+  pcn::Schema schema("firewall", source_tree_module);
+  auto body_of = [&](const std::vector<std::string> &words, const std::string &in) {
+    pcn::Command c = pcn::cube_command(schema, words, false, [&] { return in; });
+    EXPECT_EQ(c.method, "POST");
+    EXPECT_EQ(c.path, "/restconf/data/firewall:firewall=fw1/chain=INGRESS/batch");
+    return json::parse(c.body);
+  };
+  std::string yaml = "- id: 0\n  src: 10.0.0.1/32\n  action: DROP\n- id: 1\n  operation: delete\n  src: 10.0.0.2\n";
+  json list = json::parse(R"([{"id":0,"src":"10.0.0.1/32","action":"DROP"},{"id":1,"operation":"delete","src":"10.0.0.2"}])");
+  EXPECT_EQ(body_of({"fw1", "chain", "INGRESS", "batch", "rules="}, yaml), (json{{"firewall:input", {{"rules", list}}}}));
+  EXPECT_EQ(body_of({"fw1", "chain", "INGRESS", "batch", "flush=true"}, json{{"rules", list}}.dump()),
+            (json{{"firewall:input", {{"flush", true}, {"rules", list}}}}));
+  // A word overrides the body's member of the same name.
+  EXPECT_EQ(body_of({"fw1", "chain", "INGRESS", "batch", "flush=false"}, json{{"rules", list}, {"flush", true}}.dump()),
+            (json{{"firewall:input", {{"flush", false}, {"rules", list}}}}));
+  // Wrong: no body for rules=, a list body without naming its input.
+  auto error = [&](const std::vector<std::string> &words, const std::string &in) -> std::string {
+    try {
+      pcn::cube_command(schema, words, false, [&] { return in; });
+    } catch (const pcn::UsageError &e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(error({"fw1", "chain", "INGRESS", "batch", "rules="}, "").find("takes its value from a body on stdin"),
+            std::string::npos);
+  EXPECT_NE(error({"fw1", "chain", "INGRESS", "batch"}, yaml).find("say which: batch <input>="), std::string::npos);
+  EXPECT_NE(error({"fw1", "chain", "INGRESS", "batch", "rulez="}, yaml).find("has no input 'rulez'"), std::string::npos);
+}
+
 TEST(PcnGrammar, WrongPolycubectlFormsSayWhy) {
   EXPECT_NE(cube_error("helloworld", {"hw0", "show", "ports", "show"}).find("two verbs"), std::string::npos);
   std::string e = cube_error("helloworld", {"hw0", "set", "action=forwardd"});
